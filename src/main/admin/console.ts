@@ -1,0 +1,29 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import fastifyStatic from '@fastify/static'
+import type { FastifyInstance } from 'fastify'
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'"
+].join('; ')
+
+/** Serves the renderer build at `/`: the same React UI as the app, over the HTTP transport. */
+export async function registerConsole(app: FastifyInstance, rendererDir: string | null): Promise<boolean> {
+  if (!rendererDir || !existsSync(join(rendererDir, 'index.html'))) return false
+  await app.register(fastifyStatic, {
+    root: rendererDir,
+    prefix: '/',
+    index: 'index.html',
+    setHeaders: (res) => {
+      res.header('content-security-policy', CSP)
+      res.header('x-content-type-options', 'nosniff')
+      res.header('referrer-policy', 'no-referrer')
+    }
+  })
+  return true
+}

@@ -1,0 +1,34 @@
+import Ajv, { type ValidateFunction } from 'ajv'
+import { apiContract, apiMethods, type ApiError, type ApiMethod, type OutpostApi } from '@shared/api'
+import { NotFoundError } from './service'
+
+export class InvalidInputError extends Error {
+  override name = 'InvalidInputError'
+}
+
+/**
+ * Checks each call's input against the contract's schema before the service sees it.
+ * HTTP query strings arrive as text, so that transport coerces ("5" -> 5); IPC does not.
+ */
+export function createApiDispatcher(service: OutpostApi, options: { coerce: boolean }) {
+  const ajv = new Ajv({ allErrors: true, coerceTypes: options.coerce })
+  const validators = new Map<ApiMethod, ValidateFunction>(apiMethods.map((m) => [m, ajv.compile(apiContract[m].input)]))
+
+  return async function dispatch(method: ApiMethod, input: unknown): Promise<unknown> {
+    const validate = validators.get(method) as ValidateFunction
+    const value = input ?? {}
+    if (!validate(value)) {
+      const details = (validate.errors ?? []).map((e) => `${e.instancePath || 'input'} ${e.message}`).join('; ')
+      throw new InvalidInputError(`Invalid input for ${method}: ${details}`)
+    }
+    const call = service[method] as (input: unknown) => Promise<unknown>
+    return call(value)
+  }
+}
+
+export function toApiError(error: unknown): { status: number; error: ApiError } {
+  if (error instanceof InvalidInputError) return { status: 400, error: { code: 'invalid_input', message: error.message } }
+  if (error instanceof NotFoundError) return { status: 404, error: { code: 'not_found', message: error.message } }
+  console.error('[outpost] admin call failed', error)
+  return { status: 500, error: { code: 'internal', message: (error as Error).message ?? 'internal error' } }
+}

@@ -1,0 +1,78 @@
+import type { OutpostApi } from '@shared/api'
+import type { DestinationSummary, Stats } from '@shared/model'
+import type { Destination } from '../config'
+import type { Store } from '../store'
+import { emptyCounts } from '../store/queries'
+import type { SyncEngine } from '../sync/engine'
+
+export class NotFoundError extends Error {
+  override name = 'NotFoundError'
+}
+
+export interface ServiceDeps {
+  store: Store
+  sync: SyncEngine
+  destinations: Destination[]
+  version(): number
+  startedAt: number
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+/** The one implementation of OutpostApi; IPC and HTTP both call into it. */
+export function createOutpostService(deps: ServiceDeps): OutpostApi {
+  function requireDestination(id: string): void {
+    if (!deps.sync.has(id)) throw new NotFoundError(`No destination "${id}"`)
+  }
+
+  function summarize(destination: Destination, counts: DestinationSummary['counts']): DestinationSummary {
+    const state = deps.sync.state(destination.id)
+    const saved = deps.store.destinations.get(destination.id)
+    return {
+      id: destination.id,
+      vendor: destination.vendor,
+      baseUrl: destination.baseUrl,
+      configured: destination.apiKey !== null,
+      paused: saved.paused,
+      hold: state.hold,
+      holdReason: state.holdReason,
+      counts,
+      nextAttemptAt: iso(state.nextAttemptAt),
+      lastSuccessAt: iso(saved.lastSuccessAt)
+    }
+  }
+
+  return {
+    async getStats(): Promise<Stats> {
+      const byDestination = deps.store.queries.countsByDestination()
+      const counts = emptyCounts()
+      for (const perDestination of byDestination.values()) {
+        for (const [status, n] of Object.entries(perDestination)) counts[status as keyof typeof counts] += n
+      }
+      return {
+        counts,
+        destinations: deps.destinations.map((d) => summarize(d, byDestination.get(d.id) ?? emptyCounts())),
+        version: deps.version(),
+        startedAt: new Date(deps.startedAt).toISOString()
+      }
+    },
+    async listEvents(query) {
+      return deps.store.queries.listEvents(query)
+    },
+    async getEvent({ id }) {
+      return deps.store.queries.getEvent(id)
+    },
+    async pauseDestination({ id }) {
+      requireDestination(id)
+      deps.sync.pause(id)
+    },
+    async resumeDestination({ id }) {
+      requireDestination(id)
+      deps.sync.resume(id)
+    },
+    async syncNow({ id }) {
+      if (id !== undefined) requireDestination(id)
+      deps.sync.syncNow(id)
+    }
+  }
+}

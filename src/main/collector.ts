@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { AddressInfo } from 'node:net'
+import type { OutpostApi } from '@shared/api'
+import { resolveDestinations, type OutpostConfig } from './config'
+import { registerConsole } from './admin/console'
+import { registerAdminApi } from './admin/http'
+import { createOutpostService } from './admin/service'
+import { lockDataDir } from './data-lock'
+import { createGroupCommitWriter } from './ingest/group-commit'
+import { registerIngestRoutes } from './ingest/routes'
+import { createHttpServer } from './ingest/server'
+import { openStore, type Store } from './store'
+import { createSyncEngine } from './sync/engine'
+
+export interface CollectorOptions {
+  config: OutpostConfig
+  dataDir: string
+  /** Override the config's ingest host and port (port 0 = any free port). */
+  host?: string
+  port?: number
+  /** Bearer token of the admin API; generated when absent. */
+  adminToken?: string
+  /** The renderer build to serve as the web console; null to serve none. */
+  rendererDir?: string | null
+  env?: NodeJS.ProcessEnv
+  now?: () => number
+}
+
+export interface Collector {
+  url: string
+  host: string
+  port: number
+  adminToken: string
+  consoleServed: boolean
+  api: OutpostApi
+  store: Store
+  close(): Promise<void>
+}
+
+const PRUNE_EVERY_MS = 60 * 60 * 1000
+
+/** The composition root: config -> store -> ingest server -> sync engine -> admin API. */
+export async function startCollector(options: CollectorOptions): Promise<Collector> {
+  const { config } = options
+  const now = options.now ?? Date.now
+  mkdirSync(options.dataDir, { recursive: true })
+  const unlock = lockDataDir(options.dataDir)
+  const store = openStore(join(options.dataDir, 'outbox.sqlite'))
+  const destinations = resolveDestinations(config, options.env)
+  let version = 0
+  const onChange = () => void version++
+
+  const sync = createSyncEngine(store, destinations, {
+    timeoutMs: config.sync.timeoutMs,
+    backoff: { baseMs: config.sync.backoffBaseMs, maxMs: config.sync.backoffMaxMs },
+    now,
+    onChange
+  })
+  const writer = createGroupCommitWriter({
+    commit: store.outbox.enqueueEvents,
+    backlog: store.outbox.backlog,
+    limits: config.storage,
+    now,
+    onCommitted: (ids) => {
+      onChange()
+      sync.wake(ids)
+    }
+  })
+
+  const adminToken = options.adminToken ?? randomBytes(24).toString('base64url')
+  const api = createOutpostService({ store, sync, destinations, version: () => version, startedAt: now() })
+  const app = createHttpServer({ bodyLimit: config.ingest.bodyLimitBytes })
+  registerIngestRoutes(app, { destinations, writer, keys: config.ingest.keys, now })
+  registerAdminApi(app, api, adminToken)
+  const consoleServed = await registerConsole(app, options.rendererDir ?? null)
+
+  const prune = () => store.outbox.pruneDelivered(now() - config.storage.retentionDays * 86_400_000, 10_000)
+  prune()
+  const pruneTimer = setInterval(prune, PRUNE_EVERY_MS)
+  pruneTimer.unref()
+
+  try {
+    await app.listen({ host: options.host ?? config.ingest.host, port: options.port ?? config.ingest.port })
+  } catch (error) {
+    clearInterval(pruneTimer)
+    store.close()
+    unlock()
+    throw error
+  }
+  sync.start()
+  const address = app.server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+
+  let closing: Promise<void> | null = null
+  async function close(): Promise<void> {
+    // Stop accepting, let accepted requests finish their commit, stop delivery, close the db.
+    await app.close()
+    writer.flush()
+    await sync.stop()
+    clearInterval(pruneTimer)
+    store.close()
+    unlock()
+  }
+
+  return {
+    url: `http://${host}:${address.port}`,
+    host,
+    port: address.port,
+    adminToken,
+    consoleServed,
+    api,
+    store,
+    close: () => (closing ??= close())
+  }
+}

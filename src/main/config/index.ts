@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs'
+import Ajv from 'ajv'
+import { VENDORS, type VendorId } from '@shared/model'
+import { connectorFor, connectors, type Connector } from '../connectors'
+
+export interface DestinationConfig {
+  id: string
+  vendor: VendorId
+  baseUrl?: string
+  apiKey?: string
+  apiKeyEnv?: string
+}
+
+export interface OutpostConfig {
+  ingest: { host: string; port: number; keys: string[]; bodyLimitBytes: number }
+  destinations: DestinationConfig[]
+  storage: { maxEvents: number; maxBytes: number; retentionDays: number }
+  sync: { timeoutMs: number; backoffBaseMs: number; backoffMaxMs: number }
+}
+
+/** A destination with its connector and key resolved: what the collector runs with. */
+export interface Destination {
+  id: string
+  vendor: VendorId
+  baseUrl: string
+  apiKey: string | null
+  connector: Connector
+}
+
+export const DEFAULTS = {
+  ingest: { host: '127.0.0.1', port: 8787, keys: [] as string[], bodyLimitBytes: 5 * 1024 * 1024 },
+  storage: { maxEvents: 1_000_000, maxBytes: 1024 * 1024 * 1024, retentionDays: 7 },
+  sync: { timeoutMs: 10_000, backoffBaseMs: 1_000, backoffMaxMs: 60_000 }
+}
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['destinations'],
+  properties: {
+    ingest: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        host: { type: 'string', minLength: 1 },
+        port: { type: 'integer', minimum: 0, maximum: 65535 },
+        keys: { type: 'array', items: { type: 'string', minLength: 1 } },
+        bodyLimitBytes: { type: 'integer', minimum: 1024 }
+      }
+    },
+    destinations: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'vendor'],
+        properties: {
+          id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' },
+          vendor: { enum: [...VENDORS] },
+          baseUrl: { type: 'string', pattern: '^https?://' },
+          apiKey: { type: 'string' },
+          apiKeyEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }
+        }
+      }
+    },
+    storage: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxEvents: { type: 'integer', minimum: 1 },
+        maxBytes: { type: 'integer', minimum: 1024 },
+        retentionDays: { type: 'number', minimum: 0 }
+      }
+    },
+    sync: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        timeoutMs: { type: 'integer', minimum: 100 },
+        backoffBaseMs: { type: 'integer', minimum: 1 },
+        backoffMaxMs: { type: 'integer', minimum: 1 }
+      }
+    }
+  }
+}
+
+const validateConfig = new Ajv({ allErrors: true }).compile(schema)
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Checks a parsed config file and fills in the defaults. */
+export function parseConfig(value: unknown, source = 'config'): OutpostConfig {
+  if (!validateConfig(value)) {
+    const details = (validateConfig.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')
+    throw new ConfigError(`${source} is not a valid Outpost config: ${details}`)
+  }
+  const raw = value as Partial<OutpostConfig> & { destinations: DestinationConfig[] }
+  const ids = new Set<string>()
+  for (const destination of raw.destinations) {
+    if (ids.has(destination.id)) throw new ConfigError(`${source}: destination id "${destination.id}" is used twice`)
+    ids.add(destination.id)
+    if (!connectorFor(destination.vendor)) {
+      throw new ConfigError(`${source}: vendor "${destination.vendor}" of destination "${destination.id}" is not supported yet`)
+    }
+  }
+  return {
+    ingest: { ...DEFAULTS.ingest, ...raw.ingest },
+    destinations: raw.destinations,
+    storage: { ...DEFAULTS.storage, ...raw.storage },
+    sync: { ...DEFAULTS.sync, ...raw.sync }
+  }
+}
+
+export function loadConfigFile(file: string): OutpostConfig {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`)
+  }
+  return parseConfig(parsed, file)
+}
+
+/** One destination per supported vendor, without credentials: events are held until a key is added. */
+export function defaultConfig(): OutpostConfig {
+  const destinations = Object.values(connectors).map((connector) => ({
+    id: connector.vendor,
+    vendor: connector.vendor,
+    apiKeyEnv: connector.apiKeyEnv
+  }))
+  return parseConfig({ destinations }, 'default config')
+}
+
+export function resolveDestinations(config: OutpostConfig, env: NodeJS.ProcessEnv = process.env): Destination[] {
+  return config.destinations.map((destination) => {
+    const connector = connectorFor(destination.vendor) as Connector
+    const fromEnv = destination.apiKeyEnv ? env[destination.apiKeyEnv] : undefined
+    return {
+      id: destination.id,
+      vendor: destination.vendor,
+      baseUrl: (destination.baseUrl ?? connector.defaultBaseUrl).replace(/\/+$/, ''),
+      apiKey: destination.apiKey || fromEnv || null,
+      connector
+    }
+  })
+}

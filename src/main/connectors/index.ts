@@ -1,0 +1,14 @@
+import type { VendorId } from '@shared/model'
+import type { Connector } from './types'
+import { whisperr } from './whisperr'
+
+/** The registry: a vendor is supported when its connector is listed here. */
+export const connectors: Partial<Record<VendorId, Connector>> = {
+  whisperr
+}
+
+export function connectorFor(vendor: VendorId): Connector | undefined {
+  return connectors[vendor]
+}
+
+export type { Connector } from './types'

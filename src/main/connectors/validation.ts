@@ -1,0 +1,82 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv'
+import type { Problem } from './types'
+
+/** One Ajv for every connector: schemas compile once at start, all errors are collected. */
+export const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false })
+ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' })
+
+const TYPE_WORDS: Record<string, string> = {
+  object: 'an object ({...})',
+  array: 'an array',
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'true or false'
+}
+
+/** `/context/$message_id` -> `context.$message_id` */
+export function dottedField(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.')
+}
+
+function join(parent: string, child: string): string {
+  return parent ? `${parent}.${child}` : child
+}
+
+/** Turns Ajv's error objects into problems phrased for people. */
+export function problemFromAjv(error: ErrorObject, index?: number): Problem {
+  const field = dottedField(error.instancePath)
+  const hint = (error.parentSchema as { 'x-hint'?: string } | undefined)?.['x-hint']
+  const at = index === undefined ? {} : { index }
+  switch (error.keyword) {
+    case 'required': {
+      const missing = (error.params as { missingProperty: string }).missingProperty
+      return { ...at, field: join(field, missing), reason: 'is required' }
+    }
+    case 'additionalProperties': {
+      const extra = (error.params as { additionalProperty: string }).additionalProperty
+      return { ...at, field: join(field, extra), reason: 'is not a field of this API (unknown fields are rejected)' }
+    }
+    case 'type': {
+      const type = (error.params as { type: string }).type
+      const got = Array.isArray(error.data) ? 'an array' : error.data === null ? 'null' : typeof error.data
+      return { ...at, field, reason: `must be ${TYPE_WORDS[type] ?? type}, got ${got}` }
+    }
+    case 'pattern':
+      return { ...at, field, reason: hint ?? `must match ${(error.params as { pattern: string }).pattern}` }
+    case 'minLength':
+    case 'maxLength': {
+      const limit = (error.params as { limit: number }).limit
+      const bound = error.keyword === 'minLength' ? 'at least' : 'at most'
+      return { ...at, field, reason: `must be ${bound} ${limit} characters long` }
+    }
+    case 'minItems':
+    case 'maxItems': {
+      const limit = (error.params as { limit: number }).limit
+      const bound = error.keyword === 'minItems' ? 'at least' : 'at most'
+      return { ...at, field, reason: hint ?? `must hold ${bound} ${limit} items` }
+    }
+    case 'enum':
+      return { ...at, field, reason: `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` }
+    default:
+      return { ...at, field, reason: hint ?? error.message ?? 'is invalid' }
+  }
+}
+
+export function problemsOf(validate: ValidateFunction, value: unknown, index?: number): Problem[] {
+  if (validate(value)) return []
+  return (validate.errors ?? []).map((error) => problemFromAjv(error, index))
+}
+
+/** Formats problems as one sentence, for logs and the `message` of an error body. */
+export function describeProblems(problems: Problem[]): string {
+  return problems
+    .slice(0, 5)
+    .map((p) => `${p.index === undefined ? '' : `event ${p.index}: `}${p.field || 'body'} ${p.reason}`)
+    .join('; ')
+    .concat(problems.length > 5 ? `; and ${problems.length - 5} more` : '')
+}

@@ -1,0 +1,180 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import type { ClaimedEvent } from '../../store'
+import { parseRetryAfter, truncate } from '../http-rules'
+import { deriveMessageId } from '../message-id'
+import type { AcceptedEvent, Connector, IngestOutcome, Problem, UpstreamAnswer, Verdict } from '../types'
+import { problemsOf } from '../validation'
+import { MAX_BATCH, validateBatch, validateEvent, validateIdentify } from './schema'
+
+/**
+ * Whisperr (churn signals). Contract: shared/vendors/README.md, "Whisperr".
+ * - Ingest: /v1/events/track, /v1/events/batch, /v1/identify; a request with any invalid event is
+ *   refused whole (400, every problem listed) so nothing invalid is half-stored.
+ * - Track events are delivered through /v1/events/batch (1..500); identify goes alone, in order.
+ * - Unknown upstream error bodies and dedupe window: we rely on `context.$message_id`, kept
+ *   unchanged across retries, and resend a batch in halves when the server refuses part of it.
+ */
+
+const WINDOW_PAST_MS = 30 * 24 * 60 * 60 * 1000
+const WINDOW_FUTURE_MS = 5 * 60 * 1000
+const RETRY_AFTER_CAP_MS = 60_000
+const OCCURRED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+interface WhisperrEvent {
+  external_user_id?: string
+  anonymous_id?: string
+  event_type: string
+  occurred_at: string
+  properties?: Record<string, unknown>
+  context: { $message_id: string }
+}
+
+interface WhisperrIdentify {
+  external_user_id?: string
+  anonymous_id?: string
+}
+
+function describeWindow(occurredAt: number, now: number): string {
+  const minutes = Math.round((occurredAt - now) / 60_000)
+  const offset = minutes >= 0 ? `${minutes} minutes in the future` : `${Math.round(-minutes / 1440)} days in the past`
+  return `timestamp_out_of_window: it is ${offset}; accepted from 30 days before to 5 minutes after now`
+}
+
+function occurredAtProblem(value: string, now: number): string | null {
+  const parsed = Date.parse(value)
+  if (!OCCURRED_AT.test(value) || Number.isNaN(parsed) || new Date(parsed).toISOString() !== value) {
+    return 'must be an RFC 3339 UTC time with milliseconds and a Z suffix, e.g. "2026-06-14T12:00:00.000Z"'
+  }
+  if (parsed < now - WINDOW_PAST_MS || parsed > now + WINDOW_FUTURE_MS) return describeWindow(parsed, now)
+  return null
+}
+
+function userProblem(value: WhisperrIdentify, index?: number): Problem[] {
+  if (value.external_user_id !== undefined || value.anonymous_id !== undefined) return []
+  return [{ ...(index === undefined ? {} : { index }), field: 'external_user_id', reason: 'or anonymous_id is required' }]
+}
+
+function eventProblems(value: unknown, now: number, index?: number): Problem[] {
+  const problems = problemsOf(validateEvent, value, index)
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return problems
+  const event = value as WhisperrEvent
+  problems.push(...userProblem(event, index))
+  if (typeof event.occurred_at === 'string') {
+    const reason = occurredAtProblem(event.occurred_at, now)
+    if (reason) problems.push({ ...(index === undefined ? {} : { index }), field: 'occurred_at', reason })
+  }
+  return problems
+}
+
+function toTrack(event: WhisperrEvent): AcceptedEvent {
+  return {
+    messageId: event.context.$message_id,
+    kind: 'track',
+    name: event.event_type,
+    userKey: event.external_user_id ?? event.anonymous_id ?? null,
+    occurredAt: Date.parse(event.occurred_at),
+    payload: JSON.stringify(event)
+  }
+}
+
+const accepted = (count: number) => () => ({ status: 202, body: { accepted: count, rejected: 0 } })
+
+function acceptTrack(body: unknown, now: number): IngestOutcome {
+  const problems = eventProblems(body, now)
+  if (problems.length) return { ok: false, status: 400, problems }
+  return { ok: true, events: [toTrack(body as WhisperrEvent)], reply: accepted(1) }
+}
+
+function acceptBatch(body: unknown, now: number): IngestOutcome {
+  const shape = problemsOf(validateBatch, body)
+  if (shape.length) return { ok: false, status: 400, problems: shape }
+  const events = (body as { events: unknown[] }).events
+  const problems = events.flatMap((event, index) => eventProblems(event, now, index))
+  if (problems.length) return { ok: false, status: 400, problems }
+  const tracks = (events as WhisperrEvent[]).map(toTrack)
+  return { ok: true, events: tracks, reply: accepted(tracks.length) }
+}
+
+function acceptIdentify(body: unknown): IngestOutcome {
+  const problems = problemsOf(validateIdentify, body)
+  if (problems.length === 0) problems.push(...userProblem(body as WhisperrIdentify))
+  if (problems.length) return { ok: false, status: 400, problems }
+  const identify = body as WhisperrIdentify
+  const event: AcceptedEvent = {
+    // Identify carries no idempotency key: the same body is the same call.
+    messageId: deriveMessageId('identify', body),
+    kind: 'identify',
+    name: 'identify',
+    userKey: identify.external_user_id ?? identify.anonymous_id ?? null,
+    occurredAt: null,
+    payload: JSON.stringify(body)
+  }
+  return { ok: true, events: [event], reply: accepted(1) }
+}
+
+function clientKey(headers: IncomingHttpHeaders): string | undefined {
+  const key = headers['x-api-key']
+  if (typeof key === 'string') return key
+  const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')
+  return bearer?.[1]
+}
+
+function batchCounts(body: string): { accepted: number; rejected: number } | null {
+  try {
+    const parsed = JSON.parse(body) as { accepted?: unknown; rejected?: unknown }
+    if (typeof parsed.accepted === 'number' && typeof parsed.rejected === 'number') {
+      return { accepted: parsed.accepted, rejected: parsed.rejected }
+    }
+  } catch {
+    // Not every server version answers with counts; the status class decides then.
+  }
+  return null
+}
+
+function classifyResponse(answer: UpstreamAnswer, batchSize: number, now: number): Verdict {
+  const { status } = answer
+  const said = answer.body ? `: ${truncate(answer.body, 200)}` : ''
+  if (status >= 200 && status < 300) {
+    const counts = batchCounts(answer.body)
+    if (!counts || counts.rejected === 0) return { outcome: 'ok', reason: `accepted (${status})` }
+    if (batchSize === 1) return { outcome: 'permanent', reason: `Whisperr rejected the event as invalid (${status}${said})` }
+    return {
+      outcome: 'permanent',
+      split: true,
+      reason: `Whisperr rejected ${counts.rejected} of ${batchSize} events without naming them; resending in halves to find them`
+    }
+  }
+  if (status === 401 || status === 403) {
+    return { outcome: 'auth', reason: `Whisperr refused the API key (${status}${said}); delivery paused, events kept` }
+  }
+  if (status === 429 || status >= 500) {
+    const honoursRetryAfter = status === 429 || status === 503
+    const retryAfterMs = honoursRetryAfter ? parseRetryAfter(answer.headers['retry-after'], now, RETRY_AFTER_CAP_MS) : undefined
+    return { outcome: 'retry', reason: `Whisperr answered ${status}${said}`, retryAfterMs }
+  }
+  if ((status === 400 || status === 413) && batchSize > 1) {
+    return { outcome: 'permanent', split: true, reason: `Whisperr refused the batch of ${batchSize} (${status}${said}); resending in halves` }
+  }
+  return { outcome: 'permanent', reason: `Whisperr refused the request (${status}${said})` }
+}
+
+export const whisperr: Connector = {
+  vendor: 'whisperr',
+  label: 'Whisperr',
+  defaultBaseUrl: 'https://api.whisperr.net',
+  apiKeyEnv: 'WHISPERR_API_KEY',
+  routes: [
+    { path: '/v1/events/track', accept: acceptTrack },
+    { path: '/v1/events/batch', accept: acceptBatch },
+    { path: '/v1/identify', accept: (body) => acceptIdentify(body) }
+  ],
+  clientKey,
+  batchLimit: (kind) => (kind === 'track' ? MAX_BATCH : 1),
+  buildRequest(events: ClaimedEvent[], { apiKey }) {
+    const headers = { 'content-type': 'application/json', 'x-api-key': apiKey }
+    const first = events[0]
+    if (first?.kind === 'identify') return { path: '/v1/identify', headers, body: first.payload }
+    return { path: '/v1/events/batch', headers, body: `{"events":[${events.map((e) => e.payload).join(',')}]}` }
+  },
+  classifyResponse
+}

@@ -1,0 +1,81 @@
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { defaultConfig, loadConfigFile } from './config'
+import { startCollector } from './collector'
+
+const USAGE = `Usage: outpost serve [--config FILE] [--data-dir DIR] [--host HOST] [--port PORT]
+
+  --config FILE    JSON config (destinations, ingest, storage, sync); default: one
+                   destination per supported vendor, without keys (events are held)
+  --data-dir DIR   where the outbox lives (default: ${defaultDataDir()})
+  --host HOST      address to listen on (default from config: 127.0.0.1)
+  --port PORT      port to listen on; 0 picks a free one (default from config: 8787)
+
+Environment: OUTPOST_ADMIN_TOKEN (admin API token; generated when unset), the apiKeyEnv
+variables named in the config (e.g. WHISPERR_API_KEY).`
+
+/** Same place as the desktop app's userData folder, so both find the same outbox. */
+export function defaultDataDir(): string {
+  if (process.platform === 'win32') return join(process.env.APPDATA ?? homedir(), 'Outpost')
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Outpost')
+  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'Outpost')
+}
+
+function parsePort(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const port = Number(text)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got "${text}"`)
+  return port
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  if (values.help || positionals[0] !== 'serve') {
+    console.log(USAGE)
+    if (!values.help) process.exitCode = 2
+    return
+  }
+  const config = values.config ? loadConfigFile(values.config) : defaultConfig()
+  const dataDir = values['data-dir'] ?? defaultDataDir()
+  const collector = await startCollector({
+    config,
+    dataDir,
+    host: values.host,
+    port: parsePort(values.port),
+    adminToken: process.env.OUTPOST_ADMIN_TOKEN || undefined,
+    rendererDir: join(__dirname, '../renderer')
+  })
+  console.log(`Outpost collector listening on ${collector.url} (data: ${dataDir})`)
+  for (const destination of config.destinations) {
+    console.log(`  ${destination.vendor.padEnd(12)} ${collector.url}/${destination.id}`)
+  }
+  if (collector.consoleServed) console.log(`Console: ${collector.url}/#token=${collector.adminToken}`)
+  else console.log(`Admin API token: ${collector.adminToken} (console not built: run npm run build)`)
+
+  let stopping = false
+  const shutdown = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    console.log(`Outpost: ${signal}, shutting down`)
+    collector.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        console.error(`outpost: shutdown failed: ${error.message}`)
+        process.exit(1)
+      }
+    )
+  }
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+}

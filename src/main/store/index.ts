@@ -1,0 +1,29 @@
+import type Database from 'better-sqlite3'
+import { openDatabase } from './database'
+import { createOutbox, type Outbox } from './outbox'
+import { createQueries, type Queries } from './queries'
+import { createDestinationStates, type DestinationStates } from './destinations'
+
+export type { NewEvent, EnqueueResult, ClaimedEvent, BatchClaim, AttemptRecord, Settlement, Backlog } from './outbox'
+export type { DestinationState } from './destinations'
+
+export interface Store {
+  db: Database.Database
+  outbox: Outbox
+  queries: Queries
+  destinations: DestinationStates
+  close(): void
+}
+
+export function openStore(file: string): Store {
+  const db = openDatabase(file)
+  const outbox = createOutbox(db)
+  outbox.releaseStaleLeases()
+  return {
+    db,
+    outbox,
+    queries: createQueries(db),
+    destinations: createDestinationStates(db),
+    close: () => db.close()
+  }
+}

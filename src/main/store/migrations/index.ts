@@ -1,0 +1,44 @@
+import type Database from 'better-sqlite3'
+import { outbox } from './001-outbox'
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+/** Every migration, in order. Append only: a shipped migration is never edited. */
+export const migrations: Migration[] = [outbox]
+
+export class NewerDatabaseError extends Error {
+  constructor(found: number, known: number) {
+    super(
+      `This data folder was written by a newer Outpost (schema ${found}; this version knows up to ${known}). ` +
+        'Upgrade Outpost instead of opening it with this version: the data is left untouched.'
+    )
+    this.name = 'NewerDatabaseError'
+  }
+}
+
+export function assertStrictlyIncreasing(list: Migration[]): void {
+  list.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`Migration ${migration.name} has version ${migration.version}, expected ${index + 1}`)
+    }
+  })
+}
+
+/** Brings the database to the newest schema, each step in its own transaction with user_version. */
+export function migrate(db: Database.Database, list: Migration[] = migrations): number {
+  assertStrictlyIncreasing(list)
+  const current = db.pragma('user_version', { simple: true }) as number
+  const latest = list.length
+  if (current > latest) throw new NewerDatabaseError(current, latest)
+  for (const migration of list.slice(current)) {
+    db.transaction(() => {
+      db.exec(migration.sql)
+      db.pragma(`user_version = ${migration.version}`)
+    })()
+  }
+  return latest
+}

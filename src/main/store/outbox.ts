@@ -1,0 +1,203 @@
+import type Database from 'better-sqlite3'
+import type { EventKind } from '@shared/model'
+
+/** An event accepted at ingest, ready to be stored for one destination. */
+export interface NewEvent {
+  destination: string
+  messageId: string
+  kind: EventKind
+  name: string
+  userKey: string | null
+  occurredAt: number | null
+  /** JSON text exactly as it will be sent (and kept as received). */
+  payload: string
+}
+
+export interface EnqueueResult {
+  inserted: number
+  duplicates: number
+}
+
+/** A row claimed for delivery. */
+export interface ClaimedEvent {
+  id: number
+  messageId: string
+  kind: EventKind
+  payload: string
+  attempts: number
+}
+
+export type BatchClaim =
+  | { kind: 'empty' }
+  | { kind: 'waiting'; dueAt: number }
+  | { kind: 'claimed'; events: ClaimedEvent[] }
+
+export interface AttemptRecord {
+  destination: string
+  startedAt: number
+  durationMs: number
+  status: number | null
+  outcome: 'ok' | 'retry' | 'auth' | 'permanent'
+  reason: string
+  request: string
+  responseBody: string | null
+}
+
+/** Where an attempt leaves its events. `queued` puts them back untouched (auth hold, batch split). */
+export type Settlement =
+  | { status: 'sent' }
+  | { status: 'retrying'; nextAttemptAt: number; error: string }
+  | { status: 'failed'; error: string }
+  | { status: 'queued'; error: string }
+
+export interface Backlog {
+  events: number
+  bytes: number
+}
+
+/** Must read exactly as the WHERE of the partial index outbox_pending. */
+const WAITING = `status IN ('queued', 'retrying')`
+
+export interface Outbox {
+  enqueueEvents(requests: NewEvent[][], receivedAt: number): EnqueueResult[]
+  claimDueBatch(
+    destination: string,
+    now: number,
+    limit: number,
+    leaseMs: number,
+    sameBatch: (kind: EventKind) => boolean
+  ): BatchClaim
+  settleAttempt(attempt: AttemptRecord, groups: { ids: number[]; settlement: Settlement }[], now: number): void
+  makeDueNow(destination: string, now: number): number
+  releaseStaleLeases(): number
+  pruneDelivered(sentBefore: number, max: number): number
+  backlog(): Backlog
+}
+
+/**
+ * The write side of the outbox. The store is the only writer of its database (one collector
+ * per data folder), so the backlog size is kept in memory instead of counted on every request.
+ */
+export function createOutbox(db: Database.Database): Outbox {
+  const insertEvent = db.prepare(`
+    INSERT INTO outbox (destination, message_id, kind, name, user_key, occurred_at, received_at,
+                        received_payload, payload, next_attempt_at, bytes)
+    VALUES (@destination, @messageId, @kind, @name, @userKey, @occurredAt, @receivedAt,
+            @payload, @payload, @receivedAt, @bytes)
+    ON CONFLICT (destination, message_id) DO NOTHING`)
+  const selectBacklog = db.prepare(`
+    SELECT count(*) AS events, coalesce(sum(bytes), 0) AS bytes
+    FROM outbox WHERE status IN ('queued', 'retrying', 'sending', 'failed')`)
+  const selectQueueHead = db.prepare(`
+    SELECT id, message_id AS messageId, kind, payload, attempts, next_attempt_at AS nextAttemptAt
+    FROM outbox WHERE destination = ? AND ${WAITING} ORDER BY id LIMIT ?`)
+  const leaseEvent = db.prepare(`UPDATE outbox SET status = 'sending', lease_until = ? WHERE id = ?`)
+  const releaseLeases = db.prepare(`UPDATE outbox SET status = 'queued', lease_until = NULL WHERE status = 'sending'`)
+  const insertAttempt = db.prepare(`
+    INSERT INTO attempts (destination, started_at, duration_ms, status, outcome, reason, request, response_body, batch_size)
+    VALUES (@destination, @startedAt, @durationMs, @status, @outcome, @reason, @request, @responseBody, @batchSize)`)
+  const linkAttempt = db.prepare(`INSERT OR IGNORE INTO attempt_events (event_id, attempt_id) VALUES (?, ?)`)
+  const settleEvent = db.prepare(`
+    UPDATE outbox SET status = @status, attempts = attempts + 1, lease_until = NULL,
+      last_status = @lastStatus, last_error = @error, next_attempt_at = coalesce(@nextAttemptAt, next_attempt_at),
+      sent_at = CASE WHEN @status = 'sent' THEN @now ELSE sent_at END
+    WHERE id = @id AND status = 'sending'
+    RETURNING bytes`)
+  const rescheduleHead = db.prepare(`UPDATE outbox SET next_attempt_at = ? WHERE destination = ? AND ${WAITING} AND next_attempt_at > ?`)
+  const selectPruneable = db.prepare(`SELECT id FROM outbox WHERE status = 'sent' AND sent_at < ? ORDER BY sent_at LIMIT ?`)
+  const deleteEvent = db.prepare(`DELETE FROM outbox WHERE id = ?`)
+  const deleteOrphanAttempts = db.prepare(`
+    DELETE FROM attempts WHERE started_at < ? AND NOT EXISTS (SELECT 1 FROM attempt_events WHERE attempt_id = attempts.id)`)
+
+  const backlog: Backlog = selectBacklog.get() as Backlog
+
+  /** Stores the events of many requests in one transaction; each request gets its own counts. */
+  const enqueueEvents = db.transaction((requests: NewEvent[][], receivedAt: number): EnqueueResult[] =>
+    requests.map((events) => {
+      let inserted = 0
+      for (const event of events) {
+        const bytes = Buffer.byteLength(event.payload)
+        if (insertEvent.run({ ...event, receivedAt, bytes }).changes === 1) {
+          inserted++
+          backlog.events++
+          backlog.bytes += bytes
+        }
+      }
+      return { inserted, duplicates: events.length - inserted }
+    })
+  )
+
+  /**
+   * Leases the next batch of a destination. The queue is FIFO: when its oldest event is not due
+   * yet, nothing behind it goes either, which keeps identify and track calls in accepted order.
+   * A batch holds events of one kind only (`sameBatch`), up to `limit`.
+   */
+  const claimDueBatch = db.transaction(
+    (destination: string, now: number, limit: number, leaseMs: number, sameBatch: (kind: EventKind) => boolean): BatchClaim => {
+      const rows = selectQueueHead.all(destination, limit) as (ClaimedEvent & { nextAttemptAt: number })[]
+      const head = rows[0]
+      if (!head) return { kind: 'empty' }
+      if (head.nextAttemptAt > now) return { kind: 'waiting', dueAt: head.nextAttemptAt }
+      const events: ClaimedEvent[] = []
+      for (const row of rows) {
+        if (row.kind !== head.kind || (events.length > 0 && !sameBatch(row.kind))) break
+        leaseEvent.run(now + leaseMs, row.id)
+        events.push({ id: row.id, messageId: row.messageId, kind: row.kind, payload: row.payload, attempts: row.attempts })
+      }
+      return { kind: 'claimed', events }
+    }
+  )
+
+  /** Records one upstream attempt and moves each of its events to where the answer sends it. */
+  const settleAttempt = db.transaction(
+    (attempt: AttemptRecord, groups: { ids: number[]; settlement: Settlement }[], now: number): void => {
+      const batchSize = groups.reduce((sum, group) => sum + group.ids.length, 0)
+      const attemptId = Number(insertAttempt.run({ ...attempt, batchSize }).lastInsertRowid)
+      for (const { ids, settlement } of groups) {
+        for (const id of ids) {
+          linkAttempt.run(id, attemptId)
+          const settled = settleEvent.get({
+            id,
+            now,
+            status: settlement.status,
+            lastStatus: attempt.status,
+            error: settlement.status === 'sent' ? null : settlement.error,
+            nextAttemptAt: settlement.status === 'retrying' ? settlement.nextAttemptAt : null
+          }) as { bytes: number } | undefined
+          if (settled && settlement.status === 'sent') {
+            backlog.events--
+            backlog.bytes -= settled.bytes
+          }
+        }
+      }
+    }
+  )
+
+  /** A person pressed "sync now": every waiting event of the destination becomes due. */
+  function makeDueNow(destination: string, now: number): number {
+    return rescheduleHead.run(now, destination, now).changes
+  }
+
+  /** At start no request is in flight, so every lease left by a crash is stale. */
+  function releaseStaleLeases(): number {
+    return releaseLeases.run().changes
+  }
+
+  /** Deletes delivered events older than the cutoff (with attempts no longer linked to any event). */
+  const pruneDelivered = db.transaction((sentBefore: number, max: number): number => {
+    const ids = selectPruneable.all(sentBefore, max) as { id: number }[]
+    for (const { id } of ids) deleteEvent.run(id)
+    deleteOrphanAttempts.run(sentBefore)
+    return ids.length
+  })
+
+  return {
+    enqueueEvents,
+    claimDueBatch,
+    settleAttempt,
+    makeDueNow,
+    releaseStaleLeases,
+    pruneDelivered,
+    backlog: (): Backlog => ({ ...backlog })
+  }
+}

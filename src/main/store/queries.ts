@@ -1,0 +1,175 @@
+import type Database from 'better-sqlite3'
+import {
+  EVENT_STATUSES,
+  type Attempt,
+  type EventDetail,
+  type EventQuery,
+  type EventStatus,
+  type EventSummary,
+  type StatusCounts
+} from '@shared/model'
+
+const SLOW_QUERY_MS = 40
+
+interface EventRow {
+  id: number
+  destination: string
+  kind: EventSummary['kind']
+  name: string
+  user_key: string | null
+  message_id: string
+  status: EventStatus
+  attempts: number
+  occurred_at: number | null
+  received_at: number
+  sent_at: number | null
+  next_attempt_at: number
+  last_status: number | null
+  last_error: string | null
+}
+
+interface AttemptRow {
+  id: number
+  started_at: number
+  duration_ms: number
+  status: number | null
+  outcome: Attempt['outcome']
+  reason: string
+  request: string
+  response_body: string | null
+  batch_size: number
+}
+
+const SUMMARY_COLUMNS = `id, destination, kind, name, user_key, message_id, status, attempts, occurred_at,
+  received_at, sent_at, next_attempt_at, last_status, last_error`
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+
+export function emptyCounts(): StatusCounts {
+  return Object.fromEntries(EVENT_STATUSES.map((status) => [status, 0])) as StatusCounts
+}
+
+function toSummary(row: EventRow): EventSummary {
+  const waiting = row.status === 'queued' || row.status === 'retrying'
+  return {
+    id: row.id,
+    destination: row.destination,
+    kind: row.kind,
+    name: row.name,
+    userKey: row.user_key,
+    messageId: row.message_id,
+    status: row.status,
+    attempts: row.attempts,
+    occurredAt: iso(row.occurred_at),
+    receivedAt: iso(row.received_at) as string,
+    sentAt: iso(row.sent_at),
+    nextAttemptAt: waiting ? iso(row.next_attempt_at) : null,
+    lastStatus: row.last_status,
+    lastError: row.last_error
+  }
+}
+
+function toAttempt(row: AttemptRow): Attempt {
+  return {
+    id: row.id,
+    startedAt: iso(row.started_at) as string,
+    durationMs: row.duration_ms,
+    status: row.status,
+    outcome: row.outcome,
+    reason: row.reason,
+    request: row.request,
+    responseBody: row.response_body,
+    batchSize: row.batch_size
+  }
+}
+
+function timed<T>(label: string, run: () => T): T {
+  const started = performance.now()
+  const result = run()
+  const elapsed = performance.now() - started
+  if (elapsed > SLOW_QUERY_MS) console.warn(`[outpost] slow query ${label}: ${elapsed.toFixed(1)} ms`)
+  return result
+}
+
+/** The read side of the outbox: what the admin API and the UI show. */
+export function createQueries(db: Database.Database) {
+  const countByDestination = db.prepare(
+    `SELECT destination, status, count(*) AS n FROM outbox GROUP BY status, destination`
+  )
+  const selectEvent = db.prepare(
+    `SELECT ${SUMMARY_COLUMNS}, received_payload, payload, revision FROM outbox WHERE id = ?`
+  )
+  const selectAttempts = db.prepare(`
+    SELECT a.* FROM attempt_events ae JOIN attempts a ON a.id = ae.attempt_id
+    WHERE ae.event_id = ? ORDER BY a.id DESC LIMIT 100`)
+  const selectHeadDue = db.prepare(`
+    SELECT next_attempt_at FROM outbox
+    WHERE destination = ? AND status IN ('queued', 'retrying') ORDER BY id LIMIT 1`)
+  const listStatements = new Map<string, Database.Statement>()
+
+  function countsByDestination(): Map<string, StatusCounts> {
+    const rows = timed('counts', () => countByDestination.all()) as { destination: string; status: EventStatus; n: number }[]
+    const result = new Map<string, StatusCounts>()
+    for (const row of rows) {
+      const counts = result.get(row.destination) ?? emptyCounts()
+      counts[row.status] = row.n
+      result.set(row.destination, counts)
+    }
+    return result
+  }
+
+  /** Statements are built per filter combination (at most 16) and kept, so each stays prepared. */
+  function listStatement(query: EventQuery): Database.Statement {
+    const where: string[] = []
+    if (query.destination !== undefined) where.push('destination = @destination')
+    if (query.status !== undefined) where.push('status = @status')
+    if (query.search) where.push(`(name LIKE @search ESCAPE '\\' OR user_key LIKE @search ESCAPE '\\' OR message_id = @exact)`)
+    if (query.beforeId !== undefined) where.push('id < @beforeId')
+    const sql = `SELECT ${SUMMARY_COLUMNS} FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`
+    let statement = listStatements.get(sql)
+    if (!statement) {
+      statement = db.prepare(sql)
+      listStatements.set(sql, statement)
+    }
+    return statement
+  }
+
+  function listEvents(query: EventQuery): { events: EventSummary[]; nextBeforeId: number | null } {
+    const limit = query.limit ?? 100
+    const search = query.search ? `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined
+    const rows = timed('listEvents', () =>
+      listStatement(query).all({
+        destination: query.destination,
+        status: query.status,
+        search,
+        exact: query.search,
+        beforeId: query.beforeId,
+        limit: limit + 1
+      })
+    ) as EventRow[]
+    const page = rows.slice(0, limit).map(toSummary)
+    return { events: page, nextBeforeId: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null }
+  }
+
+  function getEvent(id: number): EventDetail | null {
+    const row = selectEvent.get(id) as (EventRow & { received_payload: string; payload: string; revision: number }) | undefined
+    if (!row) return null
+    const attempts = (selectAttempts.all(id) as AttemptRow[]).map(toAttempt)
+    return {
+      ...toSummary(row),
+      receivedPayload: JSON.parse(row.received_payload),
+      payload: JSON.parse(row.payload),
+      revision: row.revision,
+      attemptsLog: attempts
+    }
+  }
+
+  function queueHeadDueAt(destination: string): number | null {
+    const row = selectHeadDue.get(destination) as { next_attempt_at: number } | undefined
+    return row?.next_attempt_at ?? null
+  }
+
+  return { countsByDestination, listEvents, getEvent, queueHeadDueAt }
+}
+
+export type Queries = ReturnType<typeof createQueries>

@@ -1,0 +1,47 @@
+import type { Destination } from '../config'
+import type { Store } from '../store'
+import type { BackoffOptions } from './backoff'
+import { createTransport } from './transport'
+import { DestinationWorker, type WorkerState } from './worker'
+
+export interface SyncOptions {
+  timeoutMs: number
+  backoff: BackoffOptions
+  now(): number
+  onChange(): void
+}
+
+/** One delivery worker per destination. */
+export function createSyncEngine(store: Store, destinations: Destination[], options: SyncOptions) {
+  const transport = createTransport(options.timeoutMs)
+  const workers = new Map(
+    destinations.map((destination) => [
+      destination.id,
+      new DestinationWorker(destination, { store, transport, ...options })
+    ])
+  )
+
+  function worker(id: string): DestinationWorker {
+    const found = workers.get(id)
+    if (!found) throw new Error(`unknown destination ${id}`)
+    return found
+  }
+
+  return {
+    start: () => workers.forEach((w) => w.wake()),
+    wake: (ids: Iterable<string>) => {
+      for (const id of ids) workers.get(id)?.wake()
+    },
+    has: (id: string) => workers.has(id),
+    state: (id: string): WorkerState => worker(id).state(),
+    pause: (id: string) => worker(id).pause(),
+    resume: (id: string) => worker(id).resume(),
+    syncNow: (id?: string) => (id === undefined ? [...workers.values()] : [worker(id)]).forEach((w) => w.syncNow()),
+    async stop(): Promise<void> {
+      await Promise.all([...workers.values()].map((w) => w.stop()))
+      await transport.close()
+    }
+  }
+}
+
+export type SyncEngine = ReturnType<typeof createSyncEngine>

@@ -1,0 +1,203 @@
+import type { DestinationHold } from '@shared/model'
+import type { Destination } from '../config'
+import type { Verdict } from '../connectors/types'
+import type { AttemptRecord, ClaimedEvent, Settlement, Store } from '../store'
+import { backoffDelay, type BackoffOptions } from './backoff'
+import type { Transport, TransportResult } from './transport'
+
+export interface WorkerDeps {
+  store: Store
+  transport: Transport
+  backoff: BackoffOptions
+  timeoutMs: number
+  now(): number
+  onChange(): void
+}
+
+export interface WorkerState {
+  hold: DestinationHold
+  holdReason: string | null
+  nextAttemptAt: number | null
+}
+
+/**
+ * Delivers one destination's queue, oldest first, one request in flight at a time (which keeps
+ * per-user order). Held while paused, unconfigured or refused for auth; after a failure the
+ * queue waits for its backoff, and that next attempt is the probe that finds the upstream back.
+ */
+export class DestinationWorker {
+  private running = false
+  private again = false
+  private stopped = false
+  private timer: NodeJS.Timeout | null = null
+  private inFlight: Promise<void> = Promise.resolve()
+  private failures = 0
+  private batchLimit: number
+  private offlineReason: string | null = null
+  private waitingUntil: number | null = null
+
+  constructor(
+    readonly destination: Destination,
+    private readonly deps: WorkerDeps
+  ) {
+    this.batchLimit = destination.connector.batchLimit('track')
+  }
+
+  state(): WorkerState {
+    const saved = this.deps.store.destinations.get(this.destination.id)
+    if (!this.destination.apiKey) {
+      return { hold: 'not_configured', holdReason: `No API key: set apiKey or ${this.destination.connector.apiKeyEnv}; events are kept`, nextAttemptAt: null }
+    }
+    if (saved.paused) return { hold: 'paused', holdReason: 'Paused by a person; events are kept', nextAttemptAt: null }
+    if (saved.authHold) return { hold: 'auth', holdReason: saved.authHold, nextAttemptAt: null }
+    if (this.offlineReason) return { hold: 'offline', holdReason: this.offlineReason, nextAttemptAt: this.waitingUntil }
+    return { hold: null, holdReason: null, nextAttemptAt: this.waitingUntil }
+  }
+
+  /** New events, a resume or "sync now": look at the queue again. */
+  wake(): void {
+    if (this.stopped) return
+    if (this.running) {
+      this.again = true
+      return
+    }
+    this.clearTimer()
+    this.inFlight = this.pump()
+  }
+
+  pause(): void {
+    this.deps.store.destinations.setPaused(this.destination.id, true)
+    this.clearTimer()
+    this.deps.onChange()
+  }
+
+  resume(): void {
+    this.deps.store.destinations.setPaused(this.destination.id, false)
+    this.deps.store.destinations.setAuthHold(this.destination.id, null)
+    this.wake()
+    this.deps.onChange()
+  }
+
+  /** Skip the backoff: every waiting event is due now. */
+  syncNow(): void {
+    this.deps.store.outbox.makeDueNow(this.destination.id, this.deps.now())
+    this.wake()
+    this.deps.onChange()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.clearTimer()
+    await this.inFlight
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+  }
+
+  private async pump(): Promise<void> {
+    this.running = true
+    try {
+      do {
+        this.again = false
+        while (!this.stopped && this.state().hold !== 'paused' && (await this.deliverNext()));
+      } while (this.again && !this.stopped)
+    } catch (error) {
+      console.error(`[outpost] delivery loop of ${this.destination.id} failed`, error)
+      this.scheduleAt(this.deps.now() + this.deps.backoff.maxMs)
+    } finally {
+      this.running = false
+    }
+  }
+
+  /** Sends the next due batch. False when there is nothing to do now. */
+  private async deliverNext(): Promise<boolean> {
+    const { hold } = this.state()
+    if (hold === 'not_configured' || hold === 'paused' || hold === 'auth') return false
+    const { connector } = this.destination
+    const now = this.deps.now()
+    const claim = this.deps.store.outbox.claimDueBatch(
+      this.destination.id,
+      now,
+      this.batchLimit,
+      this.deps.timeoutMs * 3,
+      (kind) => connector.batchLimit(kind) > 1
+    )
+    if (claim.kind === 'empty') {
+      this.waitingUntil = null
+      return false
+    }
+    if (claim.kind === 'waiting') {
+      this.scheduleAt(claim.dueAt)
+      return false
+    }
+    this.waitingUntil = null
+    this.deps.onChange()
+    await this.send(claim.events)
+    return true
+  }
+
+  private scheduleAt(at: number): void {
+    this.waitingUntil = at
+    this.clearTimer()
+    if (this.stopped) return
+    this.timer = setTimeout(() => this.wake(), Math.max(0, at - this.deps.now()))
+    this.timer.unref?.()
+  }
+
+  private async send(events: ClaimedEvent[]): Promise<void> {
+    const { connector, baseUrl, apiKey } = this.destination
+    const request = connector.buildRequest(events, { apiKey: apiKey as string })
+    const startedAt = this.deps.now()
+    const result = await this.deps.transport.post(baseUrl + request.path, request.headers, request.body)
+    const finishedAt = this.deps.now()
+    const verdict: Verdict =
+      result.kind === 'answer'
+        ? connector.classifyResponse(result.answer, events.length, finishedAt)
+        : { outcome: 'retry', reason: result.reason }
+    const attempt: AttemptRecord = {
+      destination: this.destination.id,
+      startedAt,
+      durationMs: finishedAt - startedAt,
+      status: result.kind === 'answer' ? result.answer.status : null,
+      outcome: verdict.outcome,
+      reason: verdict.reason,
+      request: `POST ${request.path} (${events.length} event${events.length === 1 ? '' : 's'}, ${request.body.length} bytes)`,
+      responseBody: result.kind === 'answer' ? result.answer.body : null
+    }
+    const settlement = this.settle(verdict, events.length, result, finishedAt)
+    this.deps.store.outbox.settleAttempt(attempt, [{ ids: events.map((event) => event.id), settlement }], finishedAt)
+    this.deps.onChange()
+  }
+
+  /** Where the verdict sends the batch, and what it teaches this worker. */
+  private settle(verdict: Verdict, batchSize: number, result: TransportResult, now: number): Settlement {
+    const maxBatch = this.destination.connector.batchLimit('track')
+    switch (verdict.outcome) {
+      case 'ok':
+        this.failures = 0
+        this.offlineReason = null
+        this.batchLimit = Math.min(maxBatch, this.batchLimit * 2)
+        this.deps.store.destinations.recordSuccess(this.destination.id, now)
+        return { status: 'sent' }
+      case 'auth':
+        this.deps.store.destinations.setAuthHold(this.destination.id, verdict.reason)
+        return { status: 'queued', error: verdict.reason }
+      case 'permanent':
+        this.failures = 0
+        this.offlineReason = null
+        if (verdict.split && batchSize > 1) {
+          this.batchLimit = Math.ceil(batchSize / 2)
+          return { status: 'queued', error: verdict.reason }
+        }
+        return { status: 'failed', error: verdict.reason }
+      case 'retry': {
+        this.failures++
+        this.offlineReason = result.kind === 'no_answer' ? verdict.reason : null
+        const delay = verdict.retryAfterMs ?? backoffDelay(this.failures - 1, this.deps.backoff)
+        return { status: 'retrying', nextAttemptAt: now + delay, error: verdict.reason }
+      }
+    }
+  }
+}

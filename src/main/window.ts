@@ -1,0 +1,46 @@
+import { join } from 'node:path'
+import { BrowserWindow, shell, type IpcMainInvokeEvent } from 'electron'
+
+const DEV_SERVER_URL = process.env.ELECTRON_RENDERER_URL
+
+function isAppUrl(url: string): boolean {
+  if (DEV_SERVER_URL) return url.startsWith(DEV_SERVER_URL)
+  return url.startsWith('file://')
+}
+
+/** The main window: isolated, sandboxed, no Node; navigation and new windows are refused. */
+export function createMainWindow(): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 900,
+    minHeight: 560,
+    show: false,
+    title: 'Outpost',
+    autoHideMenuBar: true,
+    webPreferences: {
+      preload: join(__dirname, '../preload/index.js'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true
+    }
+  })
+  window.once('ready-to-show', () => window.show())
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    if (/^https:\/\//.test(url)) void shell.openExternal(url)
+    return { action: 'deny' }
+  })
+  window.webContents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault()
+  })
+  if (DEV_SERVER_URL) void window.loadURL(DEV_SERVER_URL)
+  else void window.loadFile(join(__dirname, '../renderer/index.html'))
+  return window
+}
+
+/** IPC answers only our window's top frame, loaded from our own files. */
+export function isTrustedSender(event: IpcMainInvokeEvent): boolean {
+  const frame = event.senderFrame
+  return frame !== null && frame.parent === null && isAppUrl(frame.url)
+}

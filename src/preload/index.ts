@@ -1,0 +1,14 @@
+import { contextBridge, ipcRenderer } from 'electron'
+import { apiContract, apiMethods, type Envelope, type OutpostApi } from '@shared/api'
+
+// Fixed, named functions only: the renderer cannot reach any other channel.
+const api: Record<string, (input: unknown) => Promise<unknown>> = {}
+for (const method of apiMethods) {
+  api[method] = async (input: unknown) => {
+    const envelope = (await ipcRenderer.invoke(apiContract[method].channel, input ?? {})) as Envelope<unknown>
+    if (envelope.ok) return envelope.value
+    throw Object.assign(new Error(envelope.error.message), { code: envelope.error.code })
+  }
+}
+
+contextBridge.exposeInMainWorld('outpost', api as unknown as OutpostApi)

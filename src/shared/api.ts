@@ -1,0 +1,86 @@
+import type { EventDetail, EventPage, EventQuery, Stats } from './model'
+
+/**
+ * The one contract between the UI and the collector. Main implements it once (src/main/admin);
+ * the preload bridge (IPC) and the HTTP client (headless console) are two transports of it.
+ * Every method takes one plain-object argument so both transports carry it the same way.
+ */
+export interface OutpostApi {
+  getStats(input: Record<string, never>): Promise<Stats>
+  listEvents(input: EventQuery): Promise<EventPage>
+  getEvent(input: { id: number }): Promise<EventDetail | null>
+  pauseDestination(input: { id: string }): Promise<void>
+  resumeDestination(input: { id: string }): Promise<void>
+  /** Deliver due and waiting events now, skipping any backoff; all destinations when id is absent. */
+  syncNow(input: { id?: string }): Promise<void>
+}
+
+export type ApiMethod = keyof OutpostApi
+
+/** JSON Schema of each method's input, checked by main before the call runs. */
+type InputSchema = Record<string, unknown>
+
+export interface ApiRoute {
+  /** IPC channel name. */
+  channel: string
+  /** HTTP method and path under which the admin API serves it; `:name` takes input.name. */
+  http: { method: 'GET' | 'POST'; path: string }
+  input: InputSchema
+}
+
+const destinationId = { type: 'string', minLength: 1, maxLength: 64 }
+const none: InputSchema = { type: 'object', additionalProperties: false, properties: {} }
+
+export const apiContract: Record<ApiMethod, ApiRoute> = {
+  getStats: { channel: 'outpost:getStats', http: { method: 'GET', path: '/api/stats' }, input: none },
+  listEvents: {
+    channel: 'outpost:listEvents',
+    http: { method: 'GET', path: '/api/events' },
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        destination: destinationId,
+        status: { enum: ['queued', 'sending', 'retrying', 'failed', 'sent', 'discarded'] },
+        search: { type: 'string', maxLength: 200 },
+        beforeId: { type: 'integer', minimum: 1 },
+        limit: { type: 'integer', minimum: 1, maximum: 1000 }
+      }
+    }
+  },
+  getEvent: {
+    channel: 'outpost:getEvent',
+    http: { method: 'GET', path: '/api/events/:id' },
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id'],
+      properties: { id: { type: 'integer', minimum: 1 } }
+    }
+  },
+  pauseDestination: {
+    channel: 'outpost:pauseDestination',
+    http: { method: 'POST', path: '/api/destinations/:id/pause' },
+    input: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: destinationId } }
+  },
+  resumeDestination: {
+    channel: 'outpost:resumeDestination',
+    http: { method: 'POST', path: '/api/destinations/:id/resume' },
+    input: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: destinationId } }
+  },
+  syncNow: {
+    channel: 'outpost:syncNow',
+    http: { method: 'POST', path: '/api/sync' },
+    input: { type: 'object', additionalProperties: false, properties: { id: destinationId } }
+  }
+}
+
+export const apiMethods = Object.keys(apiContract) as ApiMethod[]
+
+/** What crosses IPC: errors travel as data, never as thrown exceptions with lost types. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ApiError }
+
+export interface ApiError {
+  code: 'invalid_input' | 'not_found' | 'unauthorized' | 'internal'
+  message: string
+}

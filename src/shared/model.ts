@@ -1,0 +1,97 @@
+/** Types shared by every process: what an outbox row is, as the UI and the admin API see it. */
+
+export const EVENT_STATUSES = ['queued', 'sending', 'retrying', 'failed', 'sent', 'discarded'] as const
+export type EventStatus = (typeof EVENT_STATUSES)[number]
+
+export const EVENT_KINDS = ['track', 'identify', 'device'] as const
+export type EventKind = (typeof EVENT_KINDS)[number]
+
+export const VENDORS = ['whisperr', 'embeddables', 'weespin', 'flywheel', 'userflux'] as const
+export type VendorId = (typeof VENDORS)[number]
+
+export type StatusCounts = Record<EventStatus, number>
+
+/** Why a destination is not delivering right now; null when it is. */
+export type DestinationHold =
+  | 'not_configured' // no API key
+  | 'paused' // a person pressed pause
+  | 'auth' // upstream answered 401/403: keep events, wait for a person
+  | 'offline' // the last request failed at the network level; retried with backoff
+  | null
+
+export interface DestinationSummary {
+  id: string
+  vendor: VendorId
+  baseUrl: string
+  configured: boolean
+  paused: boolean
+  hold: DestinationHold
+  /** Words for a person: why it is held, what the upstream last said. */
+  holdReason: string | null
+  counts: StatusCounts
+  nextAttemptAt: string | null
+  lastSuccessAt: string | null
+}
+
+export interface Stats {
+  counts: StatusCounts
+  destinations: DestinationSummary[]
+  /** Increases on every change of the outbox: the UI refetches when it moves. */
+  version: number
+  startedAt: string
+}
+
+export interface EventSummary {
+  id: number
+  destination: string
+  kind: EventKind
+  name: string
+  userKey: string | null
+  messageId: string
+  status: EventStatus
+  attempts: number
+  occurredAt: string | null
+  receivedAt: string
+  sentAt: string | null
+  nextAttemptAt: string | null
+  lastStatus: number | null
+  lastError: string | null
+}
+
+export interface Attempt {
+  id: number
+  startedAt: string
+  durationMs: number
+  /** HTTP status, or null when no answer came (refused, reset, timeout). */
+  status: number | null
+  outcome: 'ok' | 'retry' | 'auth' | 'permanent'
+  reason: string
+  request: string
+  responseBody: string | null
+  batchSize: number
+}
+
+export interface EventDetail extends EventSummary {
+  /** What the client sent, never changed. */
+  receivedPayload: unknown
+  /** What will be sent upstream (edits go here). */
+  payload: unknown
+  revision: number
+  attemptsLog: Attempt[]
+}
+
+export interface EventQuery {
+  destination?: string
+  status?: EventStatus
+  /** Matches the event name, the user key or the message id. */
+  search?: string
+  /** Page backwards from this id (exclusive). */
+  beforeId?: number
+  limit?: number
+}
+
+export interface EventPage {
+  events: EventSummary[]
+  /** Pass as beforeId for the next page; null at the end. */
+  nextBeforeId: number | null
+}

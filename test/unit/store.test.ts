@@ -1,0 +1,162 @@
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openStore, type NewEvent, type Store } from '../../src/main/store'
+import { openDatabase } from '../../src/main/store/database'
+import { migrate, migrations, NewerDatabaseError } from '../../src/main/store/migrations'
+import { tempDir } from '../support/temp'
+
+function event(messageId: string, overrides: Partial<NewEvent> = {}): NewEvent {
+  return {
+    destination: 'whisperr',
+    messageId,
+    kind: 'track',
+    name: 'trial_started',
+    userKey: 'u1',
+    occurredAt: 1_000,
+    payload: JSON.stringify({ event_type: 'trial_started', context: { $message_id: messageId } }),
+    ...overrides
+  }
+}
+
+const batchable = () => true
+
+describe('store', () => {
+  let dir: ReturnType<typeof tempDir>
+  let store: Store
+  const file = () => `${dir.path}/outbox.sqlite`
+
+  beforeEach(() => {
+    dir = tempDir()
+    store = openStore(file())
+  })
+  afterEach(() => {
+    store.close()
+    dir.remove()
+  })
+
+  it('opens in WAL mode with synchronous=FULL and the newest schema', () => {
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(2)
+    expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length)
+  })
+
+  it('deduplicates on (destination, message id) and counts per request', () => {
+    const [first, second] = store.outbox.enqueueEvents([[event('a'), event('b')], [event('a'), event('c')]], 5)
+    expect(first).toEqual({ inserted: 2, duplicates: 0 })
+    expect(second).toEqual({ inserted: 1, duplicates: 1 })
+    const [other] = store.outbox.enqueueEvents([[event('a', { destination: 'second' })]], 5)
+    expect(other).toEqual({ inserted: 1, duplicates: 0 })
+    expect(store.outbox.backlog().events).toBe(4)
+  })
+
+  it('claims FIFO, one kind per batch, and holds the queue while its head waits', () => {
+    store.outbox.enqueueEvents([[event('a'), event('b'), event('i', { kind: 'identify' }), event('c')]], 0)
+    const first = store.outbox.claimDueBatch('whisperr', 10, 500, 1000, batchable)
+    expect(first.kind === 'claimed' && first.events.map((e) => e.messageId)).toEqual(['a', 'b'])
+    if (first.kind !== 'claimed') throw new Error('expected a claim')
+    const ids = first.events.map((e) => e.id)
+    store.outbox.settleAttempt(
+      { destination: 'whisperr', startedAt: 10, durationMs: 1, status: 503, outcome: 'retry', reason: 'down', request: 'POST', responseBody: null },
+      [{ ids, settlement: { status: 'retrying', nextAttemptAt: 100, error: 'down' } }],
+      11
+    )
+    // The identify behind the retrying head must not overtake it.
+    expect(store.outbox.claimDueBatch('whisperr', 50, 500, 1000, batchable)).toEqual({ kind: 'waiting', dueAt: 100 })
+    const retry = store.outbox.claimDueBatch('whisperr', 100, 500, 1000, batchable)
+    expect(retry.kind === 'claimed' && retry.events.map((e) => [e.messageId, e.attempts])).toEqual([
+      ['a', 1],
+      ['b', 1]
+    ])
+  })
+
+  it('records attempts, settles rows and frees backlog space when sent', () => {
+    store.outbox.enqueueEvents([[event('a')]], 0)
+    const claim = store.outbox.claimDueBatch('whisperr', 1, 500, 1000, batchable)
+    if (claim.kind !== 'claimed') throw new Error('expected a claim')
+    store.outbox.settleAttempt(
+      { destination: 'whisperr', startedAt: 1, durationMs: 7, status: 202, outcome: 'ok', reason: 'accepted', request: 'POST /v1/events/batch', responseBody: '{}' },
+      [{ ids: [claim.events[0]!.id], settlement: { status: 'sent' } }],
+      9
+    )
+    const detail = store.queries.getEvent(claim.events[0]!.id)
+    expect(detail).toMatchObject({ status: 'sent', attempts: 1, lastStatus: 202, sentAt: new Date(9).toISOString() })
+    expect(detail?.attemptsLog).toHaveLength(1)
+    expect(detail?.attemptsLog[0]).toMatchObject({ status: 202, outcome: 'ok', durationMs: 7, batchSize: 1 })
+    expect(store.outbox.backlog()).toEqual({ events: 0, bytes: 0 })
+  })
+
+  it('returns leases left by a crash to the queue when reopened', () => {
+    store.outbox.enqueueEvents([[event('a'), event('b')]], 0)
+    expect(store.outbox.claimDueBatch('whisperr', 1, 500, 1000, batchable).kind).toBe('claimed')
+    store.close()
+    store = openStore(file())
+    const counts = store.queries.countsByDestination().get('whisperr')
+    expect(counts).toMatchObject({ queued: 2, sending: 0 })
+  })
+
+  it('lists events newest first with filters, search and paging', () => {
+    store.outbox.enqueueEvents([[event('a'), event('b', { userKey: 'alice' }), event('c', { name: 'plan_changed' })]], 0)
+    const page = store.queries.listEvents({ limit: 2 })
+    expect(page.events.map((e) => e.messageId)).toEqual(['c', 'b'])
+    const next = store.queries.listEvents({ limit: 2, beforeId: page.nextBeforeId! })
+    expect(next.events.map((e) => e.messageId)).toEqual(['a'])
+    expect(next.nextBeforeId).toBeNull()
+    expect(store.queries.listEvents({ search: 'ali' }).events.map((e) => e.messageId)).toEqual(['b'])
+    expect(store.queries.listEvents({ search: 'plan_' }).events.map((e) => e.messageId)).toEqual(['c'])
+    expect(store.queries.listEvents({ search: 'a' , status: 'sent' }).events).toEqual([])
+  })
+
+  it('prunes delivered events after the retention period only', () => {
+    store.outbox.enqueueEvents([[event('old'), event('kept')]], 0)
+    const claim = store.outbox.claimDueBatch('whisperr', 1, 1, 1000, batchable)
+    if (claim.kind !== 'claimed') throw new Error('expected a claim')
+    store.outbox.settleAttempt(
+      { destination: 'whisperr', startedAt: 1, durationMs: 1, status: 202, outcome: 'ok', reason: 'ok', request: 'POST', responseBody: null },
+      [{ ids: [claim.events[0]!.id], settlement: { status: 'sent' } }],
+      10
+    )
+    expect(store.outbox.pruneDelivered(5, 100)).toBe(0)
+    expect(store.outbox.pruneDelivered(11, 100)).toBe(1)
+    expect(store.queries.listEvents({}).events.map((e) => e.messageId)).toEqual(['kept'])
+  })
+})
+
+describe('migrations', () => {
+  it('refuses a database written by a newer version and leaves it untouched', () => {
+    const dir = tempDir()
+    const file = `${dir.path}/outbox.sqlite`
+    const db = new Database(file)
+    db.pragma(`user_version = ${migrations.length + 1}`)
+    db.close()
+    expect(() => openDatabase(file)).toThrow(NewerDatabaseError)
+    const reopened = new Database(file)
+    expect(reopened.pragma('user_version', { simple: true })).toBe(migrations.length + 1)
+    reopened.close()
+    dir.remove()
+  })
+
+  it('refuses a migration list that does not increase strictly', () => {
+    const db = new Database(':memory:')
+    expect(() => migrate(db, [{ version: 2, name: 'skip', sql: '' }])).toThrow(/expected 1/)
+    db.close()
+  })
+
+  it('keeps data across a migration and the hot queries on their indexes', () => {
+    const db = new Database(':memory:')
+    migrate(db, migrations.slice(0, 1))
+    db.prepare(
+      `INSERT INTO outbox (destination, message_id, kind, name, received_at, received_payload, payload, next_attempt_at, bytes)
+       VALUES ('w', 'm1', 'track', 'x', 0, '{}', '{}', 0, 2)`
+    ).run()
+    migrate(db)
+    expect(db.prepare('SELECT count(*) AS n FROM outbox').get()).toEqual({ n: 1 })
+    const plan = (sql: string) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((row) => row.detail).join(' | ')
+    expect(plan(`SELECT id FROM outbox WHERE destination = 'w' AND status IN ('queued', 'retrying') ORDER BY id LIMIT 500`)).toMatch(
+      /USING INDEX outbox_pending/
+    )
+    expect(plan(`SELECT destination, status, count(*) FROM outbox GROUP BY status, destination`)).toMatch(/COVERING INDEX outbox_status/)
+    expect(plan(`SELECT id FROM outbox WHERE status = 'sent' AND sent_at < 5 ORDER BY sent_at LIMIT 10`)).toMatch(/outbox_sent_at/)
+    db.close()
+  })
+})
