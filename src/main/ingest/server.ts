@@ -1,7 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 
 const CLIENT_ERRORS: Record<string, { error: string; message: (e: FastifyError) => string }> = {
-  FST_ERR_CTP_INVALID_JSON: { error: 'invalid_json', message: (e) => `The body is not valid JSON: ${e.message}` },
+  FST_ERR_CTP_INVALID_JSON_BODY: { error: 'invalid_json', message: () => 'The body is not valid JSON' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { error: 'empty_body', message: () => 'The body is empty; a JSON object is expected' },
   FST_ERR_CTP_BODY_TOO_LARGE: { error: 'body_too_large', message: (e) => e.message },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
@@ -22,7 +22,7 @@ export function createHttpServer(options: { bodyLimit: number }): FastifyInstanc
     try {
       done(null, JSON.parse(body as string))
     } catch (error) {
-      done(Object.assign(error as Error, { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON' }), undefined)
+      done(Object.assign(error as Error, { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined)
     }
   })
 

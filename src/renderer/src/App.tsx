@@ -1,0 +1,63 @@
+import { useEffect } from 'react'
+import { ConnectionNotice, ErrorBanner } from './components/Banners'
+import { DestinationsStrip } from './components/DestinationsStrip'
+import { ErrorBoundary } from './components/ErrorBoundary'
+import { EventDetailPane } from './components/EventDetailPane'
+import { EventList } from './components/EventList'
+import { Filters } from './components/Filters'
+import { TokenForm } from './components/TokenForm'
+import { TopBar } from './components/TopBar'
+import { useOutpost } from './store'
+
+function Dashboard() {
+  return (
+    <>
+      <ErrorBoundary area="destinations">
+        <DestinationsStrip />
+      </ErrorBoundary>
+      <Filters />
+      <div className="workspace">
+        <ErrorBoundary area="event list">
+          <EventList />
+        </ErrorBoundary>
+        <ErrorBoundary area="event detail">
+          <EventDetailPane />
+        </ErrorBoundary>
+      </div>
+    </>
+  )
+}
+
+function Waiting({ children }: { children: string }) {
+  return (
+    <div className="center-page">
+      <p className="muted">{children}</p>
+    </div>
+  )
+}
+
+function Body() {
+  const appState = useOutpost((state) => state.appState)
+  const eventsLoaded = useOutpost((state) => state.eventsLoaded)
+  if (appState === 'auth') return <TokenForm />
+  // Once there is data, keep showing it through a lost connection; the notice says it is stale.
+  if (eventsLoaded) return <Dashboard />
+  if (appState === 'error') return <Waiting>Waiting for the collector to answer…</Waiting>
+  return <Waiting>Connecting to the collector…</Waiting>
+}
+
+export function App() {
+  const startLiveUpdates = useOutpost((state) => state.startLiveUpdates)
+  useEffect(() => startLiveUpdates(), [startLiveUpdates])
+
+  return (
+    <div className="app">
+      <TopBar />
+      <ConnectionNotice />
+      <ErrorBanner />
+      <main className="app-body">
+        <Body />
+      </main>
+    </div>
+  )
+}

@@ -1,0 +1,106 @@
+import { EVENT_STATUSES, type DestinationHold, type DestinationSummary, type StatusCounts } from '@shared/model'
+import { formatClock } from '../format'
+import { useOutpost } from '../store'
+
+const HOLD_LABELS: Record<NonNullable<DestinationHold>, string> = {
+  not_configured: 'Not configured',
+  paused: 'Paused',
+  auth: 'Auth failed',
+  offline: 'Offline — retrying'
+}
+
+export function destinationStateLabel(hold: DestinationHold): string {
+  return hold === null ? 'Delivering' : HOLD_LABELS[hold]
+}
+
+function DestinationCounts({ id, counts }: { id: string; counts: StatusCounts }) {
+  return (
+    <ul className="destination-counts">
+      {EVENT_STATUSES.map((status) => (
+        <li key={status} className={`count count-${status}${counts[status] === 0 ? ' count-zero' : ''}`} title={status}>
+          <span className="count-label">{status}</span>
+          <span className="count-value" data-testid={`destination-count-${id}-${status}`}>
+            {counts[status]}
+          </span>
+        </li>
+      ))}
+    </ul>
+  )
+}
+
+function DestinationTiming({ destination }: { destination: DestinationSummary }) {
+  const parts: string[] = []
+  if (destination.nextAttemptAt) parts.push(`next try ${formatClock(destination.nextAttemptAt)}`)
+  parts.push(destination.lastSuccessAt ? `last delivery ${formatClock(destination.lastSuccessAt)}` : 'nothing delivered yet')
+  return <div className="destination-timing">{parts.join(' · ')}</div>
+}
+
+function DestinationCard({ destination }: { destination: DestinationSummary }) {
+  const pauseDestination = useOutpost((state) => state.pauseDestination)
+  const resumeDestination = useOutpost((state) => state.resumeDestination)
+  const syncNow = useOutpost((state) => state.syncNow)
+  const { id, vendor, hold, holdReason, paused } = destination
+  // Resume also clears an auth hold, so it is offered there too (after a key was fixed).
+  const canResume = paused || hold === 'auth'
+
+  return (
+    <article className={`destination destination-${hold ?? 'delivering'}`} data-testid={`destination-${id}`}>
+      <header className="destination-header">
+        <span className="destination-id">{id}</span>
+        <span className="destination-vendor">{vendor}</span>
+      </header>
+      <div className="destination-state" data-testid={`destination-state-${id}`} title={holdReason ?? undefined}>
+        {destinationStateLabel(hold)}
+      </div>
+      {holdReason && (
+        <div className="destination-reason" title={holdReason}>
+          {holdReason}
+        </div>
+      )}
+      <DestinationCounts id={id} counts={destination.counts} />
+      <DestinationTiming destination={destination} />
+      <div className="destination-actions">
+        {!paused && (
+          <button type="button" className="button" data-testid={`pause-${id}`} onClick={() => void pauseDestination(id)}>
+            Pause
+          </button>
+        )}
+        {canResume && (
+          <button
+            type="button"
+            className="button"
+            data-testid={`resume-${id}`}
+            title={paused ? 'Start delivering again' : 'Clear the auth hold and try again'}
+            onClick={() => void resumeDestination(id)}
+          >
+            Resume
+          </button>
+        )}
+        <button
+          type="button"
+          className="button"
+          data-testid={`sync-${id}`}
+          title="Deliver waiting events now, skipping backoff"
+          onClick={() => void syncNow(id)}
+        >
+          Sync now
+        </button>
+      </div>
+    </article>
+  )
+}
+
+export function DestinationsStrip() {
+  const destinations = useOutpost((state) => state.stats?.destinations)
+  if (!destinations) return null
+  if (destinations.length === 0) {
+    return <div className="destinations-empty muted">No destinations are configured. Add one to the config file and restart.</div>
+  }
+  return (
+    <section className="destinations" aria-label="Destinations">
+      {destinations.map((destination) => (
+        <DestinationCard key={destination.id} destination={destination} />
+      ))}
+    </section>
+  )
+}

@@ -1,0 +1,49 @@
+import { useEffect, useRef } from 'react'
+import type { EventSummary } from '@shared/model'
+import { formatClock, formatDateTime } from '../format'
+import { StatusChip } from './StatusChip'
+
+interface EventRowProps {
+  event: EventSummary
+  selected: boolean
+  onSelect(id: number): void
+}
+
+export function EventRow({ event, selected, onSelect }: EventRowProps) {
+  const rowRef = useRef<HTMLTableRowElement>(null)
+
+  // Keyboard selection can move past the visible rows.
+  useEffect(() => {
+    if (selected) rowRef.current?.scrollIntoView({ block: 'nearest' })
+  }, [selected])
+
+  return (
+    <tr
+      ref={rowRef}
+      className={selected ? 'event-row selected' : 'event-row'}
+      data-testid="event-row"
+      data-event-id={event.id}
+      data-status={event.status}
+      aria-selected={selected}
+      onClick={() => onSelect(event.id)}
+    >
+      <td className="col-time mono" title={formatDateTime(event.receivedAt)}>
+        {formatClock(event.receivedAt)}
+      </td>
+      <td className="col-destination">{event.destination}</td>
+      <td className="col-name" title={event.name}>
+        {event.name}
+      </td>
+      <td className="col-user mono" title={event.userKey ?? undefined}>
+        {event.userKey ?? <span className="muted">—</span>}
+      </td>
+      <td className="col-status">
+        <StatusChip status={event.status} />
+      </td>
+      <td className="col-attempts num">{event.attempts}</td>
+      <td className="col-error" title={event.lastError ?? undefined}>
+        {event.lastError ?? ''}
+      </td>
+    </tr>
+  )
+}

@@ -1,0 +1,63 @@
+import { EVENT_STATUSES, type EventStatus } from '@shared/model'
+import { useOutpost } from '../store'
+
+function toStatusFilter(value: string): EventStatus | '' {
+  return EVENT_STATUSES.find((status) => status === value) ?? ''
+}
+
+export function Filters() {
+  const filters = useOutpost((state) => state.filters)
+  const searchText = useOutpost((state) => state.searchText)
+  const destinations = useOutpost((state) => state.stats?.destinations)
+  const shown = useOutpost((state) => state.events.length)
+  const hasMore = useOutpost((state) => state.nextBeforeId !== null)
+  const setStatusFilter = useOutpost((state) => state.setStatusFilter)
+  const setDestinationFilter = useOutpost((state) => state.setDestinationFilter)
+  const setSearchText = useOutpost((state) => state.setSearchText)
+
+  return (
+    <div className="filters" role="search">
+      <select
+        className="input"
+        aria-label="Status"
+        data-testid="filter-status"
+        value={filters.status}
+        onChange={(event) => setStatusFilter(toStatusFilter(event.target.value))}
+      >
+        <option value="">All statuses</option>
+        {EVENT_STATUSES.map((status) => (
+          <option key={status} value={status}>
+            {status}
+          </option>
+        ))}
+      </select>
+      <select
+        className="input"
+        aria-label="Destination"
+        data-testid="filter-destination"
+        value={filters.destination}
+        onChange={(event) => setDestinationFilter(event.target.value)}
+      >
+        <option value="">All destinations</option>
+        {(destinations ?? []).map((destination) => (
+          <option key={destination.id} value={destination.id}>
+            {destination.id}
+          </option>
+        ))}
+      </select>
+      <input
+        type="search"
+        className="input filter-search"
+        aria-label="Search"
+        placeholder="Search event name, user or message id"
+        maxLength={200}
+        data-testid="filter-search"
+        value={searchText}
+        onChange={(event) => setSearchText(event.target.value)}
+      />
+      <span className="filters-summary muted">
+        {shown} {shown === 1 ? 'event' : 'events'} shown{hasMore ? ', more below' : ''}
+      </span>
+    </div>
+  )
+}

@@ -1,0 +1,317 @@
+import { create } from 'zustand'
+import type { OutpostApi } from '@shared/api'
+import type { EventDetail, EventPage, EventQuery, EventStatus, EventSummary, Stats } from '@shared/model'
+import { connect, connectWithToken, describeError, disconnect, isRefusedByCollector, isUnauthorized } from './api'
+import { createPoller } from './poller'
+
+export type AppState = 'loading' | 'ready' | 'auth' | 'error'
+
+export interface EventFilters {
+  status: EventStatus | ''
+  destination: string
+  search: string
+}
+
+export type DetailState = 'none' | 'loading' | 'loaded' | 'missing'
+
+const POLL_INTERVAL_MS = 1000
+const SEARCH_DEBOUNCE_MS = 250
+const PAGE_SIZE = 200
+/** The admin API's largest page; a refresh re-reads at most this many rows. */
+const MAX_PAGE_SIZE = 1000
+
+const NO_FILTERS: EventFilters = { status: '', destination: '', search: '' }
+
+interface OutpostState {
+  appState: AppState
+  /** Why the last poll failed; cleared by the next one that succeeds. */
+  connectionProblem: string | null
+  /** Shown on the token form, e.g. when a token was refused. */
+  authProblem: string | null
+  /** The last failed user action, until dismissed. */
+  banner: string | null
+  stats: Stats | null
+  events: EventSummary[]
+  nextBeforeId: number | null
+  eventsLoaded: boolean
+  loadingMore: boolean
+  filters: EventFilters
+  /** What is typed in the search box; becomes filters.search after a pause in typing. */
+  searchText: string
+  selectedId: number | null
+  detail: EventDetail | null
+  detailState: DetailState
+}
+
+interface OutpostActions {
+  /** Starts live updates; returns the function that stops them. */
+  startLiveUpdates(): () => void
+  submitToken(token: string): void
+  setStatusFilter(status: EventStatus | ''): void
+  setDestinationFilter(destination: string): void
+  setSearchText(text: string): void
+  clearFilters(): void
+  loadMore(): Promise<void>
+  select(id: number | null): void
+  moveSelection(offset: 1 | -1): void
+  pauseDestination(id: string): Promise<void>
+  resumeDestination(id: string): Promise<void>
+  /** One destination, or all of them when id is absent. */
+  syncNow(id?: string): Promise<void>
+  showError(message: string): void
+  dismissBanner(): void
+}
+
+export type OutpostStore = OutpostState & OutpostActions
+
+// Bookkeeping that no component renders lives outside the store.
+let api: OutpostApi | null = null
+let connected = false
+/** Outbox version the event list and the detail were last read at. */
+let eventsVersion: number | null = null
+let detailVersion: number | null = null
+/** Which filters the rows in the store were fetched with. */
+let eventsFetchedWith: EventFilters | null = null
+/** Only the newest request of each kind may write its answer. */
+let eventsRequest = 0
+let detailRequest = 0
+let searchTimer: ReturnType<typeof setTimeout> | null = null
+
+const poller = createPoller(pollOnce, POLL_INTERVAL_MS)
+
+export const useOutpost = create<OutpostStore>()((set, get) => ({
+  appState: 'loading',
+  connectionProblem: null,
+  authProblem: null,
+  banner: null,
+  stats: null,
+  events: [],
+  nextBeforeId: null,
+  eventsLoaded: false,
+  loadingMore: false,
+  filters: NO_FILTERS,
+  searchText: '',
+  selectedId: null,
+  detail: null,
+  detailState: 'none',
+
+  startLiveUpdates() {
+    if (!connected) {
+      connected = true
+      api = connect()
+      if (!api) askForToken(null)
+    }
+    poller.start()
+    return () => poller.stop()
+  },
+
+  submitToken(token) {
+    api = connectWithToken(token)
+    eventsVersion = null
+    set({ appState: 'loading', authProblem: null, connectionProblem: null })
+    poller.wake()
+  },
+
+  setStatusFilter(status) {
+    applyFilters({ ...get().filters, status })
+  },
+
+  setDestinationFilter(destination) {
+    applyFilters({ ...get().filters, destination })
+  },
+
+  setSearchText(text) {
+    set({ searchText: text })
+    if (searchTimer !== null) clearTimeout(searchTimer)
+    searchTimer = setTimeout(() => {
+      searchTimer = null
+      applyFilters({ ...get().filters, search: text.trim() })
+    }, SEARCH_DEBOUNCE_MS)
+  },
+
+  clearFilters() {
+    if (searchTimer !== null) clearTimeout(searchTimer)
+    searchTimer = null
+    set({ searchText: '' })
+    applyFilters(NO_FILTERS)
+  },
+
+  async loadMore() {
+    const { nextBeforeId, filters, loadingMore } = get()
+    if (!api || nextBeforeId === null || loadingMore) return
+    set({ loadingMore: true })
+    try {
+      const page = await api.listEvents({ ...toQuery(filters), beforeId: nextBeforeId, limit: PAGE_SIZE })
+      const current = get()
+      if (current.filters !== filters || eventsFetchedWith !== filters) return
+      const oldestShown = current.events.at(-1)?.id ?? Number.POSITIVE_INFINITY
+      set({
+        events: [...current.events, ...page.events.filter((event) => event.id < oldestShown)],
+        nextBeforeId: page.nextBeforeId
+      })
+    } catch (error) {
+      reportActionFailure(error)
+    } finally {
+      set({ loadingMore: false })
+    }
+  },
+
+  select(id) {
+    if (id === get().selectedId) return
+    set({ selectedId: id, detail: null, detailState: id === null ? 'none' : 'loading' })
+    detailVersion = null
+    if (id !== null) void refreshDetail(get().stats?.version ?? null)
+  },
+
+  moveSelection(offset) {
+    const { events, selectedId } = get()
+    if (events.length === 0) return
+    const index = events.findIndex((event) => event.id === selectedId)
+    const nextIndex = index === -1 ? 0 : Math.min(events.length - 1, Math.max(0, index + offset))
+    const next = events[nextIndex]
+    if (next) get().select(next.id)
+  },
+
+  async pauseDestination(id) {
+    await runAction((client) => client.pauseDestination({ id }))
+  },
+
+  async resumeDestination(id) {
+    await runAction((client) => client.resumeDestination({ id }))
+  },
+
+  async syncNow(id) {
+    await runAction((client) => client.syncNow(id === undefined ? {} : { id }))
+  },
+
+  showError(message) {
+    set({ banner: message })
+  },
+
+  dismissBanner() {
+    set({ banner: null })
+  }
+}))
+
+const readState = useOutpost.getState
+const writeState = useOutpost.setState
+
+/** One poll: stats always; the event list and the open event only when the outbox changed. */
+async function pollOnce(): Promise<void> {
+  const client = api
+  if (!client) return
+  try {
+    const stats = await client.getStats({})
+    if (client !== api) return
+    writeState({ stats })
+    if (stats.version !== eventsVersion || !readState().eventsLoaded) {
+      if (await fetchEvents(client, 'refresh')) eventsVersion = stats.version
+    }
+    if (readState().selectedId !== null && stats.version !== detailVersion) void refreshDetail(stats.version)
+    if (client !== api) return
+    writeState({ appState: readState().eventsLoaded ? 'ready' : 'loading', connectionProblem: null })
+  } catch (error) {
+    if (client === api) reportPollFailure(error)
+  }
+}
+
+/**
+ * Reads the newest page of events. 'refresh' keeps pages loaded with "Load more" (re-reading as
+ * many rows as are shown, up to the API's page cap); 'reset' starts over for new filters.
+ * Returns false when a newer request made this answer obsolete.
+ */
+async function fetchEvents(client: OutpostApi, mode: 'refresh' | 'reset'): Promise<boolean> {
+  const request = ++eventsRequest
+  const { filters, events } = readState()
+  const sameRows = mode === 'refresh' && eventsFetchedWith === filters
+  const limit = sameRows ? Math.min(MAX_PAGE_SIZE, Math.max(PAGE_SIZE, events.length)) : PAGE_SIZE
+  const page = await client.listEvents({ ...toQuery(filters), limit })
+  if (request !== eventsRequest || client !== api) return false
+  const current = readState()
+  const merged = sameRows && eventsFetchedWith === current.filters ? keepOlderRows(page, current) : page
+  eventsFetchedWith = filters
+  writeState({ events: merged.events, nextBeforeId: merged.nextBeforeId, eventsLoaded: true })
+  return true
+}
+
+/** Rows older than the fresh page that were loaded with "Load more" stay, so the list does not shrink. */
+function keepOlderRows(page: EventPage, current: OutpostState): EventPage {
+  const oldestFresh = page.events.at(-1)?.id
+  if (page.nextBeforeId === null || oldestFresh === undefined) return page
+  const older = current.events.filter((event) => event.id < oldestFresh)
+  if (older.length === 0) return page
+  return { events: [...page.events, ...older], nextBeforeId: current.nextBeforeId }
+}
+
+async function refreshDetail(version: number | null): Promise<void> {
+  const client = api
+  const id = readState().selectedId
+  if (!client || id === null) return
+  const request = ++detailRequest
+  try {
+    const detail = await client.getEvent({ id })
+    if (request !== detailRequest || readState().selectedId !== id) return
+    detailVersion = version
+    writeState({ detail, detailState: detail ? 'loaded' : 'missing' })
+  } catch (error) {
+    if (request === detailRequest) reportActionFailure(error)
+  }
+}
+
+function applyFilters(next: EventFilters): void {
+  const current = readState().filters
+  if (next.status === current.status && next.destination === current.destination && next.search === current.search) return
+  writeState({ filters: next })
+  const client = api
+  if (!client) return
+  fetchEvents(client, 'reset').catch(reportActionFailure)
+}
+
+function toQuery(filters: EventFilters): EventQuery {
+  const query: EventQuery = {}
+  if (filters.status) query.status = filters.status
+  if (filters.destination) query.destination = filters.destination
+  if (filters.search) query.search = filters.search
+  return query
+}
+
+async function runAction(action: (client: OutpostApi) => Promise<void>): Promise<void> {
+  const client = api
+  if (!client) return
+  try {
+    await action(client)
+  } catch (error) {
+    reportActionFailure(error)
+  } finally {
+    // Show the effect now rather than at the next tick.
+    poller.wake()
+  }
+}
+
+function askForToken(problem: string | null): void {
+  api = null
+  disconnect()
+  writeState({ appState: 'auth', authProblem: problem, connectionProblem: null })
+}
+
+function reportPollFailure(error: unknown): void {
+  if (isUnauthorized(error)) {
+    askForToken('The collector refused this admin token. Enter the one printed by `outpost serve`.')
+    return
+  }
+  const message = describeError(error)
+  writeState({
+    appState: 'error',
+    connectionProblem: isRefusedByCollector(error)
+      ? `The collector answered with an error: ${message}. Retrying…`
+      : `Cannot reach the collector (${message}). Retrying…`
+  })
+}
+
+function reportActionFailure(error: unknown): void {
+  if (isUnauthorized(error)) {
+    askForToken('The collector refused this admin token. Enter the one printed by `outpost serve`.')
+    return
+  }
+  writeState({ banner: describeError(error) })
+}

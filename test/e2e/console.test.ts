@@ -1,0 +1,117 @@
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startCollector, type Collector } from '../../src/main/collector'
+import { parseConfig } from '../../src/main/config'
+import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
+import { chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser'
+import { tempDir } from '../support/temp'
+import { whisperrEvent } from '../support/whisperr-events'
+
+const RENDERER_DIR = join(__dirname, '../../out/renderer')
+
+if (!chromiumAvailable) {
+  const message = `Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`
+  if (process.env.CI) throw new Error(message)
+  console.warn(`[outpost] skipped: console e2e tests. ${message}`)
+}
+
+/** Page helpers for the console: locators and actions, apart from the specs. */
+class ConsolePage {
+  constructor(readonly page: Page) {}
+  async open(url: string) {
+    await this.page.goto(url)
+    await this.page.locator('[data-app-state="ready"]').waitFor({ timeout: 15_000 })
+  }
+  total(status: string) {
+    return this.page.getByTestId(`total-${status}`)
+  }
+  rows() {
+    return this.page.getByTestId('event-row')
+  }
+  destinationState(id: string) {
+    return this.page.getByTestId(`destination-state-${id}`)
+  }
+}
+
+describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
+  let upstream: MockWhisperr
+  let collector: Collector
+  let browser: Browser
+  let dir: ReturnType<typeof tempDir>
+
+  beforeAll(async () => {
+    upstream = await startMockWhisperr({ apiKey: 'k' })
+    dir = tempDir('outpost-e2e')
+    const config = parseConfig({
+      destinations: [{ id: 'whisperr', vendor: 'whisperr', baseUrl: upstream.url, apiKey: 'k' }],
+      sync: { backoffBaseMs: 50, backoffMaxMs: 500 }
+    })
+    collector = await startCollector({ config, dataDir: dir.path, host: '127.0.0.1', port: 0, adminToken: 'e2e-token', rendererDir: RENDERER_DIR })
+    expect(collector.consoleServed).toBe(true)
+    browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await collector?.close()
+    await upstream?.close()
+    dir?.remove()
+  })
+
+  const send = (path: string, body: unknown) =>
+    fetch(collector.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+
+  it('asks for the admin token when none is given', async () => {
+    const page = await browser.newPage()
+    await page.goto(collector.url)
+    await page.locator('[data-app-state="auth"]').waitFor()
+    await page.getByTestId('token-input').fill('e2e-token')
+    await page.getByTestId('token-submit').click()
+    await page.locator('[data-app-state="ready"]').waitFor()
+    await page.close()
+  })
+
+  it('shows events arriving live, their status, and one event in detail', async () => {
+    const ui = new ConsolePage(await browser.newPage())
+    await ui.open(`${collector.url}/#token=e2e-token`)
+    expect(ui.page.url()).not.toContain('e2e-token')
+
+    const events = [whisperrEvent({ event_type: 'checkout_started', external_user_id: 'zoe' }), whisperrEvent(), whisperrEvent()]
+    expect((await send('/whisperr/v1/events/batch', { events })).status).toBe(202)
+
+    await expect.poll(() => ui.rows().count(), { timeout: 10_000 }).toBe(3)
+    await expect.poll(() => ui.total('sent').textContent(), { timeout: 10_000 }).toBe('3')
+    await expect.poll(() => ui.rows().first().getAttribute('data-status'), { timeout: 10_000 }).toBe('sent')
+
+    await ui.page.locator('[data-testid="event-row"]', { hasText: 'checkout_started' }).click()
+    const detail = ui.page.getByTestId('event-detail')
+    await expect.poll(() => detail.getByTestId('payload').textContent()).toContain('"external_user_id": "zoe"')
+    await expect.poll(() => detail.getByTestId('attempt-row').count()).toBe(1)
+    await ui.page.close()
+  })
+
+  it('shows a destination as offline while the upstream is down, then delivering', async () => {
+    const ui = new ConsolePage(await browser.newPage())
+    await ui.open(`${collector.url}/#token=e2e-token`)
+    await upstream.stop()
+    await send('/whisperr/v1/events/track', whisperrEvent({ event_type: 'offline_event' }))
+    await expect.poll(() => ui.destinationState('whisperr').textContent(), { timeout: 10_000 }).toMatch(/Offline/)
+    await expect.poll(() => ui.total('retrying').textContent(), { timeout: 10_000 }).toBe('1')
+    await upstream.restart()
+    await expect.poll(() => ui.total('retrying').textContent(), { timeout: 15_000 }).toBe('0')
+    await expect.poll(() => ui.destinationState('whisperr').textContent(), { timeout: 10_000 }).toMatch(/Delivering/)
+    await ui.page.close()
+  })
+
+  it('pauses and resumes a destination from the UI', async () => {
+    const ui = new ConsolePage(await browser.newPage())
+    await ui.open(`${collector.url}/#token=e2e-token`)
+    await ui.page.getByTestId('pause-whisperr').click()
+    await expect.poll(() => ui.destinationState('whisperr').textContent()).toMatch(/Paused/)
+    await send('/whisperr/v1/events/track', whisperrEvent({ event_type: 'held_event' }))
+    await expect.poll(() => ui.total('queued').textContent(), { timeout: 10_000 }).toBe('1')
+    await ui.page.getByTestId('resume-whisperr').click()
+    await expect.poll(() => ui.total('queued').textContent(), { timeout: 10_000 }).toBe('0')
+    await ui.page.close()
+  })
+})

@@ -1,0 +1,34 @@
+import { join } from 'node:path'
+import { _electron as electron } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+// @ts-expect-error: a plain .mjs helper shared with the install and test scripts
+import { electronBinary } from '../runtime.mjs'
+import { tempDir } from '../support/temp'
+
+const binary = (electronBinary as () => string | null)()
+if (!binary) {
+  console.warn('[outpost] skipped: Electron smoke test. The Electron binary is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD).')
+}
+
+describe.skipIf(!binary)('Electron app (smoke)', () => {
+  it('opens a sandboxed window that shows the collector', async () => {
+    const dir = tempDir('outpost-electron')
+    // The tests may themselves run as Electron-as-Node; the app must not.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'ELECTRON_RUN_AS_NODE'))
+    const app = await electron.launch({
+      executablePath: binary as string,
+      args: [join(__dirname, '../../out/main/index.js'), ...(process.env.CI ? ['--no-sandbox'] : [])],
+      env: { ...env, OUTPOST_DATA_DIR: dir.path } as Record<string, string>
+    })
+    try {
+      const window = await app.firstWindow()
+      await window.locator('[data-app-state="ready"]').waitFor({ timeout: 20_000 })
+      expect(await window.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined')
+      expect(await window.evaluate(() => typeof window.outpost?.getStats)).toBe('function')
+      expect(await window.getByTestId('destination-whisperr').count()).toBe(1)
+    } finally {
+      await app.close()
+      dir.remove()
+    }
+  })
+})

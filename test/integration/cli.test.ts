@@ -1,0 +1,133 @@
+import { writeFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createHttpClient } from '../../src/shared/http-client'
+import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
+import { startCli, type CliProcess } from '../support/cli-process'
+import { eventually, tempDir } from '../support/temp'
+import { messageIdOf, whisperrEvent } from '../support/whisperr-events'
+
+const API_KEY = 'wk_cli_test'
+const TOKEN = 'cli-admin-token'
+
+describe('outpost serve (headless, real process)', () => {
+  let upstream: MockWhisperr
+  let dir: ReturnType<typeof tempDir>
+  let configFile: string
+  const running: CliProcess[] = []
+
+  beforeEach(async () => {
+    upstream = await startMockWhisperr({ apiKey: API_KEY })
+    dir = tempDir('outpost-cli')
+    configFile = join(dir.path, 'config.json')
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        ingest: { host: '127.0.0.1', port: 8787, keys: [] },
+        destinations: [{ id: 'whisperr', vendor: 'whisperr', baseUrl: upstream.url, apiKeyEnv: 'TEST_WHISPERR_KEY' }],
+        sync: { backoffBaseMs: 20, backoffMaxMs: 300 }
+      })
+    )
+  })
+  afterEach(async () => {
+    for (const cli of running.splice(0)) {
+      if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL')
+      await cli.exited
+    }
+    await upstream.close()
+    dir.remove()
+  })
+
+  async function serve(): Promise<CliProcess> {
+    const cli = await startCli(['--config', configFile, '--data-dir', join(dir.path, 'data'), '--port', '0'], {
+      TEST_WHISPERR_KEY: API_KEY,
+      OUTPOST_ADMIN_TOKEN: TOKEN
+    })
+    running.push(cli)
+    return cli
+  }
+
+  const post = (cli: CliProcess, path: string, body: unknown) =>
+    fetch(cli.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+
+  it('delivers 1,000 batched and 200 single events exactly once, and a repost adds nothing', async () => {
+    const cli = await serve()
+    const batches = Array.from({ length: 10 }, () => Array.from({ length: 100 }, () => whisperrEvent()))
+    const singles = Array.from({ length: 200 }, () => whisperrEvent())
+    const send = () =>
+      Promise.all([
+        ...batches.map((events) => post(cli, '/whisperr/v1/events/batch', { events })),
+        ...singles.map((event) => post(cli, '/whisperr/v1/events/track', event))
+      ])
+    const responses = await send()
+    expect(responses.map((response) => response.status)).toEqual(Array(210).fill(202))
+
+    const all = [...batches.flat(), ...singles].map(messageIdOf)
+    await upstream.waitFor(() => upstream.deliveries.size === 1200, 30_000, 'all 1,200 delivered')
+    expect([...upstream.deliveries.keys()].sort()).toEqual([...all].sort())
+    expect([...upstream.deliveries.values()].every((count) => count === 1)).toBe(true)
+
+    const reposted = await send()
+    expect(reposted.every((response) => response.status === 202)).toBe(true)
+    const api = createHttpClient({ baseUrl: cli.url, token: TOKEN })
+    const stats = await api.getStats({})
+    expect(stats.counts.sent + stats.counts.sending + stats.counts.queued).toBe(1200)
+    expect(upstream.deliveries.size).toBe(1200)
+    expect([...upstream.deliveries.values()].every((count) => count === 1)).toBe(true)
+    expect(cli.output()).toMatch(/whisperr\s+http:\/\/127\.0\.0\.1:\d+\/whisperr/)
+  })
+
+  it('after SIGKILL during ingestion, every acknowledged event is kept and delivered after restart', async () => {
+    await upstream.stop()
+    const cli = await serve()
+    const acknowledged: string[] = []
+    let killed = false
+    const client = async () => {
+      while (!killed) {
+        const events = Array.from({ length: 20 }, () => whisperrEvent())
+        try {
+          const response = await post(cli, '/whisperr/v1/events/batch', { events })
+          if (response.status === 202) acknowledged.push(...events.map(messageIdOf))
+        } catch {
+          return // the collector is gone: this request was never acknowledged
+        }
+      }
+    }
+    const clients = [client(), client(), client(), client()]
+    await eventually(() => expect(acknowledged.length).toBeGreaterThan(400), 20_000)
+    cli.child.kill('SIGKILL')
+    killed = true
+    await Promise.all(clients)
+    expect(await cli.exited).toBe('SIGKILL')
+
+    await upstream.restart()
+    await serve()
+    await upstream.waitFor(
+      () => acknowledged.every((id) => upstream.deliveries.has(id)),
+      30_000,
+      `all ${acknowledged.length} acknowledged events delivered`
+    )
+    expect([...upstream.deliveries.values()].every((count) => count === 1)).toBe(true)
+  })
+
+  it('shuts down cleanly on SIGTERM and releases its data folder', async () => {
+    const cli = await serve()
+    const response = await post(cli, '/whisperr/v1/events/track', whisperrEvent())
+    expect(response.status).toBe(202)
+    cli.child.kill('SIGTERM')
+    expect(await cli.exited).toBe(0)
+    expect(cli.output()).toMatch(/SIGTERM, shutting down/)
+    expect(existsSync(join(dir.path, 'data', 'outpost.lock'))).toBe(false)
+  })
+
+  it('refuses a second collector on the same data folder', async () => {
+    await serve()
+    await expect(serve()).rejects.toThrow(/Another Outpost \(pid \d+\) is using/)
+  })
+
+  it('rejects an invalid config with a clear message', async () => {
+    writeFileSync(configFile, JSON.stringify({ destinations: [{ id: 'x', vendor: 'nosuch' }] }))
+    await expect(serve()).rejects.toThrow(/not a valid Outpost config/)
+  })
+})
