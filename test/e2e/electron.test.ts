@@ -21,11 +21,11 @@ describe.skipIf(!binary)('Electron app (smoke)', () => {
       env: { ...env, OUTPOST_DATA_DIR: dir.path } as Record<string, string>
     })
     try {
-      const window = await app.firstWindow()
-      await window.locator('[data-app-state="ready"]').waitFor({ timeout: 20_000 })
-      expect(await window.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined')
-      expect(await window.evaluate(() => typeof window.outpost?.getStats)).toBe('function')
-      expect(await window.getByTestId('destination-whisperr').count()).toBe(1)
+      const page = await app.firstWindow()
+      await page.locator('[data-app-state="ready"]').waitFor({ timeout: 20_000 })
+      expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined')
+      expect(await page.evaluate(() => typeof (globalThis as { outpost?: { getStats?: unknown } }).outpost?.getStats)).toBe('function')
+      expect(await page.getByTestId('destination-whisperr').count()).toBe(1)
     } finally {
       await app.close()
       dir.remove()

@@ -20,6 +20,8 @@ const PAGE_SIZE = 200
 /** The admin API's largest page; a refresh re-reads at most this many rows. */
 const MAX_PAGE_SIZE = 1000
 
+const REFUSED_TOKEN = 'The collector refused that admin token. Enter the one printed by outpost serve.'
+
 const NO_FILTERS: EventFilters = { status: '', destination: '', search: '' }
 
 interface OutpostState {
@@ -296,7 +298,7 @@ function askForToken(problem: string | null): void {
 
 function reportPollFailure(error: unknown): void {
   if (isUnauthorized(error)) {
-    askForToken('The collector refused this admin token. Enter the one printed by `outpost serve`.')
+    askForToken(REFUSED_TOKEN)
     return
   }
   const message = describeError(error)
@@ -310,7 +312,7 @@ function reportPollFailure(error: unknown): void {
 
 function reportActionFailure(error: unknown): void {
   if (isUnauthorized(error)) {
-    askForToken('The collector refused this admin token. Enter the one printed by `outpost serve`.')
+    askForToken(REFUSED_TOKEN)
     return
   }
   writeState({ banner: describeError(error) })
