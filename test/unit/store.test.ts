@@ -14,6 +14,7 @@ function event(messageId: string, overrides: Partial<NewEvent> = {}): NewEvent {
     userKey: 'u1',
     occurredAt: 1_000,
     payload: JSON.stringify({ event_type: 'trial_started', context: { $message_id: messageId } }),
+    upstreamParams: null,
     ...overrides
   }
 }
@@ -67,6 +68,25 @@ describe('store', () => {
       ['a', 1],
       ['b', 1]
     ])
+  })
+
+  it('batches only events with the same upstream parameters, and unbatchable kinds alone', () => {
+    const project = (id: string) => JSON.stringify({ projectId: id })
+    store.outbox.enqueueEvents(
+      [[event('a', { upstreamParams: project('p1') }), event('b', { upstreamParams: project('p1') }), event('c', { upstreamParams: project('p2') })]],
+      0
+    )
+    const first = store.outbox.claimDueBatch('whisperr', 1, 500, 1000, batchable)
+    expect(first.kind === 'claimed' && first.events.map((e) => [e.messageId, e.upstreamParams])).toEqual([
+      ['a', project('p1')],
+      ['b', project('p1')]
+    ])
+    const second = store.outbox.claimDueBatch('whisperr', 1, 500, 1000, batchable)
+    expect(second.kind === 'claimed' && second.events.map((e) => e.messageId)).toEqual(['c'])
+
+    store.outbox.enqueueEvents([[event('d'), event('e')]], 0)
+    const alone = store.outbox.claimDueBatch('whisperr', 1, 500, 1000, () => false)
+    expect(alone.kind === 'claimed' && alone.events.map((e) => e.messageId)).toEqual(['d'])
   })
 
   it('records attempts, settles rows and frees backlog space when sent', () => {

@@ -4,9 +4,10 @@ import type { IngestOutcome, Problem } from '../../src/main/connectors/types'
 
 const NOW = Date.parse('2026-06-14T12:00:00.000Z')
 const route = (path: string) => whisperr.routes.find((r) => r.path === path)!
-const track = (body: unknown) => route('/v1/events/track').accept(body, NOW)
-const batch = (body: unknown) => route('/v1/events/batch').accept(body, NOW)
-const identify = (body: unknown) => route('/v1/identify').accept(body, NOW)
+const accept = (path: string, body: unknown) => route(path).accept({ body, params: {}, query: {}, now: NOW })
+const track = (body: unknown) => accept('/v1/events/track', body)
+const batch = (body: unknown) => accept('/v1/events/batch', body)
+const identify = (body: unknown) => accept('/v1/identify', body)
 
 function validEvent(overrides: Record<string, unknown> = {}) {
   return {
@@ -36,7 +37,8 @@ describe('Whisperr ingest validation', () => {
         name: 'trial_started',
         userKey: 'user_1',
         occurredAt: Date.parse('2026-06-14T11:59:00.000Z'),
-        payload: JSON.stringify(validEvent())
+        payload: JSON.stringify(validEvent()),
+        upstreamParams: null
       }
     ])
     expect(outcome.reply({ inserted: 1, duplicates: 0 })).toEqual({ status: 202, body: { accepted: 1, rejected: 0 } })
@@ -130,6 +132,7 @@ describe('Whisperr delivery', () => {
     messageId: `m${id}`,
     kind,
     payload: JSON.stringify({ n: id }),
+    upstreamParams: null,
     attempts: 0
   })
 

@@ -9,6 +9,8 @@ export interface DestinationConfig {
   baseUrl?: string
   apiKey?: string
   apiKeyEnv?: string
+  /** Most events per upstream request, for vendors that batch (default: the connector's). */
+  batchSize?: number
 }
 
 export interface OutpostConfig {
@@ -24,6 +26,8 @@ export interface Destination {
   vendor: VendorId
   baseUrl: string
   apiKey: string | null
+  /** Most events per upstream request for batchable kinds. */
+  batchSize: number
   connector: Connector
 }
 
@@ -59,7 +63,8 @@ const schema = {
           vendor: { enum: [...VENDORS] },
           baseUrl: { type: 'string', pattern: '^https?://' },
           apiKey: { type: 'string' },
-          apiKeyEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }
+          apiKeyEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+          batchSize: { type: 'integer', minimum: 1, maximum: 10000 }
         }
       }
     },
@@ -148,6 +153,7 @@ export function resolveDestinations(config: OutpostConfig, env: NodeJS.ProcessEn
       vendor: destination.vendor,
       baseUrl: (destination.baseUrl ?? connector.defaultBaseUrl).replace(/\/+$/, ''),
       apiKey: destination.apiKey || fromEnv || null,
+      batchSize: destination.batchSize ?? connector.batchLimit('track'),
       connector
     }
   })

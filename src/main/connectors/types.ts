@@ -23,10 +23,19 @@ export type IngestOutcome =
   | { ok: true; events: AcceptedEvent[]; reply(result: EnqueueResult): IngestReply }
   | { ok: false; status: number; problems: Problem[] }
 
+/** What a route sees of a request. */
+export interface IngestRequest {
+  body: unknown
+  /** Path parameters of the route (`:projectId` -> params.projectId). */
+  params: Record<string, string>
+  query: Record<string, string | undefined>
+  now: number
+}
+
 export interface IngestRoute {
-  /** Path below `/{destinationId}`, in the vendor's own form, e.g. `/v1/events/track`. */
+  /** Path below `/{destinationId}`, in the vendor's own form, e.g. `/v1/events/track` or `/projects/:projectId/events`. */
   path: string
-  accept(body: unknown, now: number): IngestOutcome
+  accept(request: IngestRequest): IngestOutcome
 }
 
 export interface UpstreamRequest {
@@ -65,7 +74,7 @@ export interface Connector {
   routes: IngestRoute[]
   /** The key a client sent in the vendor's own auth header, checked against the ingest keys. */
   clientKey(headers: IncomingHttpHeaders): string | undefined
-  /** The most events one upstream request may carry for this kind (1 = one request per event). */
+  /** The default most events one upstream request carries for this kind (1 = one request per event). */
   batchLimit(kind: EventKind): number
   buildRequest(events: ClaimedEvent[], credentials: Credentials): UpstreamRequest
   classifyResponse(answer: UpstreamAnswer, batchSize: number, now: number): Verdict

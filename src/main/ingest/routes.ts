@@ -35,7 +35,12 @@ function handlerFor(destination: Destination, route: IngestRoute, deps: IngestDe
     if (depthExceeds(request.body, MAX_JSON_DEPTH)) {
       return refuse(reply, 400, 'too_deep', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels`)
     }
-    const outcome = route.accept(request.body, deps.now())
+    const outcome = route.accept({
+      body: request.body,
+      params: request.params as Record<string, string>,
+      query: request.query as Record<string, string | undefined>,
+      now: deps.now()
+    })
     if (!outcome.ok) {
       return refuse(reply, outcome.status, 'invalid_request', describeProblems(outcome.problems), { errors: outcome.problems })
     }

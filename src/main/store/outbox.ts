@@ -11,6 +11,8 @@ export interface NewEvent {
   occurredAt: number | null
   /** JSON text exactly as it will be sent (and kept as received). */
   payload: string
+  /** Path or query parameters of the upstream request, as JSON text; null when none. */
+  upstreamParams: string | null
 }
 
 export interface EnqueueResult {
@@ -24,6 +26,7 @@ export interface ClaimedEvent {
   messageId: string
   kind: EventKind
   payload: string
+  upstreamParams: string | null
   attempts: number
 }
 
@@ -81,15 +84,16 @@ export interface Outbox {
 export function createOutbox(db: Database.Database): Outbox {
   const insertEvent = db.prepare(`
     INSERT INTO outbox (destination, message_id, kind, name, user_key, occurred_at, received_at,
-                        received_payload, payload, next_attempt_at, bytes)
+                        received_payload, payload, upstream_params, next_attempt_at, bytes)
     VALUES (@destination, @messageId, @kind, @name, @userKey, @occurredAt, @receivedAt,
-            @payload, @payload, @receivedAt, @bytes)
+            @payload, @payload, @upstreamParams, @receivedAt, @bytes)
     ON CONFLICT (destination, message_id) DO NOTHING`)
   const selectBacklog = db.prepare(`
     SELECT count(*) AS events, coalesce(sum(bytes), 0) AS bytes
     FROM outbox WHERE status IN ('queued', 'retrying', 'sending', 'failed')`)
   const selectQueueHead = db.prepare(`
-    SELECT id, message_id AS messageId, kind, payload, attempts, next_attempt_at AS nextAttemptAt
+    SELECT id, message_id AS messageId, kind, payload, upstream_params AS upstreamParams, attempts,
+           next_attempt_at AS nextAttemptAt
     FROM outbox WHERE destination = ? AND ${WAITING} ORDER BY id LIMIT ?`)
   const leaseEvent = db.prepare(`UPDATE outbox SET status = 'sending', lease_until = ? WHERE id = ?`)
   const releaseLeases = db.prepare(`UPDATE outbox SET status = 'queued', lease_until = NULL WHERE status = 'sending'`)
@@ -130,7 +134,8 @@ export function createOutbox(db: Database.Database): Outbox {
   /**
    * Leases the next batch of a destination. The queue is FIFO: when its oldest event is not due
    * yet, nothing behind it goes either, which keeps identify and track calls in accepted order.
-   * A batch holds events of one kind only (`sameBatch`), up to `limit`.
+   * A batch holds events of one kind and the same upstream parameters only, up to `limit`;
+   * kinds that `sameBatch` says cannot be batched go alone.
    */
   const claimDueBatch = db.transaction(
     (destination: string, now: number, limit: number, leaseMs: number, sameBatch: (kind: EventKind) => boolean): BatchClaim => {
@@ -140,9 +145,11 @@ export function createOutbox(db: Database.Database): Outbox {
       if (head.nextAttemptAt > now) return { kind: 'waiting', dueAt: head.nextAttemptAt }
       const events: ClaimedEvent[] = []
       for (const row of rows) {
-        if (row.kind !== head.kind || (events.length > 0 && !sameBatch(row.kind))) break
+        const joinsBatch = row.kind === head.kind && row.upstreamParams === head.upstreamParams && sameBatch(row.kind)
+        if (events.length > 0 && !joinsBatch) break
         leaseEvent.run(now + leaseMs, row.id)
-        events.push({ id: row.id, messageId: row.messageId, kind: row.kind, payload: row.payload, attempts: row.attempts })
+        const { nextAttemptAt: _due, ...event } = row
+        events.push(event)
       }
       return { kind: 'claimed', events }
     }

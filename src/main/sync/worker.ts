@@ -40,7 +40,7 @@ export class DestinationWorker {
     readonly destination: Destination,
     private readonly deps: WorkerDeps
   ) {
-    this.batchLimit = destination.connector.batchLimit('track')
+    this.batchLimit = destination.batchSize
   }
 
   state(): WorkerState {
@@ -173,7 +173,7 @@ export class DestinationWorker {
 
   /** Where the verdict sends the batch, and what it teaches this worker. */
   private settle(verdict: Verdict, batchSize: number, result: TransportResult, now: number): Settlement {
-    const maxBatch = this.destination.connector.batchLimit('track')
+    const maxBatch = this.destination.batchSize
     switch (verdict.outcome) {
       case 'ok':
         this.failures = 0

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { ClaimedEvent } from '../../store'
 import { parseRetryAfter, truncate } from '../http-rules'
 import { deriveMessageId } from '../message-id'
-import type { AcceptedEvent, Connector, IngestOutcome, Problem, UpstreamAnswer, Verdict } from '../types'
+import type { AcceptedEvent, Connector, IngestOutcome, IngestRequest, Problem, UpstreamAnswer, Verdict } from '../types'
 import { problemsOf } from '../validation'
 import { MAX_BATCH, validateBatch, validateEvent, validateIdentify } from './schema'
 
@@ -73,19 +73,20 @@ function toTrack(event: WhisperrEvent): AcceptedEvent {
     name: event.event_type,
     userKey: event.external_user_id ?? event.anonymous_id ?? null,
     occurredAt: Date.parse(event.occurred_at),
-    payload: JSON.stringify(event)
+    payload: JSON.stringify(event),
+    upstreamParams: null
   }
 }
 
 const accepted = (count: number) => () => ({ status: 202, body: { accepted: count, rejected: 0 } })
 
-function acceptTrack(body: unknown, now: number): IngestOutcome {
+function acceptTrack({ body, now }: IngestRequest): IngestOutcome {
   const problems = eventProblems(body, now)
   if (problems.length) return { ok: false, status: 400, problems }
   return { ok: true, events: [toTrack(body as WhisperrEvent)], reply: accepted(1) }
 }
 
-function acceptBatch(body: unknown, now: number): IngestOutcome {
+function acceptBatch({ body, now }: IngestRequest): IngestOutcome {
   const shape = problemsOf(validateBatch, body)
   if (shape.length) return { ok: false, status: 400, problems: shape }
   const events = (body as { events: unknown[] }).events
@@ -95,7 +96,7 @@ function acceptBatch(body: unknown, now: number): IngestOutcome {
   return { ok: true, events: tracks, reply: accepted(tracks.length) }
 }
 
-function acceptIdentify(body: unknown): IngestOutcome {
+function acceptIdentify({ body }: IngestRequest): IngestOutcome {
   const problems = problemsOf(validateIdentify, body)
   if (problems.length === 0) problems.push(...userProblem(body as WhisperrIdentify))
   if (problems.length) return { ok: false, status: 400, problems }
@@ -107,7 +108,8 @@ function acceptIdentify(body: unknown): IngestOutcome {
     name: 'identify',
     userKey: identify.external_user_id ?? identify.anonymous_id ?? null,
     occurredAt: null,
-    payload: JSON.stringify(body)
+    payload: JSON.stringify(body),
+    upstreamParams: null
   }
   return { ok: true, events: [event], reply: accepted(1) }
 }
@@ -166,7 +168,7 @@ export const whisperr: Connector = {
   routes: [
     { path: '/v1/events/track', accept: acceptTrack },
     { path: '/v1/events/batch', accept: acceptBatch },
-    { path: '/v1/identify', accept: (body) => acceptIdentify(body) }
+    { path: '/v1/identify', accept: acceptIdentify }
   ],
   clientKey,
   batchLimit: (kind) => (kind === 'track' ? MAX_BATCH : 1),

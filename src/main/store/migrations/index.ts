@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 import { outbox } from './001-outbox'
+import { upstreamParams } from './002-upstream-params'
 
 export interface Migration {
   version: number
@@ -8,7 +9,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append only: a shipped migration is never edited. */
-export const migrations: Migration[] = [outbox]
+export const migrations: Migration[] = [outbox, upstreamParams]
 
 export class NewerDatabaseError extends Error {
   constructor(found: number, known: number) {
