@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
+import { join } from 'node:path'
 
 /**
  * `outpost serve`: the collector without Electron. Thin on purpose: it makes sure the native
@@ -32,7 +33,8 @@ function rerunUnderElectron(): void {
 if (sqliteBuiltForElectron()) rerunUnderElectron()
 else
   void import('./serve').then(({ main }) =>
-    main(process.argv.slice(2)).catch((error: Error) => {
+    // Paths are resolved here: this entry sits in out/main, the chunk holding ./serve does not.
+    main(process.argv.slice(2), { rendererDir: join(__dirname, '../renderer') }).catch((error: Error) => {
       console.error(`outpost: ${error.message}`)
       process.exit(1)
     })

@@ -11,6 +11,12 @@ import { createMainWindow, isTrustedSender } from './window'
  * The config lives in userData/outpost.json (written with defaults on first start).
  */
 
+// Resolved in the entry file, which sits in out/main whatever chunks the bundler makes.
+const APP_FILES = {
+  preload: join(__dirname, '../preload/index.js'),
+  rendererHtml: join(__dirname, '../renderer/index.html')
+}
+
 function loadAppConfig(dir: string) {
   const file = join(dir, 'outpost.json')
   if (!existsSync(file)) {
@@ -32,9 +38,9 @@ async function start(): Promise<void> {
   }
   console.log(`Outpost collector listening on ${collector.url} (data: ${dataDir})`)
   const unregister = registerIpcApi(collector.api, isTrustedSender)
-  createMainWindow()
+  createMainWindow(APP_FILES)
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createMainWindow()
+    if (BrowserWindow.getAllWindows().length === 0) createMainWindow(APP_FILES)
   })
 
   let closed = false

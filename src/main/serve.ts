@@ -29,7 +29,7 @@ function parsePort(text: string | undefined): number | undefined {
   return port
 }
 
-export async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[], paths: { rendererDir: string }): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -54,7 +54,7 @@ export async function main(argv: string[]): Promise<void> {
     host: values.host,
     port: parsePort(values.port),
     adminToken: process.env.OUTPOST_ADMIN_TOKEN || undefined,
-    rendererDir: join(__dirname, '../renderer')
+    rendererDir: paths.rendererDir
   })
   console.log(`Outpost collector listening on ${collector.url} (data: ${dataDir})`)
   for (const destination of config.destinations) {

@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import { BrowserWindow, shell, type IpcMainInvokeEvent } from 'electron'
 
 const DEV_SERVER_URL = process.env.ELECTRON_RENDERER_URL
@@ -8,8 +7,13 @@ function isAppUrl(url: string): boolean {
   return url.startsWith('file://')
 }
 
+export interface AppFiles {
+  preload: string
+  rendererHtml: string
+}
+
 /** The main window: isolated, sandboxed, no Node; navigation and new windows are refused. */
-export function createMainWindow(): BrowserWindow {
+export function createMainWindow(files: AppFiles): BrowserWindow {
   const window = new BrowserWindow({
     width: 1280,
     height: 820,
@@ -19,7 +23,7 @@ export function createMainWindow(): BrowserWindow {
     title: 'Outpost',
     autoHideMenuBar: true,
     webPreferences: {
-      preload: join(__dirname, '../preload/index.js'),
+      preload: files.preload,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -35,7 +39,7 @@ export function createMainWindow(): BrowserWindow {
     if (!isAppUrl(url)) event.preventDefault()
   })
   if (DEV_SERVER_URL) void window.loadURL(DEV_SERVER_URL)
-  else void window.loadFile(join(__dirname, '../renderer/index.html'))
+  else void window.loadFile(files.rendererHtml)
   return window
 }
 

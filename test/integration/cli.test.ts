@@ -121,6 +121,15 @@ describe('outpost serve (headless, real process)', () => {
     expect(existsSync(join(dir.path, 'data', 'outpost.lock'))).toBe(false)
   })
 
+  it('serves the web console at / with a strict CSP and prints its link', async () => {
+    const cli = await serve()
+    const page = await fetch(`${cli.url}/`)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/)
+    expect(await page.text()).toMatch(/<div id="root"/)
+    await eventually(() => expect(cli.output()).toMatch(new RegExp(`Console: ${cli.url}/#token=${TOKEN}`)))
+  })
+
   it('refuses a second collector on the same data folder', async () => {
     await serve()
     await expect(serve()).rejects.toThrow(/Another Outpost \(pid \d+\) is using/)

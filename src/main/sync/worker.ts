@@ -45,10 +45,10 @@ export class DestinationWorker {
 
   state(): WorkerState {
     const saved = this.deps.store.destinations.get(this.destination.id)
+    if (saved.paused) return { hold: 'paused', holdReason: 'Paused by a person; events are kept', nextAttemptAt: null }
     if (!this.destination.apiKey) {
       return { hold: 'not_configured', holdReason: `No API key: set apiKey or ${this.destination.connector.apiKeyEnv}; events are kept`, nextAttemptAt: null }
     }
-    if (saved.paused) return { hold: 'paused', holdReason: 'Paused by a person; events are kept', nextAttemptAt: null }
     if (saved.authHold) return { hold: 'auth', holdReason: saved.authHold, nextAttemptAt: null }
     if (this.offlineReason) return { hold: 'offline', holdReason: this.offlineReason, nextAttemptAt: this.waitingUntil }
     return { hold: null, holdReason: null, nextAttemptAt: this.waitingUntil }

@@ -1,7 +1,14 @@
 import { create } from 'zustand'
 import type { OutpostApi } from '@shared/api'
 import type { EventDetail, EventPage, EventQuery, EventStatus, EventSummary, Stats } from '@shared/model'
-import { connect, connectWithToken, describeError, disconnect, isRefusedByCollector, isUnauthorized } from './api'
+import {
+  connect,
+  connectWithToken,
+  describeError,
+  disconnect,
+  isRefusedByCollector,
+  isUnauthorized
+} from './api'
 import { createPoller } from './poller'
 
 export type AppState = 'loading' | 'ready' | 'auth' | 'error'
@@ -152,7 +159,7 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
         nextBeforeId: page.nextBeforeId
       })
     } catch (error) {
-      reportActionFailure(error)
+      reportActionFailure('Loading more events', error)
     } finally {
       set({ loadingMore: false })
     }
@@ -175,15 +182,17 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
   },
 
   async pauseDestination(id) {
-    await runAction((client) => client.pauseDestination({ id }))
+    await runAction(`Pausing ${id}`, (client) => client.pauseDestination({ id }))
   },
 
   async resumeDestination(id) {
-    await runAction((client) => client.resumeDestination({ id }))
+    await runAction(`Resuming ${id}`, (client) => client.resumeDestination({ id }))
   },
 
   async syncNow(id) {
-    await runAction((client) => client.syncNow(id === undefined ? {} : { id }))
+    await runAction(id === undefined ? 'Sync all' : `Sync of ${id}`, (client) =>
+      client.syncNow(id === undefined ? {} : { id })
+    )
   },
 
   showError(message) {
@@ -256,17 +265,22 @@ async function refreshDetail(version: number | null): Promise<void> {
     detailVersion = version
     writeState({ detail, detailState: detail ? 'loaded' : 'missing' })
   } catch (error) {
-    if (request === detailRequest) reportActionFailure(error)
+    if (request === detailRequest) reportActionFailure(`Loading event #${id}`, error)
   }
 }
 
 function applyFilters(next: EventFilters): void {
   const current = readState().filters
-  if (next.status === current.status && next.destination === current.destination && next.search === current.search) return
+  if (
+    next.status === current.status &&
+    next.destination === current.destination &&
+    next.search === current.search
+  )
+    return
   writeState({ filters: next })
   const client = api
   if (!client) return
-  fetchEvents(client, 'reset').catch(reportActionFailure)
+  fetchEvents(client, 'reset').catch((error: unknown) => reportActionFailure('Loading events', error))
 }
 
 function toQuery(filters: EventFilters): EventQuery {
@@ -277,13 +291,13 @@ function toQuery(filters: EventFilters): EventQuery {
   return query
 }
 
-async function runAction(action: (client: OutpostApi) => Promise<void>): Promise<void> {
+async function runAction(what: string, action: (client: OutpostApi) => Promise<void>): Promise<void> {
   const client = api
   if (!client) return
   try {
     await action(client)
   } catch (error) {
-    reportActionFailure(error)
+    reportActionFailure(what, error)
   } finally {
     // Show the effect now rather than at the next tick.
     poller.wake()
@@ -310,10 +324,10 @@ function reportPollFailure(error: unknown): void {
   })
 }
 
-function reportActionFailure(error: unknown): void {
+function reportActionFailure(what: string, error: unknown): void {
   if (isUnauthorized(error)) {
     askForToken(REFUSED_TOKEN)
     return
   }
-  writeState({ banner: describeError(error) })
+  writeState({ banner: `${what} failed: ${describeError(error)}` })
 }

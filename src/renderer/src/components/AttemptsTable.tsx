@@ -2,39 +2,66 @@ import { useState } from 'react'
 import type { Attempt } from '@shared/model'
 import { formatClock, formatDateTime, truncate } from '../format'
 
-const BODY_PREVIEW_CHARS = 80
+const BODY_PREVIEW_CHARS = 120
+const REASON_CHARS = 400
+/** Reason and response take a full-width line under each attempt: the detail pane is narrow. */
+const COLUMNS = 5
 
 function ResponseBody({ body }: { body: string | null }) {
   const [expanded, setExpanded] = useState(false)
-  if (body === null || body === '') return <span className="muted">—</span>
-  if (body.length <= BODY_PREVIEW_CHARS) return <code className="response-body">{body}</code>
+  if (!body) return <span className="muted">no body</span>
+  const expandable = body.length > BODY_PREVIEW_CHARS
   return (
-    <div className="response-body">
-      {expanded ? <pre className="json">{body}</pre> : <code>{truncate(body, BODY_PREVIEW_CHARS)}</code>}
-      <button type="button" className="link-button" data-testid="attempt-expand" onClick={() => setExpanded(!expanded)}>
-        {expanded ? 'Collapse' : 'Expand'}
-      </button>
-    </div>
+    <>
+      {expanded ? (
+        <pre className="json" data-testid="attempt-response-body">
+          {body}
+        </pre>
+      ) : (
+        <code>{truncate(body, BODY_PREVIEW_CHARS)}</code>
+      )}
+      {expandable && (
+        <button
+          type="button"
+          className="link-button"
+          data-testid="attempt-expand"
+          aria-expanded={expanded}
+          onClick={() => setExpanded(!expanded)}
+        >
+          {expanded ? 'Collapse' : 'Expand'}
+        </button>
+      )}
+    </>
   )
 }
 
-function AttemptRow({ attempt }: { attempt: Attempt }) {
+function AttemptRows({ attempt }: { attempt: Attempt }) {
   return (
-    <tr data-testid="attempt-row" title={attempt.request}>
-      <td className="mono" title={formatDateTime(attempt.startedAt)}>
-        {formatClock(attempt.startedAt)}
-      </td>
-      <td className="mono">{attempt.status ?? 'no answer'}</td>
-      <td>
-        <span className={`outcome outcome-${attempt.outcome}`}>{attempt.outcome}</span>
-      </td>
-      <td>{attempt.reason}</td>
-      <td className="num">{attempt.durationMs} ms</td>
-      <td className="num">{attempt.batchSize}</td>
-      <td>
-        <ResponseBody body={attempt.responseBody} />
-      </td>
-    </tr>
+    <tbody className="attempt">
+      <tr data-testid="attempt-row" title={attempt.request}>
+        <td className="mono" title={formatDateTime(attempt.startedAt)}>
+          {formatClock(attempt.startedAt)}
+        </td>
+        <td className="mono">{attempt.status ?? 'no answer'}</td>
+        <td>
+          <span className={`outcome outcome-${attempt.outcome}`}>{attempt.outcome}</span>
+        </td>
+        <td className="num">{attempt.durationMs} ms</td>
+        <td className="num">{attempt.batchSize}</td>
+      </tr>
+      <tr className="attempt-line">
+        <td colSpan={COLUMNS} title={attempt.reason}>
+          <span className="attempt-line-label">Reason</span>
+          {truncate(attempt.reason, REASON_CHARS)}
+        </td>
+      </tr>
+      <tr className="attempt-line">
+        <td colSpan={COLUMNS}>
+          <span className="attempt-line-label">Response</span>
+          <ResponseBody body={attempt.responseBody} />
+        </td>
+      </tr>
+    </tbody>
   )
 }
 
@@ -47,17 +74,13 @@ export function AttemptsTable({ attempts }: { attempts: Attempt[] }) {
           <th>Time</th>
           <th>Status</th>
           <th>Outcome</th>
-          <th>Reason</th>
           <th className="num">Duration</th>
-          <th className="num">Batch</th>
-          <th>Response</th>
+          <th className="num">Batch size</th>
         </tr>
       </thead>
-      <tbody>
-        {attempts.map((attempt) => (
-          <AttemptRow key={attempt.id} attempt={attempt} />
-        ))}
-      </tbody>
+      {attempts.map((attempt) => (
+        <AttemptRows key={attempt.id} attempt={attempt} />
+      ))}
     </table>
   )
 }

@@ -8,7 +8,13 @@ export function ErrorBanner() {
   return (
     <div className="banner banner-error" role="alert" data-testid="error-banner">
       <span className="banner-text">{banner}</span>
-      <button type="button" className="banner-dismiss" aria-label="Dismiss" data-testid="error-dismiss" onClick={dismissBanner}>
+      <button
+        type="button"
+        className="banner-dismiss"
+        aria-label="Dismiss"
+        data-testid="error-dismiss"
+        onClick={dismissBanner}
+      >
         ×
       </button>
     </div>

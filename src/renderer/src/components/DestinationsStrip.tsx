@@ -1,4 +1,9 @@
-import { EVENT_STATUSES, type DestinationHold, type DestinationSummary, type StatusCounts } from '@shared/model'
+import {
+  EVENT_STATUSES,
+  type DestinationHold,
+  type DestinationSummary,
+  type StatusCounts
+} from '@shared/model'
 import { formatClock } from '../format'
 import { useOutpost } from '../store'
 
@@ -17,7 +22,11 @@ function DestinationCounts({ id, counts }: { id: string; counts: StatusCounts })
   return (
     <ul className="destination-counts">
       {EVENT_STATUSES.map((status) => (
-        <li key={status} className={`count count-${status}${counts[status] === 0 ? ' count-zero' : ''}`} title={status}>
+        <li
+          key={status}
+          className={`count count-${status}${counts[status] === 0 ? ' count-zero' : ''}`}
+          title={status}
+        >
           <span className="count-label">{status}</span>
           <span className="count-value" data-testid={`destination-count-${id}-${status}`}>
             {counts[status]}
@@ -31,7 +40,11 @@ function DestinationCounts({ id, counts }: { id: string; counts: StatusCounts })
 function DestinationTiming({ destination }: { destination: DestinationSummary }) {
   const parts: string[] = []
   if (destination.nextAttemptAt) parts.push(`next try ${formatClock(destination.nextAttemptAt)}`)
-  parts.push(destination.lastSuccessAt ? `last delivery ${formatClock(destination.lastSuccessAt)}` : 'nothing delivered yet')
+  parts.push(
+    destination.lastSuccessAt
+      ? `last delivery ${formatClock(destination.lastSuccessAt)}`
+      : 'nothing delivered yet'
+  )
   return <div className="destination-timing">{parts.join(' · ')}</div>
 }
 
@@ -49,7 +62,11 @@ function DestinationCard({ destination }: { destination: DestinationSummary }) {
         <span className="destination-id">{id}</span>
         <span className="destination-vendor">{vendor}</span>
       </header>
-      <div className="destination-state" data-testid={`destination-state-${id}`} title={holdReason ?? undefined}>
+      <div
+        className="destination-state"
+        data-testid={`destination-state-${id}`}
+        title={holdReason ?? undefined}
+      >
         {destinationStateLabel(hold)}
       </div>
       {holdReason && (
@@ -61,7 +78,12 @@ function DestinationCard({ destination }: { destination: DestinationSummary }) {
       <DestinationTiming destination={destination} />
       <div className="destination-actions">
         {!paused && (
-          <button type="button" className="button" data-testid={`pause-${id}`} onClick={() => void pauseDestination(id)}>
+          <button
+            type="button"
+            className="button"
+            data-testid={`pause-${id}`}
+            onClick={() => void pauseDestination(id)}
+          >
             Pause
           </button>
         )}
@@ -94,7 +116,11 @@ export function DestinationsStrip() {
   const destinations = useOutpost((state) => state.stats?.destinations)
   if (!destinations) return null
   if (destinations.length === 0) {
-    return <div className="destinations-empty muted">No destinations are configured. Add one to the config file and restart.</div>
+    return (
+      <div className="destinations-empty muted">
+        No destinations are configured. Add one to the config file and restart.
+      </div>
+    )
   }
   return (
     <section className="destinations" aria-label="Destinations">

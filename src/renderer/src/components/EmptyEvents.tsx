@@ -5,7 +5,8 @@ function IngestAddresses() {
   const destinations = useOutpost((state) => state.stats?.destinations) ?? []
   const origin = ingestOrigin()
   const base = origin ?? 'http://HOST:PORT'
-  const examples = destinations.length > 0 ? destinations.map((destination) => destination.id) : ['{destination}']
+  const examples =
+    destinations.length > 0 ? destinations.map((destination) => destination.id) : ['{destination}']
   return (
     <>
       <p>
@@ -21,8 +22,8 @@ function IngestAddresses() {
       </p>
       {!origin && (
         <p className="muted">
-          HOST:PORT is the collector&apos;s ingest address, 127.0.0.1:8787 unless configured. Events appear here as soon as
-          they are stored.
+          HOST:PORT is the collector&apos;s ingest address, 127.0.0.1:8787 unless configured. Events appear
+          here as soon as they are stored.
         </p>
       )}
     </>

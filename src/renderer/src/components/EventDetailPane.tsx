@@ -97,9 +97,18 @@ export function EventDetailPane() {
   let content: ReactNode
   if (detail && detailState === 'loaded') content = <EventDetailView detail={detail} />
   else if (detailState === 'missing')
-    content = <p className="muted">Event #{selectedId} no longer exists: delivered events are pruned after the retention period.</p>
+    content = (
+      <p className="muted">
+        Event #{selectedId} no longer exists: delivered events are pruned after the retention period.
+      </p>
+    )
   else if (detailState === 'loading') content = <p className="muted">Loading event #{selectedId}…</p>
-  else content = <p className="muted">Select an event to see its payload and every delivery attempt. ↑ and ↓ move through the list.</p>
+  else
+    content = (
+      <p className="muted">
+        Select an event to see its payload and every delivery attempt. ↑ and ↓ move through the list.
+      </p>
+    )
 
   return (
     <aside className="detail" aria-label="Event detail" data-testid="event-detail">

@@ -29,7 +29,13 @@ function LoadMore() {
   if (!hasMore) return null
   return (
     <div className="load-more">
-      <button type="button" className="button" data-testid="load-more" disabled={loadingMore} onClick={() => void loadMore()}>
+      <button
+        type="button"
+        className="button"
+        data-testid="load-more"
+        disabled={loadingMore}
+        onClick={() => void loadMore()}
+      >
         {loadingMore ? 'Loading…' : 'Load more'}
       </button>
     </div>
