@@ -72,7 +72,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url')
   const api = createOutpostService({ store, sync, destinations, version: () => version, startedAt: now() })
   const app = createHttpServer({ bodyLimit: config.ingest.bodyLimitBytes })
-  registerIngestRoutes(app, { destinations, writer, keys: config.ingest.keys, now })
+  registerIngestRoutes(app, { destinations, writer, keys: config.ingest.keys, now, realDeviceId: store.devices.realIdOf })
   registerAdminApi(app, api, adminToken)
   const consoleServed = await registerConsole(app, options.rendererDir ?? null)
 

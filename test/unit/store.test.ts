@@ -89,6 +89,19 @@ describe('store', () => {
     expect(alone.kind === 'claimed' && alone.events.map((e) => e.messageId)).toEqual(['d'])
   })
 
+  it('treats an id-less repeat as a client retry only inside its dedupe window', () => {
+    const windowed = (key: string) => event(key, { dedupeWindowMs: 1000 })
+    expect(store.outbox.enqueueEvents([[windowed('open_app#1')]], 10_000)).toEqual([{ inserted: 1, duplicates: 0 }])
+    expect(store.outbox.enqueueEvents([[windowed('open_app#1')]], 10_500)).toEqual([{ inserted: 0, duplicates: 1 }])
+    expect(store.outbox.enqueueEvents([[windowed('open_app#10')]], 10_500)).toEqual([{ inserted: 1, duplicates: 0 }])
+    expect(store.outbox.enqueueEvents([[windowed('open_app#1')]], 11_001)).toEqual([{ inserted: 1, duplicates: 0 }])
+    expect(store.queries.listEvents({}).events.map((e) => e.messageId)).toEqual([
+      'open_app#1@11001',
+      'open_app#10@10500',
+      'open_app#1@10000'
+    ])
+  })
+
   it('records attempts, settles rows and frees backlog space when sent', () => {
     store.outbox.enqueueEvents([[event('a')]], 0)
     const claim = store.outbox.claimDueBatch('whisperr', 1, 500, 1000, batchable)

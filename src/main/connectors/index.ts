@@ -1,10 +1,12 @@
 import type { VendorId } from '@shared/model'
 import type { Connector } from './types'
 import { whisperr } from './whisperr'
+import { weespin } from './weespin'
 
 /** The registry: a vendor is supported when its connector is listed here. */
 export const connectors: Partial<Record<VendorId, Connector>> = {
-  whisperr
+  whisperr,
+  weespin
 }
 
 export function connectorFor(vendor: VendorId): Connector | undefined {

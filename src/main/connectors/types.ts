@@ -17,10 +17,17 @@ export interface IngestReply {
   status: number
   /** Undefined for an empty body (e.g. 204). */
   body?: unknown
+  headers?: Record<string, string>
+}
+
+/** What the reply may depend on, known only once the events are stored. */
+export interface StoredResult extends EnqueueResult {
+  /** For a device registration: the vendor's id when known, else the provisional one. */
+  deviceId?: string
 }
 
 export type IngestOutcome =
-  | { ok: true; events: AcceptedEvent[]; reply(result: EnqueueResult): IngestReply }
+  | { ok: true; events: AcceptedEvent[]; reply(result: StoredResult): IngestReply }
   | { ok: false; status: number; problems: Problem[] }
 
 /** What a route sees of a request. */
@@ -64,6 +71,20 @@ export interface Credentials {
   apiKey: string
 }
 
+/**
+ * For vendors whose clients register a device before sending events (Weespin). A registration
+ * is a `device` event; while it waits for the vendor, its client works with a provisional id.
+ */
+export interface DeviceRegistration {
+  /** Top-level field of an event payload that holds the device id, e.g. `device_id`. */
+  eventField: string
+  /** The provisional id of the registration stored under this message id. */
+  provisionalIdFor(messageId: string): string
+  isProvisional(deviceId: string): boolean
+  /** The vendor's device id in its answer to a registration; null when it has none. */
+  realIdFrom(answer: UpstreamAnswer): string | null
+}
+
 /** Everything Outpost knows about one vendor. Adding a vendor means one module implementing this. */
 export interface Connector {
   vendor: VendorId
@@ -78,4 +99,5 @@ export interface Connector {
   batchLimit(kind: EventKind): number
   buildRequest(events: ClaimedEvent[], credentials: Credentials): UpstreamRequest
   classifyResponse(answer: UpstreamAnswer, batchSize: number, now: number): Verdict
+  devices?: DeviceRegistration
 }

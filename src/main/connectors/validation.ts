@@ -2,7 +2,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv'
 import type { Problem } from './types'
 
 /** One Ajv for every connector: schemas compile once at start, all errors are collected. */
-export const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false })
+export const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true })
 ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' })
 
 const TYPE_WORDS: Record<string, string> = {
@@ -42,9 +42,11 @@ export function problemFromAjv(error: ErrorObject, index?: number): Problem {
       return { ...at, field: join(field, extra), reason: 'is not a field of this API (unknown fields are rejected)' }
     }
     case 'type': {
-      const type = (error.params as { type: string }).type
+      const declared = (error.params as { type: string | string[] }).type
+      const types = Array.isArray(declared) ? declared : declared.split(',')
       const got = Array.isArray(error.data) ? 'an array' : error.data === null ? 'null' : typeof error.data
-      return { ...at, field, reason: `must be ${TYPE_WORDS[type] ?? type}, got ${got}` }
+      const expected = hint ?? `must be ${types.map((type) => TYPE_WORDS[type] ?? type).join(' or ')}`
+      return { ...at, field, reason: `${expected}, got ${got}` }
     }
     case 'pattern':
       return { ...at, field, reason: hint ?? `must match ${(error.params as { pattern: string }).pattern}` }

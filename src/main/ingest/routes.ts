@@ -3,6 +3,7 @@ import type { Destination } from '../config'
 import type { IngestRoute } from '../connectors/types'
 import { describeProblems } from '../connectors/validation'
 import { OutboxFullError, type GroupCommitWriter } from './group-commit'
+import { registrationDeviceId, withKnownDeviceIds } from './devices'
 
 export interface IngestDeps {
   destinations: Destination[]
@@ -10,6 +11,7 @@ export interface IngestDeps {
   /** Ingest keys a client must present in the vendor's auth header; empty = open (loopback). */
   keys: string[]
   now(): number
+  realDeviceId(destination: string, provisionalId: string): string | null
 }
 
 const MAX_JSON_DEPTH = 32
@@ -44,10 +46,15 @@ function handlerFor(destination: Destination, route: IngestRoute, deps: IngestDe
     if (!outcome.ok) {
       return refuse(reply, outcome.status, 'invalid_request', describeProblems(outcome.problems), { errors: outcome.problems })
     }
+    const { devices } = destination.connector
+    const realIdOf = (provisionalId: string) => deps.realDeviceId(destination.id, provisionalId)
+    const events = devices ? withKnownDeviceIds(outcome.events, devices, realIdOf) : outcome.events
     try {
-      const result = await deps.writer.write(outcome.events.map((event) => ({ ...event, destination: destination.id })))
-      const answer = outcome.reply(result)
+      const result = await deps.writer.write(events.map((event) => ({ ...event, destination: destination.id })))
+      const deviceId = devices ? registrationDeviceId(events, devices, realIdOf) : undefined
+      const answer = outcome.reply({ ...result, deviceId })
       reply.header('x-outpost-duplicates', String(result.duplicates))
+      if (answer.headers) reply.headers(answer.headers)
       return reply.code(answer.status).send(answer.body)
     } catch (error) {
       if (error instanceof OutboxFullError) {

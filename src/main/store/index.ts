@@ -3,6 +3,7 @@ import { openDatabase } from './database'
 import { createOutbox, type Outbox } from './outbox'
 import { createQueries, type Queries } from './queries'
 import { createDestinationStates, type DestinationStates } from './destinations'
+import { createDeviceIds, type DeviceIds } from './devices'
 
 export type { NewEvent, EnqueueResult, ClaimedEvent, BatchClaim, AttemptRecord, Settlement, Backlog } from './outbox'
 export type { DestinationState } from './destinations'
@@ -12,6 +13,7 @@ export interface Store {
   outbox: Outbox
   queries: Queries
   destinations: DestinationStates
+  devices: DeviceIds
   close(): void
 }
 
@@ -24,6 +26,7 @@ export function openStore(file: string): Store {
     outbox,
     queries: createQueries(db),
     destinations: createDestinationStates(db),
+    devices: createDeviceIds(db),
     close: () => db.close()
   }
 }

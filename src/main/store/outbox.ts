@@ -13,6 +13,12 @@ export interface NewEvent {
   payload: string
   /** Path or query parameters of the upstream request, as JSON text; null when none. */
   upstreamParams: string | null
+  /**
+   * For vendors whose events carry neither an id nor a time: `messageId` is then a content key,
+   * and an equal event counts as a client retry only within this window (the row's id gets the
+   * arrival time appended), so the same event sent again later is a new event.
+   */
+  dedupeWindowMs?: number
 }
 
 export interface EnqueueResult {
@@ -88,6 +94,8 @@ export function createOutbox(db: Database.Database): Outbox {
     VALUES (@destination, @messageId, @kind, @name, @userKey, @occurredAt, @receivedAt,
             @payload, @payload, @upstreamParams, @receivedAt, @bytes)
     ON CONFLICT (destination, message_id) DO NOTHING`)
+  const selectRecentCopy = db.prepare(`
+    SELECT 1 FROM outbox WHERE destination = ? AND message_id >= ? AND message_id < ? AND received_at >= ? LIMIT 1`)
   const selectBacklog = db.prepare(`
     SELECT count(*) AS events, coalesce(sum(bytes), 0) AS bytes
     FROM outbox WHERE status IN ('queued', 'retrying', 'sending', 'failed')`)
@@ -115,13 +123,36 @@ export function createOutbox(db: Database.Database): Outbox {
 
   const backlog: Backlog = selectBacklog.get() as Backlog
 
+  /** The id to store the event under, or null when it repeats an event still inside its window. */
+  function storedMessageId(event: NewEvent, receivedAt: number): string | null {
+    if (event.dedupeWindowMs === undefined) return event.messageId
+    const key = event.messageId
+    // '@' < 'A': the range holds exactly the ids `${key}@...`, and uses the unique index.
+    const repeated = selectRecentCopy.get(event.destination, `${key}@`, `${key}A`, receivedAt - event.dedupeWindowMs)
+    return repeated ? null : `${key}@${receivedAt}`
+  }
+
   /** Stores the events of many requests in one transaction; each request gets its own counts. */
   const enqueueEvents = db.transaction((requests: NewEvent[][], receivedAt: number): EnqueueResult[] =>
     requests.map((events) => {
       let inserted = 0
       for (const event of events) {
+        const messageId = storedMessageId(event, receivedAt)
+        if (messageId === null) continue
         const bytes = Buffer.byteLength(event.payload)
-        if (insertEvent.run({ ...event, receivedAt, bytes }).changes === 1) {
+        const row = {
+          destination: event.destination,
+          messageId,
+          kind: event.kind,
+          name: event.name,
+          userKey: event.userKey,
+          occurredAt: event.occurredAt,
+          payload: event.payload,
+          upstreamParams: event.upstreamParams,
+          receivedAt,
+          bytes
+        }
+        if (insertEvent.run(row).changes === 1) {
           inserted++
           backlog.events++
           backlog.bytes += bytes

@@ -146,16 +146,65 @@ export class DestinationWorker {
     this.timer.unref?.()
   }
 
+  /** A provisional device id with no real id by now means its registration failed: never send it. */
+  private orphanedDeviceId(events: ClaimedEvent[]): string | null {
+    const { devices } = this.destination.connector
+    if (!devices) return null
+    for (const event of events) {
+      const deviceId = (JSON.parse(event.payload) as Record<string, unknown>)[devices.eventField]
+      if (typeof deviceId === 'string' && devices.isProvisional(deviceId)) return deviceId
+    }
+    return null
+  }
+
+  private failUnsent(events: ClaimedEvent[], reason: string): void {
+    const now = this.deps.now()
+    const attempt: AttemptRecord = {
+      destination: this.destination.id,
+      startedAt: now,
+      durationMs: 0,
+      status: null,
+      outcome: 'permanent',
+      reason,
+      request: 'not sent',
+      responseBody: null
+    }
+    this.deps.store.outbox.settleAttempt(attempt, [{ ids: events.map((e) => e.id), settlement: { status: 'failed', error: reason } }], now)
+    this.deps.onChange()
+  }
+
+  /** A registration the vendor accepted: remember its real id and rewrite the device's waiting events. */
+  private registerDevice(events: ClaimedEvent[], result: TransportResult, verdict: Verdict): Verdict {
+    const { devices } = this.destination.connector
+    const [registration] = events
+    if (!devices || verdict.outcome !== 'ok' || registration?.kind !== 'device' || result.kind !== 'answer') return verdict
+    const realId = devices.realIdFrom(result.answer)
+    if (!realId) return { outcome: 'permanent', reason: `${this.destination.connector.label} accepted the registration but answered no device id` }
+    const provisionalId = devices.provisionalIdFor(registration.messageId)
+    this.deps.store.devices.resolveDevice(this.destination.id, provisionalId, realId, devices.eventField, this.deps.now())
+    return { outcome: 'ok', reason: `${verdict.reason}; device ${provisionalId} is ${realId}` }
+  }
+
   private async send(events: ClaimedEvent[]): Promise<void> {
+    const orphan = this.orphanedDeviceId(events)
+    if (orphan) {
+      return this.failUnsent(
+        events,
+        `device ${orphan} has no ${this.destination.connector.label} id: its registration did not succeed; resend after registering again`
+      )
+    }
     const { connector, baseUrl, apiKey } = this.destination
     const request = connector.buildRequest(events, { apiKey: apiKey as string })
     const startedAt = this.deps.now()
     const result = await this.deps.transport.post(baseUrl + request.path, request.headers, request.body)
     const finishedAt = this.deps.now()
-    const verdict: Verdict =
+    const verdict: Verdict = this.registerDevice(
+      events,
+      result,
       result.kind === 'answer'
         ? connector.classifyResponse(result.answer, events.length, finishedAt)
         : { outcome: 'retry', reason: result.reason }
+    )
     const attempt: AttemptRecord = {
       destination: this.destination.id,
       startedAt,

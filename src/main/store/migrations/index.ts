@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3'
 import { outbox } from './001-outbox'
 import { upstreamParams } from './002-upstream-params'
+import { devices } from './003-devices'
 
 export interface Migration {
   version: number
@@ -9,7 +10,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append only: a shipped migration is never edited. */
-export const migrations: Migration[] = [outbox, upstreamParams]
+export const migrations: Migration[] = [outbox, upstreamParams, devices]
 
 export class NewerDatabaseError extends Error {
   constructor(found: number, known: number) {
