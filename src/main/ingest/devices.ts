@@ -13,7 +13,8 @@ export function withKnownDeviceIds(events: AcceptedEvent[], devices: DeviceRegis
     const deviceId = payload[devices.eventField]
     if (typeof deviceId !== 'string' || !devices.isProvisional(deviceId)) return event
     const realId = realIdOf(deviceId)
-    return realId ? { ...event, payload: JSON.stringify({ ...payload, [devices.eventField]: realId }) } : event
+    if (!realId) return event
+    return { ...event, receivedPayload: event.payload, payload: JSON.stringify({ ...payload, [devices.eventField]: realId }) }
   })
 }
 

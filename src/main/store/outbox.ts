@@ -9,8 +9,10 @@ export interface NewEvent {
   name: string
   userKey: string | null
   occurredAt: number | null
-  /** JSON text exactly as it will be sent (and kept as received). */
+  /** JSON text exactly as it will be sent. */
   payload: string
+  /** JSON text as the client sent it, when Outpost had to change `payload` (e.g. a device id). */
+  receivedPayload?: string
   /** Path or query parameters of the upstream request, as JSON text; null when none. */
   upstreamParams: string | null
   /**
@@ -92,7 +94,7 @@ export function createOutbox(db: Database.Database): Outbox {
     INSERT INTO outbox (destination, message_id, kind, name, user_key, occurred_at, received_at,
                         received_payload, payload, upstream_params, next_attempt_at, bytes)
     VALUES (@destination, @messageId, @kind, @name, @userKey, @occurredAt, @receivedAt,
-            @payload, @payload, @upstreamParams, @receivedAt, @bytes)
+            @receivedPayload, @payload, @upstreamParams, @receivedAt, @bytes)
     ON CONFLICT (destination, message_id) DO NOTHING`)
   const selectRecentCopy = db.prepare(`
     SELECT 1 FROM outbox WHERE destination = ? AND message_id >= ? AND message_id < ? AND received_at >= ? LIMIT 1`)
@@ -148,6 +150,7 @@ export function createOutbox(db: Database.Database): Outbox {
           userKey: event.userKey,
           occurredAt: event.occurredAt,
           payload: event.payload,
+          receivedPayload: event.receivedPayload ?? event.payload,
           upstreamParams: event.upstreamParams,
           receivedAt,
           bytes
