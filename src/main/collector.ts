@@ -40,6 +40,8 @@ export interface Collector {
 }
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000
+/** How long a device registration waits for the vendor's id before answering a provisional one. */
+const ONLINE_REGISTRATION_WAIT_MS = 3_000
 
 /** The composition root: config -> store -> ingest server -> sync engine -> admin API. */
 export async function startCollector(options: CollectorOptions): Promise<Collector> {
@@ -72,7 +74,14 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url')
   const api = createOutpostService({ store, sync, destinations, version: () => version, startedAt: now() })
   const app = createHttpServer({ bodyLimit: config.ingest.bodyLimitBytes })
-  registerIngestRoutes(app, { destinations, writer, keys: config.ingest.keys, now, realDeviceId: store.devices.realIdOf })
+  registerIngestRoutes(app, {
+    destinations,
+    writer,
+    keys: config.ingest.keys,
+    now,
+    realDeviceId: store.devices.realIdOf,
+    awaitRealDeviceId: (destination, provisionalId) => sync.waitForDevice(destination, provisionalId, ONLINE_REGISTRATION_WAIT_MS)
+  })
   registerAdminApi(app, api, adminToken)
   const consoleServed = await registerConsole(app, options.rendererDir ?? null)
 

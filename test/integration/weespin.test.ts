@@ -70,6 +70,15 @@ describe('Weespin end to end: offline device registration', () => {
     expect(detail?.payload).toMatchObject({ device_id: realId })
   })
 
+  it('answers with the real device id when Weespin is reachable', async () => {
+    const registration = await register({ platform: 'ios', os: '18' })
+    expect(registration.headers.get('x-outpost-provisional')).toBe('false')
+    const deviceId = (registration.body as Registered).event.device_info.device_id
+    expect(upstream.devices.has(deviceId)).toBe(true)
+    await track(deviceId, 1)
+    await eventually(() => expect(upstream.events.map((event) => event.deviceId)).toEqual([deviceId]))
+  })
+
   it('fails the events of a device whose registration was refused, without sending them', async () => {
     upstream.failNext(1, { type: 'status', status: 400, body: { error: 'bad device' } })
     const registration = await register({ platform: 'ios' })

@@ -12,6 +12,8 @@ export interface IngestDeps {
   keys: string[]
   now(): number
   realDeviceId(destination: string, provisionalId: string): string | null
+  /** Resolves with the vendor's id of a fresh registration if it comes quickly, else null. */
+  awaitRealDeviceId(destination: string, provisionalId: string): Promise<string | null>
 }
 
 const MAX_JSON_DEPTH = 32
@@ -51,7 +53,10 @@ function handlerFor(destination: Destination, route: IngestRoute, deps: IngestDe
     const events = devices ? withKnownDeviceIds(outcome.events, devices, realIdOf) : outcome.events
     try {
       const result = await deps.writer.write(events.map((event) => ({ ...event, destination: destination.id })))
-      const deviceId = devices ? registrationDeviceId(events, devices, realIdOf) : undefined
+      let deviceId = devices ? registrationDeviceId(events, devices, realIdOf) : undefined
+      if (devices && deviceId && devices.isProvisional(deviceId)) {
+        deviceId = (await deps.awaitRealDeviceId(destination.id, deviceId)) ?? deviceId
+      }
       const answer = outcome.reply({ ...result, deviceId })
       reply.header('x-outpost-duplicates', String(result.duplicates))
       if (answer.headers) reply.headers(answer.headers)

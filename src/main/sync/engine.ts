@@ -33,6 +33,7 @@ export function createSyncEngine(store: Store, destinations: Destination[], opti
       for (const id of ids) workers.get(id)?.wake()
     },
     has: (id: string) => workers.has(id),
+    waitForDevice: (id: string, provisionalId: string, timeoutMs: number) => worker(id).waitForDevice(provisionalId, timeoutMs),
     state: (id: string): WorkerState => worker(id).state(),
     pause: (id: string) => worker(id).pause(),
     resume: (id: string) => worker(id).resume(),

@@ -35,6 +35,7 @@ export class DestinationWorker {
   private batchLimit: number
   private offlineReason: string | null = null
   private waitingUntil: number | null = null
+  private readonly deviceWaiters = new Map<string, ((realId: string | null) => void)[]>()
 
   constructor(
     readonly destination: Destination,
@@ -52,6 +53,29 @@ export class DestinationWorker {
     if (saved.authHold) return { hold: 'auth', holdReason: saved.authHold, nextAttemptAt: null }
     if (this.offlineReason) return { hold: 'offline', holdReason: this.offlineReason, nextAttemptAt: this.waitingUntil }
     return { hold: null, holdReason: null, nextAttemptAt: this.waitingUntil }
+  }
+
+  /**
+   * The vendor's id for a registration just stored, if the vendor gives it within `timeoutMs`.
+   * Null at once when the destination is held or offline: the client then works with the
+   * provisional id.
+   */
+  waitForDevice(provisionalId: string, timeoutMs: number): Promise<string | null> {
+    if (this.state().hold !== null) return Promise.resolve(null)
+    return new Promise((resolve) => {
+      const waiters = this.deviceWaiters.get(provisionalId) ?? []
+      const onResolved = (realId: string | null) => {
+        clearTimeout(timer)
+        resolve(realId)
+      }
+      const timer = setTimeout(() => {
+        const remaining = (this.deviceWaiters.get(provisionalId) ?? []).filter((waiter) => waiter !== onResolved)
+        if (remaining.length) this.deviceWaiters.set(provisionalId, remaining)
+        else this.deviceWaiters.delete(provisionalId)
+        resolve(null)
+      }, timeoutMs)
+      this.deviceWaiters.set(provisionalId, [...waiters, onResolved])
+    })
   }
 
   /** New events, a resume or "sync now": look at the queue again. */
@@ -182,7 +206,14 @@ export class DestinationWorker {
     if (!realId) return { outcome: 'permanent', reason: `${this.destination.connector.label} accepted the registration but answered no device id` }
     const provisionalId = devices.provisionalIdFor(registration.messageId)
     this.deps.store.devices.resolveDevice(this.destination.id, provisionalId, realId, devices.eventField, this.deps.now())
+    this.notifyDeviceWaiters(provisionalId, realId)
     return { outcome: 'ok', reason: `${verdict.reason}; device ${provisionalId} is ${realId}` }
+  }
+
+  /** Answers the clients waiting on a registration: its real id, or null once an attempt failed. */
+  private notifyDeviceWaiters(provisionalId: string, realId: string | null): void {
+    this.deviceWaiters.get(provisionalId)?.forEach((notify) => notify(realId))
+    this.deviceWaiters.delete(provisionalId)
   }
 
   private async send(events: ClaimedEvent[]): Promise<void> {
@@ -217,6 +248,10 @@ export class DestinationWorker {
     }
     const settlement = this.settle(verdict, events.length, result, finishedAt)
     this.deps.store.outbox.settleAttempt(attempt, [{ ids: events.map((event) => event.id), settlement }], finishedAt)
+    const [first] = events
+    if (first?.kind === 'device' && verdict.outcome !== 'ok' && connector.devices) {
+      this.notifyDeviceWaiters(connector.devices.provisionalIdFor(first.messageId), null)
+    }
     this.deps.onChange()
   }
 
