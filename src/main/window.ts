@@ -31,6 +31,8 @@ export function createMainWindow(files: AppFiles): BrowserWindow {
     }
   })
   window.once('ready-to-show', () => window.show())
+  // The UI needs no camera, notifications or other permissions: refuse every request.
+  window.webContents.session.setPermissionRequestHandler((_contents, _permission, answer) => answer(false))
   window.webContents.setWindowOpenHandler(({ url }) => {
     if (/^https:\/\//.test(url)) void shell.openExternal(url)
     return { action: 'deny' }

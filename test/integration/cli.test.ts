@@ -135,6 +135,17 @@ describe('outpost serve (headless, real process)', () => {
     await expect(serve()).rejects.toThrow(/Another Outpost \(pid \d+\) is using/)
   })
 
+  it('runs without --config: one destination per vendor, holding events until a key is set', async () => {
+    const cli = await startCli(['--data-dir', join(dir.path, 'defaults'), '--port', '0'], { OUTPOST_ADMIN_TOKEN: TOKEN, WHISPERR_API_KEY: '' })
+    running.push(cli)
+    const api = createHttpClient({ baseUrl: cli.url, token: TOKEN })
+    const stats = await api.getStats({})
+    expect(stats.destinations.length).toBeGreaterThanOrEqual(2)
+    expect(stats.destinations.every((d) => d.id === d.vendor && d.hold === 'not_configured')).toBe(true)
+    expect((await post(cli, '/whisperr/v1/events/track', whisperrEvent())).status).toBe(202)
+    await eventually(async () => expect((await api.getStats({})).counts.queued).toBe(1))
+  })
+
   it('rejects an invalid config with a clear message', async () => {
     writeFileSync(configFile, JSON.stringify({ destinations: [{ id: 'x', vendor: 'nosuch' }] }))
     await expect(serve()).rejects.toThrow(/not a valid Outpost config/)
