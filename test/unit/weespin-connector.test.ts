@@ -56,7 +56,9 @@ describe('Weespin ingest', () => {
   })
 
   it('names every broken rule', () => {
-    expect(problems(event(validEvent({ event_name: '' })))).toEqual([{ field: 'event_name', reason: 'must be at least 1 characters long' }])
+    expect(problems(event(validEvent({ event_name: '' })))).toEqual([{ field: 'event_name', reason: 'must not be empty or blank' }])
+    expect(problems(event(validEvent({ event_name: '  ' })))).toEqual([{ field: 'event_name', reason: 'must not be empty or blank' }])
+    expect(problems(event(validEvent({ userId: '' })))).toEqual([{ field: 'userId', reason: 'must be at least 1 character long' }])
     expect(problems(event(validEvent({ device_id: undefined })))).toEqual([{ field: 'device_id', reason: 'is required' }])
     expect(problems(event(validEvent({ payload: { cart: { items: 2 } } })))).toEqual([
       { field: 'payload.cart', reason: expect.stringMatching(/string, an integer, a double or a boolean/) }

@@ -54,7 +54,7 @@ export function problemFromAjv(error: ErrorObject, index?: number): Problem {
     case 'maxLength': {
       const limit = (error.params as { limit: number }).limit
       const bound = error.keyword === 'minLength' ? 'at least' : 'at most'
-      return { ...at, field, reason: `must be ${bound} ${limit} characters long` }
+      return { ...at, field, reason: `must be ${bound} ${limit} character${limit === 1 ? '' : 's'} long` }
     }
     case 'minItems':
     case 'maxItems': {

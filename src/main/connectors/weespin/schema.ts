@@ -7,9 +7,9 @@ export const validateEvent = ajv.compile({
   additionalProperties: false,
   required: ['event_name', 'device_id'],
   properties: {
-    event_name: { type: 'string', minLength: 1 },
+    event_name: { type: 'string', pattern: '\\S', 'x-hint': 'must not be empty or blank' },
     device_id: { type: 'string', minLength: 1 },
-    userId: { type: 'string' },
+    userId: { type: 'string', minLength: 1 },
     payload: {
       type: 'object',
       additionalProperties: {
