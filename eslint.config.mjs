@@ -24,7 +24,14 @@ export default tseslint.config(
       ...reactHooks.configs.recommended.rules,
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/main/**', '**/preload/**', 'electron', 'node:*'], message: 'The renderer only imports src/shared.' }] }
+        {
+          patterns: [
+            {
+              group: ['**/main/**', '**/preload/**', 'electron', 'node:*'],
+              message: 'The renderer only imports src/shared.'
+            }
+          ]
+        }
       ]
     }
   },
@@ -33,7 +40,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/main/**', '**/renderer/**', '**/preload/**', 'electron', 'node:*'], message: 'src/shared is imported by every process and imports none of them.' }] }
+        {
+          patterns: [
+            {
+              group: ['**/main/**', '**/renderer/**', '**/preload/**', 'electron', 'node:*'],
+              message: 'src/shared is imported by every process and imports none of them.'
+            }
+          ]
+        }
       ]
     }
   },

@@ -25,5 +25,8 @@ if (!binary) {
   console.log(`[outpost] no Electron binary: better-sqlite3 stays built for Node ${process.versions.node}`)
 } else {
   console.log(`[outpost] Electron at ${binary}: rebuilding native modules for Electron`)
-  execFileSync('npx', ['electron-builder', 'install-app-deps'], { stdio: 'inherit', shell: process.platform === 'win32' })
+  execFileSync('npx', ['electron-builder', 'install-app-deps'], {
+    stdio: 'inherit',
+    shell: process.platform === 'win32'
+  })
 }

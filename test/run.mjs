@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url'
 import { electronBinary } from './runtime.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const run = (command, args, env = process.env) => spawnSync(command, args, { cwd: root, stdio: 'inherit', env }).status
+const run = (command, args, env = process.env) =>
+  spawnSync(command, args, { cwd: root, stdio: 'inherit', env }).status
 
 if (run(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build']) !== 0) {
   console.log('build failed\n0 passed, 1 failed')
@@ -19,11 +20,22 @@ if (run(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-v
 const electron = electronBinary()
 const runtime = electron ?? process.execPath
 const env = electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env
-console.log(`[outpost] running tests under ${electron ? `Electron-as-Node (${electron})` : `Node ${process.versions.node}`}`)
+console.log(
+  `[outpost] running tests under ${electron ? `Electron-as-Node (${electron})` : `Node ${process.versions.node}`}`
+)
 
 const report = join(mkdtempSync(join(tmpdir(), 'outpost-test-')), 'report.json')
 const vitest = join(root, 'node_modules/vitest/vitest.mjs')
-const args = [vitest, 'run', '--config', 'test/vitest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)]
+const args = [
+  vitest,
+  'run',
+  '--config',
+  'test/vitest.config.ts',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2)
+]
 const status = run(runtime, args, env)
 
 let summary

@@ -80,7 +80,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     keys: config.ingest.keys,
     now,
     realDeviceId: store.devices.realIdOf,
-    awaitRealDeviceId: (destination, provisionalId) => sync.waitForDevice(destination, provisionalId, ONLINE_REGISTRATION_WAIT_MS)
+    awaitRealDeviceId: (destination, provisionalId) =>
+      sync.waitForDevice(destination, provisionalId, ONLINE_REGISTRATION_WAIT_MS)
   })
   registerAdminApi(app, api, adminToken)
   const consoleServed = await registerConsole(app, options.rendererDir ?? null)

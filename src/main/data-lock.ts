@@ -19,7 +19,9 @@ export function lockDataDir(dataDir: string): () => void {
   try {
     const holder = Number(readFileSync(file, 'utf8'))
     if (holder && holder !== process.pid && isAlive(holder)) {
-      throw new Error(`Another Outpost (pid ${holder}) is using ${dataDir}; stop it or choose another --data-dir`)
+      throw new Error(
+        `Another Outpost (pid ${holder}) is using ${dataDir}; stop it or choose another --data-dir`
+      )
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error

@@ -61,12 +61,22 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
   pauseDestination: {
     channel: 'outpost:pauseDestination',
     http: { method: 'POST', path: '/api/destinations/:id/pause' },
-    input: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: destinationId } }
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id'],
+      properties: { id: destinationId }
+    }
   },
   resumeDestination: {
     channel: 'outpost:resumeDestination',
     http: { method: 'POST', path: '/api/destinations/:id/resume' },
-    input: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: destinationId } }
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id'],
+      properties: { id: destinationId }
+    }
   },
   syncNow: {
     channel: 'outpost:syncNow',

@@ -19,7 +19,10 @@ export interface HttpClientOptions {
 }
 
 /** Builds the URL and body of one call from the route: `:name` segments take input.name. */
-export function routeRequest(method: ApiMethod, input: Record<string, unknown>): { url: string; body?: string } {
+export function routeRequest(
+  method: ApiMethod,
+  input: Record<string, unknown>
+): { url: string; body?: string } {
   const { http } = apiContract[method]
   const rest: Record<string, unknown> = { ...input }
   const path = http.path.replace(/:(\w+)/g, (_, name: string) => {
@@ -29,7 +32,9 @@ export function routeRequest(method: ApiMethod, input: Record<string, unknown>):
   })
   const defined = Object.entries(rest).filter(([, value]) => value !== undefined)
   if (http.method === 'POST') return { url: path, body: JSON.stringify(Object.fromEntries(defined)) }
-  const query = new URLSearchParams(defined.map(([key, value]): [string, string] => [key, String(value)])).toString()
+  const query = new URLSearchParams(
+    defined.map(([key, value]): [string, string] => [key, String(value)])
+  ).toString()
   return { url: query ? `${path}?${query}` : path }
 }
 
@@ -50,7 +55,11 @@ export function createHttpClient(options: HttpClientOptions): OutpostApi {
     const parsed: unknown = text ? JSON.parse(text) : undefined
     if (!response.ok) {
       const error = (parsed ?? {}) as { error?: string; message?: string }
-      throw new ApiRequestError(error.message ?? `HTTP ${response.status}`, response.status, error.error ?? 'internal')
+      throw new ApiRequestError(
+        error.message ?? `HTTP ${response.status}`,
+        response.status,
+        error.error ?? 'internal'
+      )
     }
     return parsed ?? null
   }

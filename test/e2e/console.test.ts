@@ -47,7 +47,14 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
       destinations: [{ id: 'whisperr', vendor: 'whisperr', baseUrl: upstream.url, apiKey: 'k' }],
       sync: { backoffBaseMs: 50, backoffMaxMs: 500 }
     })
-    collector = await startCollector({ config, dataDir: dir.path, host: '127.0.0.1', port: 0, adminToken: 'e2e-token', rendererDir: RENDERER_DIR })
+    collector = await startCollector({
+      config,
+      dataDir: dir.path,
+      host: '127.0.0.1',
+      port: 0,
+      adminToken: 'e2e-token',
+      rendererDir: RENDERER_DIR
+    })
     expect(collector.consoleServed).toBe(true)
     browser = await launchChromium()
   })
@@ -59,7 +66,11 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   const send = (path: string, body: unknown) =>
-    fetch(collector.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    fetch(collector.url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body)
+    })
 
   it('asks for the admin token when none is given', async () => {
     const page = await browser.newPage()
@@ -76,7 +87,11 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     await ui.open(`${collector.url}/#token=e2e-token`)
     expect(ui.page.url()).not.toContain('e2e-token')
 
-    const events = [whisperrEvent({ event_type: 'checkout_started', external_user_id: 'zoe' }), whisperrEvent(), whisperrEvent()]
+    const events = [
+      whisperrEvent({ event_type: 'checkout_started', external_user_id: 'zoe' }),
+      whisperrEvent(),
+      whisperrEvent()
+    ]
     expect((await send('/whisperr/v1/events/batch', { events })).status).toBe(202)
 
     await expect.poll(() => ui.rows().count(), { timeout: 10_000 }).toBe(3)
@@ -85,7 +100,9 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
 
     await ui.page.locator('[data-testid="event-row"]', { hasText: 'checkout_started' }).click()
     const detail = ui.page.getByTestId('event-detail')
-    await expect.poll(() => detail.getByTestId('payload').textContent()).toContain('"external_user_id": "zoe"')
+    await expect
+      .poll(() => detail.getByTestId('payload').textContent())
+      .toContain('"external_user_id": "zoe"')
     await expect.poll(() => detail.getByTestId('attempt-row').count()).toBe(1)
     await ui.page.close()
   })
@@ -95,11 +112,15 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     await ui.open(`${collector.url}/#token=e2e-token`)
     await upstream.stop()
     await send('/whisperr/v1/events/track', whisperrEvent({ event_type: 'offline_event' }))
-    await expect.poll(() => ui.destinationState('whisperr').textContent(), { timeout: 10_000 }).toMatch(/Offline/)
+    await expect
+      .poll(() => ui.destinationState('whisperr').textContent(), { timeout: 10_000 })
+      .toMatch(/Offline/)
     await expect.poll(() => ui.total('retrying').textContent(), { timeout: 10_000 }).toBe('1')
     await upstream.restart()
     await expect.poll(() => ui.total('retrying').textContent(), { timeout: 15_000 }).toBe('0')
-    await expect.poll(() => ui.destinationState('whisperr').textContent(), { timeout: 10_000 }).toMatch(/Delivering/)
+    await expect
+      .poll(() => ui.destinationState('whisperr').textContent(), { timeout: 10_000 })
+      .toMatch(/Delivering/)
     await ui.page.close()
   })
 

@@ -7,14 +7,18 @@ import { tempDir } from '../support/temp'
 
 const binary = (electronBinary as () => string | null)()
 if (!binary) {
-  console.warn('[outpost] skipped: Electron smoke test. The Electron binary is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD).')
+  console.warn(
+    '[outpost] skipped: Electron smoke test. The Electron binary is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD).'
+  )
 }
 
 describe.skipIf(!binary)('Electron app (smoke)', () => {
   it('opens a sandboxed window that shows the collector', async () => {
     const dir = tempDir('outpost-electron')
     // The tests may themselves run as Electron-as-Node; the app must not.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'ELECTRON_RUN_AS_NODE'))
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => key !== 'ELECTRON_RUN_AS_NODE')
+    )
     const app = await electron.launch({
       executablePath: binary as string,
       args: [join(__dirname, '../../out/main/index.js'), ...(process.env.CI ? ['--no-sandbox'] : [])],
@@ -23,8 +27,14 @@ describe.skipIf(!binary)('Electron app (smoke)', () => {
     try {
       const page = await app.firstWindow()
       await page.locator('[data-app-state="ready"]').waitFor({ timeout: 20_000 })
-      expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined')
-      expect(await page.evaluate(() => typeof (globalThis as { outpost?: { getStats?: unknown } }).outpost?.getStats)).toBe('function')
+      expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe(
+        'undefined'
+      )
+      expect(
+        await page.evaluate(
+          () => typeof (globalThis as { outpost?: { getStats?: unknown } }).outpost?.getStats
+        )
+      ).toBe('function')
       expect(await page.getByTestId('destination-whisperr').count()).toBe(1)
     } finally {
       await app.close()

@@ -25,7 +25,9 @@ describe('outpost serve (headless, real process)', () => {
       configFile,
       JSON.stringify({
         ingest: { host: '127.0.0.1', port: 8787, keys: [] },
-        destinations: [{ id: 'whisperr', vendor: 'whisperr', baseUrl: upstream.url, apiKeyEnv: 'TEST_WHISPERR_KEY' }],
+        destinations: [
+          { id: 'whisperr', vendor: 'whisperr', baseUrl: upstream.url, apiKeyEnv: 'TEST_WHISPERR_KEY' }
+        ],
         sync: { backoffBaseMs: 20, backoffMaxMs: 300 }
       })
     )
@@ -40,16 +42,23 @@ describe('outpost serve (headless, real process)', () => {
   })
 
   async function serve(): Promise<CliProcess> {
-    const cli = await startCli(['--config', configFile, '--data-dir', join(dir.path, 'data'), '--port', '0'], {
-      TEST_WHISPERR_KEY: API_KEY,
-      OUTPOST_ADMIN_TOKEN: TOKEN
-    })
+    const cli = await startCli(
+      ['--config', configFile, '--data-dir', join(dir.path, 'data'), '--port', '0'],
+      {
+        TEST_WHISPERR_KEY: API_KEY,
+        OUTPOST_ADMIN_TOKEN: TOKEN
+      }
+    )
     running.push(cli)
     return cli
   }
 
   const post = (cli: CliProcess, path: string, body: unknown) =>
-    fetch(cli.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    fetch(cli.url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body)
+    })
 
   it('delivers 1,000 batched and 200 single events exactly once, and a repost adds nothing', async () => {
     const cli = await serve()
@@ -136,7 +145,10 @@ describe('outpost serve (headless, real process)', () => {
   })
 
   it('runs without --config: one destination per vendor, holding events until a key is set', async () => {
-    const cli = await startCli(['--data-dir', join(dir.path, 'defaults'), '--port', '0'], { OUTPOST_ADMIN_TOKEN: TOKEN, WHISPERR_API_KEY: '' })
+    const cli = await startCli(['--data-dir', join(dir.path, 'defaults'), '--port', '0'], {
+      OUTPOST_ADMIN_TOKEN: TOKEN,
+      WHISPERR_API_KEY: ''
+    })
     running.push(cli)
     const api = createHttpClient({ baseUrl: cli.url, token: TOKEN })
     const stats = await api.getStats({})

@@ -27,7 +27,11 @@ describe('Weespin end to end: offline device registration', () => {
   const sent = async () => (await outpost.api.getStats({})).counts.sent
   const register = (body: unknown) => outpost.post('/weespin/initialize-device', body)
   const track = (deviceId: string, n: number) =>
-    outpost.post('/weespin/events', { event_name: 'add_to_cart', device_id: deviceId, payload: { n, sku: `sku-${n}` } })
+    outpost.post('/weespin/events', {
+      event_name: 'add_to_cart',
+      device_id: deviceId,
+      payload: { n, sku: `sku-${n}` }
+    })
 
   it('answers a registration at once with a provisional id, then sends everything under the real one', async () => {
     await upstream.stop()
@@ -37,7 +41,11 @@ describe('Weespin end to end: offline device registration', () => {
     const provisional = (registration.body as Registered).event.device_info.device_id
     expect(provisional).toMatch(/^local_/)
     expect(registration.body).toMatchObject({
-      event: { event_name: 'app_installed', event_type: 'app_installed', device_info: { platform: 'android', os: '14' } }
+      event: {
+        event_name: 'app_installed',
+        event_type: 'app_installed',
+        device_info: { platform: 'android', os: '14' }
+      }
     })
 
     for (let n = 0; n < 20; n++) expect((await track(provisional, n)).status).toBe(200)
@@ -65,7 +73,9 @@ describe('Weespin end to end: offline device registration', () => {
     expect(retried.headers.get('x-outpost-provisional')).toBe('false')
     expect(upstream.devices.size).toBe(1)
 
-    const detail = await outpost.api.getEvent({ id: (await outpost.api.listEvents({ limit: 1 })).events[0]!.id })
+    const detail = await outpost.api.getEvent({
+      id: (await outpost.api.listEvents({ limit: 1 })).events[0]!.id
+    })
     expect(detail?.receivedPayload).toMatchObject({ device_id: provisional })
     expect(detail?.payload).toMatchObject({ device_id: realId })
   })
@@ -106,10 +116,17 @@ describe('Weespin end to end: offline device registration', () => {
   })
 
   it('refuses invalid events naming the field, and stores nothing', async () => {
-    const response = await outpost.post('/weespin/events', { event_name: 'purchase', device_id: 'ws_device_1', payload: { items: [1] } })
+    const response = await outpost.post('/weespin/events', {
+      event_name: 'purchase',
+      device_id: 'ws_device_1',
+      payload: { items: [1] }
+    })
     expect(response).toMatchObject({ status: 400, body: { errors: [{ field: 'payload.items' }] } })
     const missing = await outpost.post('/weespin/events', { device_id: 'ws_device_1' })
-    expect(missing).toMatchObject({ status: 400, body: { errors: [{ field: 'event_name', reason: 'is required' }] } })
+    expect(missing).toMatchObject({
+      status: 400,
+      body: { errors: [{ field: 'event_name', reason: 'is required' }] }
+    })
     expect((await outpost.api.listEvents({})).events).toEqual([])
   })
 })

@@ -29,7 +29,10 @@ describe('Whisperr end to end: ingest, outbox, delivery', () => {
     const batch = [whisperrEvent(), whisperrEvent(), whisperrEvent()]
     const identify = { external_user_id: 'alice', traits: { plan: 'pro' } }
 
-    expect(await outpost.post('/whisperr/v1/events/track', single)).toMatchObject({ status: 202, body: { accepted: 1, rejected: 0 } })
+    expect(await outpost.post('/whisperr/v1/events/track', single)).toMatchObject({
+      status: 202,
+      body: { accepted: 1, rejected: 0 }
+    })
     expect(await outpost.post('/whisperr/v1/identify', identify)).toMatchObject({ status: 202 })
     expect(await outpost.post('/whisperr/v1/events/batch', { events: batch })).toMatchObject({
       status: 202,
@@ -76,7 +79,9 @@ describe('Whisperr end to end: ingest, outbox, delivery', () => {
     ['missing $message_id', { context: {} }, /context\.\$message_id is required/],
     ['unknown field', { colour: 'red' }, /colour is not a field/]
   ])('answers 400 naming the problem for %s, and stores nothing', async (_label, change, message) => {
-    const response = await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent(), whisperrEvent(change)] })
+    const response = await outpost.post('/whisperr/v1/events/batch', {
+      events: [whisperrEvent(), whisperrEvent(change)]
+    })
     expect(response.status).toBe(400)
     expect(response.body).toMatchObject({ error: 'invalid_request', message: expect.stringMatching(message) })
     expect((response.body as { errors: { index: number }[] }).errors[0]).toMatchObject({ index: 1 })
@@ -84,10 +89,18 @@ describe('Whisperr end to end: ingest, outbox, delivery', () => {
   })
 
   it('answers 400 for 501 events and for a body that is not JSON, and stores nothing', async () => {
-    const tooMany = await outpost.post('/whisperr/v1/events/batch', { events: Array.from({ length: 501 }, () => whisperrEvent()) })
-    expect(tooMany).toMatchObject({ status: 400, body: { errors: [{ field: 'events', reason: 'must hold between 1 and 500 events' }] } })
+    const tooMany = await outpost.post('/whisperr/v1/events/batch', {
+      events: Array.from({ length: 501 }, () => whisperrEvent())
+    })
+    expect(tooMany).toMatchObject({
+      status: 400,
+      body: { errors: [{ field: 'events', reason: 'must hold between 1 and 500 events' }] }
+    })
     const notJson = await outpost.post('/whisperr/v1/events/track', '{"event_type": ')
-    expect(notJson).toMatchObject({ status: 400, body: { error: 'invalid_json', message: expect.stringMatching(/not valid JSON/) } })
+    expect(notJson).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_json', message: expect.stringMatching(/not valid JSON/) }
+    })
     const unknownDestination = await outpost.post('/nowhere/v1/events/track', whisperrEvent())
     expect(unknownDestination).toMatchObject({ status: 404, body: { error: 'not_found' } })
     expect((await outpost.api.listEvents({})).events).toEqual([])
@@ -104,12 +117,21 @@ describe('Whisperr end to end: ingest, outbox, delivery', () => {
       expect(current.counts.retrying).toBe(30)
       return current
     })
-    expect(stats.destinations[0]).toMatchObject({ hold: 'offline', holdReason: expect.stringMatching(/refused/) })
-    const retrying = await outpost.api.getEvent({ id: (await outpost.api.listEvents({ limit: 1 })).events[0]!.id })
+    expect(stats.destinations[0]).toMatchObject({
+      hold: 'offline',
+      holdReason: expect.stringMatching(/refused/)
+    })
+    const retrying = await outpost.api.getEvent({
+      id: (await outpost.api.listEvents({ limit: 1 })).events[0]!.id
+    })
     expect(retrying?.attemptsLog[0]).toMatchObject({ status: null, outcome: 'retry' })
 
     await upstream.restart()
-    await eventually(async () => expect((await totals()).sent).toBe(30), 10_000, 'all sent after the upstream returned')
+    await eventually(
+      async () => expect((await totals()).sent).toBe(30),
+      10_000,
+      'all sent after the upstream returned'
+    )
     expect(deliveredIds().sort()).toEqual(events.map(messageIdOf).sort())
     expect([...upstream.deliveries.values()].every((count) => count === 1)).toBe(true)
     expect((await outpost.api.getStats({})).destinations[0]?.hold).toBeNull()
@@ -160,7 +182,9 @@ describe('Whisperr end to end: ingest, outbox, delivery', () => {
     upstream.failNext(1, { type: 'status', status: 400, body: { error: 'one bad event' } })
     await outpost.api.resumeDestination({ id: 'whisperr' })
     await eventually(async () => expect((await totals()).sent).toBe(4))
-    expect(upstream.requests.map((request) => (request.json as { events: unknown[] }).events.length)).toEqual([4, 2, 2])
+    expect(upstream.requests.map((request) => (request.json as { events: unknown[] }).events.length)).toEqual(
+      [4, 2, 2]
+    )
   })
 
   it('marks an event failed when the upstream refuses it for good', async () => {
@@ -171,9 +195,16 @@ describe('Whisperr end to end: ingest, outbox, delivery', () => {
       expect(page.events).toHaveLength(1)
       return page.events[0]!
     })
-    expect(failed).toMatchObject({ lastStatus: 422, lastError: expect.stringMatching(/refused the request \(422/) })
+    expect(failed).toMatchObject({
+      lastStatus: 422,
+      lastError: expect.stringMatching(/refused the request \(422/)
+    })
     const detail = await outpost.api.getEvent({ id: failed.id })
-    expect(detail?.attemptsLog[0]).toMatchObject({ status: 422, outcome: 'permanent', responseBody: '{"error":"nope"}' })
+    expect(detail?.attemptsLog[0]).toMatchObject({
+      status: 422,
+      outcome: 'permanent',
+      responseBody: '{"error":"nope"}'
+    })
   })
 
   it('pauses, syncs now, and reports per-destination counts', async () => {
@@ -202,8 +233,12 @@ describe('collector limits and guards', () => {
       destinations: [{ id: 'whisperr', vendor: 'whisperr', baseUrl: upstream.url }],
       storage: { maxEvents: 3 }
     })
-    expect((await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent(), whisperrEvent()] })).status).toBe(202)
-    const full = await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent(), whisperrEvent()] })
+    expect(
+      (await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent(), whisperrEvent()] })).status
+    ).toBe(202)
+    const full = await outpost.post('/whisperr/v1/events/batch', {
+      events: [whisperrEvent(), whisperrEvent()]
+    })
     expect(full).toMatchObject({ status: 503, body: { error: 'outbox_full' } })
     expect(full.headers.get('retry-after')).toBe('30')
     const stats = await outpost.api.getStats({})
@@ -218,19 +253,39 @@ describe('collector limits and guards', () => {
       ingest: { keys: ['ingest-secret'] }
     })
     expect((await outpost.post('/whisperr/v1/events/track', whisperrEvent())).status).toBe(401)
-    expect((await outpost.post('/whisperr/v1/events/track', whisperrEvent(), { 'x-api-key': 'ingest-secret' })).status).toBe(202)
-    expect((await outpost.post('/whisperr/v1/events/track', whisperrEvent(), { authorization: 'Bearer ingest-secret' })).status).toBe(202)
+    expect(
+      (await outpost.post('/whisperr/v1/events/track', whisperrEvent(), { 'x-api-key': 'ingest-secret' }))
+        .status
+    ).toBe(202)
+    expect(
+      (
+        await outpost.post('/whisperr/v1/events/track', whisperrEvent(), {
+          authorization: 'Bearer ingest-secret'
+        })
+      ).status
+    ).toBe(202)
     const anonymous = await fetch(`${outpost.url}/api/stats`)
     expect(anonymous.status).toBe(401)
     const wrong = await fetch(`${outpost.url}/api/stats`, { headers: { authorization: 'Bearer nope' } })
     expect(wrong.status).toBe(401)
     const stats = await fetch(`${outpost.url}/api/stats`, { headers: { authorization: 'Bearer test-token' } })
     expect(await stats.json()).toMatchObject({
-      counts: { queued: expect.any(Number), sending: expect.any(Number), retrying: 0, failed: 0, sent: expect.any(Number), discarded: 0 }
+      counts: {
+        queued: expect.any(Number),
+        sending: expect.any(Number),
+        retrying: 0,
+        failed: 0,
+        sent: expect.any(Number),
+        discarded: 0
+      }
     })
-    const badInput = await fetch(`${outpost.url}/api/events?limit=abc`, { headers: { authorization: 'Bearer test-token' } })
+    const badInput = await fetch(`${outpost.url}/api/events?limit=abc`, {
+      headers: { authorization: 'Bearer test-token' }
+    })
     expect(badInput.status).toBe(400)
-    const missing = await fetch(`${outpost.url}/api/events/999`, { headers: { authorization: 'Bearer test-token' } })
+    const missing = await fetch(`${outpost.url}/api/events/999`, {
+      headers: { authorization: 'Bearer test-token' }
+    })
     expect(missing.status).toBe(200)
     expect(await missing.text()).toBe('null')
   })

@@ -10,7 +10,11 @@ export interface TestCollector {
   url: string
   dataDir: string
   /** POSTs JSON to the collector; returns status, parsed body and headers. */
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown; headers: Headers }>
+  post(
+    path: string,
+    body: unknown,
+    headers?: Record<string, string>
+  ): Promise<{ status: number; body: unknown; headers: Headers }>
   restart(): Promise<void>
   close(): Promise<void>
 }
@@ -31,7 +35,15 @@ export async function startTestCollector(options: TestCollectorOptions): Promise
     storage: options.storage,
     sync: { timeoutMs: 2_000, backoffBaseMs: 20, backoffMaxMs: 200, ...options.sync }
   })
-  const start = () => startCollector({ config, dataDir: dir.path, port: 0, adminToken: 'test-token', rendererDir: null, env: {} })
+  const start = () =>
+    startCollector({
+      config,
+      dataDir: dir.path,
+      port: 0,
+      adminToken: 'test-token',
+      rendererDir: null,
+      env: {}
+    })
   let collector = await start()
 
   const handle: TestCollector = {

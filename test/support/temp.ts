@@ -9,7 +9,11 @@ export function tempDir(label = 'outpost'): { path: string; remove(): void } {
 }
 
 /** Polls until the check passes; never a fixed sleep. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, label = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  label = 'condition'
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let lastError: unknown
   for (;;) {
@@ -19,7 +23,9 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_
       lastError = error
     }
     if (Date.now() > deadline) {
-      throw new Error(`${label} not met within ${timeoutMs} ms: ${(lastError as Error)?.message ?? lastError}`)
+      throw new Error(
+        `${label} not met within ${timeoutMs} ms: ${(lastError as Error)?.message ?? lastError}`
+      )
     }
     await new Promise((resolve) => setTimeout(resolve, 25))
   }

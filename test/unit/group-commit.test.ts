@@ -3,10 +3,22 @@ import { createGroupCommitWriter, OutboxFullError } from '../../src/main/ingest/
 import type { EnqueueResult, NewEvent } from '../../src/main/store'
 
 function event(messageId: string, payload = '{}'): NewEvent {
-  return { destination: 'd', messageId, kind: 'track', name: 'x', userKey: null, occurredAt: null, payload, upstreamParams: null }
+  return {
+    destination: 'd',
+    messageId,
+    kind: 'track',
+    name: 'x',
+    userKey: null,
+    occurredAt: null,
+    payload,
+    upstreamParams: null
+  }
 }
 
-function writerWith(commit: (requests: NewEvent[][]) => EnqueueResult[], limits = { maxEvents: 1000, maxBytes: 1_000_000 }) {
+function writerWith(
+  commit: (requests: NewEvent[][]) => EnqueueResult[],
+  limits = { maxEvents: 1000, maxBytes: 1_000_000 }
+) {
   const committed: string[][][] = []
   const woken: string[][] = []
   const writer = createGroupCommitWriter({
@@ -22,12 +34,17 @@ function writerWith(commit: (requests: NewEvent[][]) => EnqueueResult[], limits 
   return { writer, committed, woken }
 }
 
-const insertAll = (requests: NewEvent[][]) => requests.map((events) => ({ inserted: events.length, duplicates: 0 }))
+const insertAll = (requests: NewEvent[][]) =>
+  requests.map((events) => ({ inserted: events.length, duplicates: 0 }))
 
 describe('group commit', () => {
   it('commits requests that arrive together in one transaction, answering each after it', async () => {
     const { writer, committed, woken } = writerWith(insertAll)
-    const answers = await Promise.all([writer.write([event('a')]), writer.write([event('b'), event('c')]), writer.write([event('d')])])
+    const answers = await Promise.all([
+      writer.write([event('a')]),
+      writer.write([event('b'), event('c')]),
+      writer.write([event('d')])
+    ])
     expect(committed).toEqual([[['a'], ['b', 'c'], ['d']]])
     expect(answers).toEqual([
       { inserted: 1, duplicates: 0 },
@@ -41,20 +58,30 @@ describe('group commit', () => {
 
   it('retries a failed group request by request so one bad request fails alone', async () => {
     const { writer } = writerWith((requests) => {
-      if (requests.some((events) => events.some((e) => e.messageId === 'bad'))) throw new Error('constraint failed')
+      if (requests.some((events) => events.some((e) => e.messageId === 'bad')))
+        throw new Error('constraint failed')
       return insertAll(requests)
     })
-    const results = await Promise.allSettled([writer.write([event('a')]), writer.write([event('bad')]), writer.write([event('b')])])
+    const results = await Promise.allSettled([
+      writer.write([event('a')]),
+      writer.write([event('bad')]),
+      writer.write([event('b')])
+    ])
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
   })
 
   it('refuses requests beyond the outbox bounds and commits the rest', async () => {
     const { writer, committed } = writerWith(insertAll, { maxEvents: 2, maxBytes: 1_000_000 })
-    const results = await Promise.allSettled([writer.write([event('a'), event('b')]), writer.write([event('c')])])
+    const results = await Promise.allSettled([
+      writer.write([event('a'), event('b')]),
+      writer.write([event('c')])
+    ])
     expect(results[0]).toMatchObject({ status: 'fulfilled' })
     expect(results[1]).toMatchObject({ status: 'rejected', reason: expect.any(OutboxFullError) })
     expect(committed).toEqual([[['a', 'b']]])
     const bytes = writerWith(insertAll, { maxEvents: 100, maxBytes: 10 })
-    await expect(bytes.writer.write([event('big', '{"x":"more than ten bytes"}')])).rejects.toBeInstanceOf(OutboxFullError)
+    await expect(bytes.writer.write([event('big', '{"x":"more than ten bytes"}')])).rejects.toBeInstanceOf(
+      OutboxFullError
+    )
   })
 })

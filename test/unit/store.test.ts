@@ -42,7 +42,13 @@ describe('store', () => {
   })
 
   it('deduplicates on (destination, message id) and counts per request', () => {
-    const [first, second] = store.outbox.enqueueEvents([[event('a'), event('b')], [event('a'), event('c')]], 5)
+    const [first, second] = store.outbox.enqueueEvents(
+      [
+        [event('a'), event('b')],
+        [event('a'), event('c')]
+      ],
+      5
+    )
     expect(first).toEqual({ inserted: 2, duplicates: 0 })
     expect(second).toEqual({ inserted: 1, duplicates: 1 })
     const [other] = store.outbox.enqueueEvents([[event('a', { destination: 'second' })]], 5)
@@ -57,12 +63,24 @@ describe('store', () => {
     if (first.kind !== 'claimed') throw new Error('expected a claim')
     const ids = first.events.map((e) => e.id)
     store.outbox.settleAttempt(
-      { destination: 'whisperr', startedAt: 10, durationMs: 1, status: 503, outcome: 'retry', reason: 'down', request: 'POST', responseBody: null },
+      {
+        destination: 'whisperr',
+        startedAt: 10,
+        durationMs: 1,
+        status: 503,
+        outcome: 'retry',
+        reason: 'down',
+        request: 'POST',
+        responseBody: null
+      },
       [{ ids, settlement: { status: 'retrying', nextAttemptAt: 100, error: 'down' } }],
       11
     )
     // The identify behind the retrying head must not overtake it.
-    expect(store.outbox.claimDueBatch('whisperr', 50, 500, 1000, batchable)).toEqual({ kind: 'waiting', dueAt: 100 })
+    expect(store.outbox.claimDueBatch('whisperr', 50, 500, 1000, batchable)).toEqual({
+      kind: 'waiting',
+      dueAt: 100
+    })
     const retry = store.outbox.claimDueBatch('whisperr', 100, 500, 1000, batchable)
     expect(retry.kind === 'claimed' && retry.events.map((e) => [e.messageId, e.attempts])).toEqual([
       ['a', 1],
@@ -73,7 +91,13 @@ describe('store', () => {
   it('batches only events with the same upstream parameters, and unbatchable kinds alone', () => {
     const project = (id: string) => JSON.stringify({ projectId: id })
     store.outbox.enqueueEvents(
-      [[event('a', { upstreamParams: project('p1') }), event('b', { upstreamParams: project('p1') }), event('c', { upstreamParams: project('p2') })]],
+      [
+        [
+          event('a', { upstreamParams: project('p1') }),
+          event('b', { upstreamParams: project('p1') }),
+          event('c', { upstreamParams: project('p2') })
+        ]
+      ],
       0
     )
     const first = store.outbox.claimDueBatch('whisperr', 1, 500, 1000, batchable)
@@ -91,10 +115,18 @@ describe('store', () => {
 
   it('treats an id-less repeat as a client retry only inside its dedupe window', () => {
     const windowed = (key: string) => event(key, { dedupeWindowMs: 1000 })
-    expect(store.outbox.enqueueEvents([[windowed('open_app#1')]], 10_000)).toEqual([{ inserted: 1, duplicates: 0 }])
-    expect(store.outbox.enqueueEvents([[windowed('open_app#1')]], 10_500)).toEqual([{ inserted: 0, duplicates: 1 }])
-    expect(store.outbox.enqueueEvents([[windowed('open_app#10')]], 10_500)).toEqual([{ inserted: 1, duplicates: 0 }])
-    expect(store.outbox.enqueueEvents([[windowed('open_app#1')]], 11_001)).toEqual([{ inserted: 1, duplicates: 0 }])
+    expect(store.outbox.enqueueEvents([[windowed('open_app#1')]], 10_000)).toEqual([
+      { inserted: 1, duplicates: 0 }
+    ])
+    expect(store.outbox.enqueueEvents([[windowed('open_app#1')]], 10_500)).toEqual([
+      { inserted: 0, duplicates: 1 }
+    ])
+    expect(store.outbox.enqueueEvents([[windowed('open_app#10')]], 10_500)).toEqual([
+      { inserted: 1, duplicates: 0 }
+    ])
+    expect(store.outbox.enqueueEvents([[windowed('open_app#1')]], 11_001)).toEqual([
+      { inserted: 1, duplicates: 0 }
+    ])
     expect(store.queries.listEvents({}).events.map((e) => e.messageId)).toEqual([
       'open_app#1@11001',
       'open_app#10@10500',
@@ -107,12 +139,26 @@ describe('store', () => {
     const claim = store.outbox.claimDueBatch('whisperr', 1, 500, 1000, batchable)
     if (claim.kind !== 'claimed') throw new Error('expected a claim')
     store.outbox.settleAttempt(
-      { destination: 'whisperr', startedAt: 1, durationMs: 7, status: 202, outcome: 'ok', reason: 'accepted', request: 'POST /v1/events/batch', responseBody: '{}' },
+      {
+        destination: 'whisperr',
+        startedAt: 1,
+        durationMs: 7,
+        status: 202,
+        outcome: 'ok',
+        reason: 'accepted',
+        request: 'POST /v1/events/batch',
+        responseBody: '{}'
+      },
       [{ ids: [claim.events[0]!.id], settlement: { status: 'sent' } }],
       9
     )
     const detail = store.queries.getEvent(claim.events[0]!.id)
-    expect(detail).toMatchObject({ status: 'sent', attempts: 1, lastStatus: 202, sentAt: new Date(9).toISOString() })
+    expect(detail).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+      lastStatus: 202,
+      sentAt: new Date(9).toISOString()
+    })
     expect(detail?.attemptsLog).toHaveLength(1)
     expect(detail?.attemptsLog[0]).toMatchObject({ status: 202, outcome: 'ok', durationMs: 7, batchSize: 1 })
     expect(store.outbox.backlog()).toEqual({ events: 0, bytes: 0 })
@@ -128,7 +174,10 @@ describe('store', () => {
   })
 
   it('lists events newest first with filters, search and paging', () => {
-    store.outbox.enqueueEvents([[event('a'), event('b', { userKey: 'alice' }), event('c', { name: 'plan_changed' })]], 0)
+    store.outbox.enqueueEvents(
+      [[event('a'), event('b', { userKey: 'alice' }), event('c', { name: 'plan_changed' })]],
+      0
+    )
     const page = store.queries.listEvents({ limit: 2 })
     expect(page.events.map((e) => e.messageId)).toEqual(['c', 'b'])
     const next = store.queries.listEvents({ limit: 2, beforeId: page.nextBeforeId! })
@@ -136,7 +185,7 @@ describe('store', () => {
     expect(next.nextBeforeId).toBeNull()
     expect(store.queries.listEvents({ search: 'ali' }).events.map((e) => e.messageId)).toEqual(['b'])
     expect(store.queries.listEvents({ search: 'plan_' }).events.map((e) => e.messageId)).toEqual(['c'])
-    expect(store.queries.listEvents({ search: 'a' , status: 'sent' }).events).toEqual([])
+    expect(store.queries.listEvents({ search: 'a', status: 'sent' }).events).toEqual([])
   })
 
   it('prunes delivered events after the retention period only', () => {
@@ -144,7 +193,16 @@ describe('store', () => {
     const claim = store.outbox.claimDueBatch('whisperr', 1, 1, 1000, batchable)
     if (claim.kind !== 'claimed') throw new Error('expected a claim')
     store.outbox.settleAttempt(
-      { destination: 'whisperr', startedAt: 1, durationMs: 1, status: 202, outcome: 'ok', reason: 'ok', request: 'POST', responseBody: null },
+      {
+        destination: 'whisperr',
+        startedAt: 1,
+        durationMs: 1,
+        status: 202,
+        outcome: 'ok',
+        reason: 'ok',
+        request: 'POST',
+        responseBody: null
+      },
       [{ ids: [claim.events[0]!.id], settlement: { status: 'sent' } }],
       10
     )
@@ -184,12 +242,20 @@ describe('migrations', () => {
     migrate(db)
     expect(db.prepare('SELECT count(*) AS n FROM outbox').get()).toEqual({ n: 1 })
     const plan = (sql: string) =>
-      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((row) => row.detail).join(' | ')
-    expect(plan(`SELECT id FROM outbox WHERE destination = 'w' AND status IN ('queued', 'retrying') ORDER BY id LIMIT 500`)).toMatch(
-      /USING INDEX outbox_pending/
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[])
+        .map((row) => row.detail)
+        .join(' | ')
+    expect(
+      plan(
+        `SELECT id FROM outbox WHERE destination = 'w' AND status IN ('queued', 'retrying') ORDER BY id LIMIT 500`
+      )
+    ).toMatch(/USING INDEX outbox_pending/)
+    expect(plan(`SELECT destination, status, count(*) FROM outbox GROUP BY status, destination`)).toMatch(
+      /COVERING INDEX outbox_status/
     )
-    expect(plan(`SELECT destination, status, count(*) FROM outbox GROUP BY status, destination`)).toMatch(/COVERING INDEX outbox_status/)
-    expect(plan(`SELECT id FROM outbox WHERE status = 'sent' AND sent_at < 5 ORDER BY sent_at LIMIT 10`)).toMatch(/outbox_sent_at/)
+    expect(
+      plan(`SELECT id FROM outbox WHERE status = 'sent' AND sent_at < 5 ORDER BY sent_at LIMIT 10`)
+    ).toMatch(/outbox_sent_at/)
     db.close()
   })
 })

@@ -27,7 +27,11 @@ describe('Weespin ingest', () => {
     for (const path of ['/initialize-device', '/events/initialize']) {
       const outcome = accept(path, body)
       if (!outcome.ok) throw new Error('expected acceptance')
-      expect(outcome.events[0]).toMatchObject({ kind: 'device', name: 'initialize_device', payload: JSON.stringify(body) })
+      expect(outcome.events[0]).toMatchObject({
+        kind: 'device',
+        name: 'initialize_device',
+        payload: JSON.stringify(body)
+      })
       const provisional = weespin.devices!.provisionalIdFor(outcome.events[0]!.messageId)
       expect(provisional).toMatch(/^local_[0-9a-f]{32}$/)
       expect(outcome.reply({ inserted: 1, duplicates: 0, deviceId: provisional })).toEqual({
@@ -43,28 +47,48 @@ describe('Weespin ingest', () => {
         }
       })
     }
-    expect(problems(accept('/initialize-device', ['x']))[0]).toMatchObject({ field: '', reason: expect.stringMatching(/object/) })
+    expect(problems(accept('/initialize-device', ['x']))[0]).toMatchObject({
+      field: '',
+      reason: expect.stringMatching(/object/)
+    })
   })
 
   it('accepts a valid event, keyed by content within a retry window', () => {
     const outcome = event(validEvent())
     if (!outcome.ok) throw new Error(JSON.stringify(outcome.problems))
-    expect(outcome.events[0]).toMatchObject({ kind: 'track', name: 'add_to_cart', userKey: 'u1', dedupeWindowMs: 60_000 })
+    expect(outcome.events[0]).toMatchObject({
+      kind: 'track',
+      name: 'add_to_cart',
+      userKey: 'u1',
+      dedupeWindowMs: 60_000
+    })
     const again = event(validEvent())
     expect(again.ok && again.events[0]?.messageId).toBe(outcome.events[0]?.messageId)
     expect(outcome.reply({ inserted: 1, duplicates: 0 })).toEqual({ status: 200, body: { success: true } })
   })
 
   it('names every broken rule', () => {
-    expect(problems(event(validEvent({ event_name: '' })))).toEqual([{ field: 'event_name', reason: 'must not be empty or blank' }])
-    expect(problems(event(validEvent({ event_name: '  ' })))).toEqual([{ field: 'event_name', reason: 'must not be empty or blank' }])
-    expect(problems(event(validEvent({ userId: '' })))).toEqual([{ field: 'userId', reason: 'must be at least 1 character long' }])
-    expect(problems(event(validEvent({ device_id: undefined })))).toEqual([{ field: 'device_id', reason: 'is required' }])
+    expect(problems(event(validEvent({ event_name: '' })))).toEqual([
+      { field: 'event_name', reason: 'must not be empty or blank' }
+    ])
+    expect(problems(event(validEvent({ event_name: '  ' })))).toEqual([
+      { field: 'event_name', reason: 'must not be empty or blank' }
+    ])
+    expect(problems(event(validEvent({ userId: '' })))).toEqual([
+      { field: 'userId', reason: 'must be at least 1 character long' }
+    ])
+    expect(problems(event(validEvent({ device_id: undefined })))).toEqual([
+      { field: 'device_id', reason: 'is required' }
+    ])
     expect(problems(event(validEvent({ payload: { cart: { items: 2 } } })))).toEqual([
       { field: 'payload.cart', reason: expect.stringMatching(/string, an integer, a double or a boolean/) }
     ])
-    expect(problems(event(validEvent({ payload: { note: null } })))[0]).toMatchObject({ field: 'payload.note' })
-    expect(problems(event(validEvent({ colour: 'red' })))).toEqual([{ field: 'colour', reason: expect.stringMatching(/not a field/) }])
+    expect(problems(event(validEvent({ payload: { note: null } })))[0]).toMatchObject({
+      field: 'payload.note'
+    })
+    expect(problems(event(validEvent({ colour: 'red' })))).toEqual([
+      { field: 'colour', reason: expect.stringMatching(/not a field/) }
+    ])
     expect(problems(event(validEvent({ payload: { password: 'hunter2', card_number: '4111' } })))).toEqual([
       { field: 'payload.password', reason: expect.stringMatching(/never carry secrets/) },
       { field: 'payload.card_number', reason: expect.stringMatching(/never carry secrets/) }
@@ -94,7 +118,9 @@ describe('Weespin delivery', () => {
 
   it('reads the real device id from the registration answer', () => {
     const answer = (body: string) => ({ status: 200, headers: {}, body })
-    expect(weespin.devices!.realIdFrom(answer('{"event":{"device_info":{"device_id":"ws_device_9"}}}'))).toBe('ws_device_9')
+    expect(weespin.devices!.realIdFrom(answer('{"event":{"device_info":{"device_id":"ws_device_9"}}}'))).toBe(
+      'ws_device_9'
+    )
     expect(weespin.devices!.realIdFrom(answer('{"event":{}}'))).toBeNull()
     expect(weespin.devices!.realIdFrom(answer('not json'))).toBeNull()
   })
@@ -103,7 +129,10 @@ describe('Weespin delivery', () => {
     const answer = (status: number, headers: Record<string, string> = {}) => ({ status, headers, body: '' })
     expect(weespin.classifyResponse(answer(200), 1, NOW).outcome).toBe('ok')
     expect(weespin.classifyResponse(answer(401), 1, NOW).outcome).toBe('auth')
-    expect(weespin.classifyResponse(answer(429, { 'retry-after': '3' }), 1, NOW)).toMatchObject({ outcome: 'retry', retryAfterMs: 3000 })
+    expect(weespin.classifyResponse(answer(429, { 'retry-after': '3' }), 1, NOW)).toMatchObject({
+      outcome: 'retry',
+      retryAfterMs: 3000
+    })
     expect(weespin.classifyResponse(answer(502), 1, NOW).outcome).toBe('retry')
     expect(weespin.classifyResponse(answer(404), 1, NOW).outcome).toBe('permanent')
   })

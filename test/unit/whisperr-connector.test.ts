@@ -41,7 +41,10 @@ describe('Whisperr ingest validation', () => {
         upstreamParams: null
       }
     ])
-    expect(outcome.reply({ inserted: 1, duplicates: 0 })).toEqual({ status: 202, body: { accepted: 1, rejected: 0 } })
+    expect(outcome.reply({ inserted: 1, duplicates: 0 })).toEqual({
+      status: 202,
+      body: { accepted: 1, rejected: 0 }
+    })
   })
 
   it.each([
@@ -49,7 +52,9 @@ describe('Whisperr ingest validation', () => {
     ['trial__started', 'event_type', /snake_case/],
     ['_trial', 'event_type', /snake_case/]
   ])('rejects event_type %s', (eventType, field, reason) => {
-    expect(problems(track(validEvent({ event_type: eventType })))).toEqual([{ field, reason: expect.stringMatching(reason) }])
+    expect(problems(track(validEvent({ event_type: eventType })))).toEqual([
+      { field, reason: expect.stringMatching(reason) }
+    ])
   })
 
   it.each([
@@ -71,7 +76,9 @@ describe('Whisperr ingest validation', () => {
   })
 
   it('names a missing $message_id, an unknown field, a non-object properties and a missing user', () => {
-    expect(problems(track(validEvent({ context: {} })))).toEqual([{ field: 'context.$message_id', reason: 'is required' }])
+    expect(problems(track(validEvent({ context: {} })))).toEqual([
+      { field: 'context.$message_id', reason: 'is required' }
+    ])
     expect(problems(track(validEvent({ colour: 'red' })))).toEqual([
       { field: 'colour', reason: expect.stringMatching(/not a field of this API/) }
     ])
@@ -92,18 +99,31 @@ describe('Whisperr ingest validation', () => {
   })
 
   it('refuses a whole batch with one bad event, naming its index', () => {
-    const events = [validEvent(), validEvent({ event_type: 'Bad', context: { $message_id: 'm2' } }), validEvent()]
-    expect(problems(batch({ events }))).toEqual([{ index: 1, field: 'event_type', reason: expect.stringMatching(/snake_case/) }])
+    const events = [
+      validEvent(),
+      validEvent({ event_type: 'Bad', context: { $message_id: 'm2' } }),
+      validEvent()
+    ]
+    expect(problems(batch({ events }))).toEqual([
+      { index: 1, field: 'event_type', reason: expect.stringMatching(/snake_case/) }
+    ])
   })
 
   it('refuses empty, oversized and unknown-field batches', () => {
-    expect(problems(batch({ events: [] }))).toEqual([{ field: 'events', reason: 'must hold between 1 and 500 events' }])
+    expect(problems(batch({ events: [] }))).toEqual([
+      { field: 'events', reason: 'must hold between 1 and 500 events' }
+    ])
     const many = Array.from({ length: 501 }, (_, i) => validEvent({ context: { $message_id: `m${i}` } }))
-    expect(problems(batch({ events: many }))).toEqual([{ field: 'events', reason: 'must hold between 1 and 500 events' }])
+    expect(problems(batch({ events: many }))).toEqual([
+      { field: 'events', reason: 'must hold between 1 and 500 events' }
+    ])
     expect(problems(batch({ events: [validEvent()], extra: 1 }))).toEqual([
       { field: 'extra', reason: expect.stringMatching(/not a field/) }
     ])
-    expect(problems(batch([validEvent()]))[0]).toMatchObject({ field: '', reason: expect.stringMatching(/must be an object/) })
+    expect(problems(batch([validEvent()]))[0]).toMatchObject({
+      field: '',
+      reason: expect.stringMatching(/must be an object/)
+    })
   })
 
   it('accepts 500 events in a batch', () => {
@@ -113,13 +133,23 @@ describe('Whisperr ingest validation', () => {
   })
 
   it('validates identify and derives a stable message id from its body', () => {
-    const body = { external_user_id: 'u1', traits: { plan: 'pro' }, channels: [{ channel: 'email', address: 'a@b.c' }] }
+    const body = {
+      external_user_id: 'u1',
+      traits: { plan: 'pro' },
+      channels: [{ channel: 'email', address: 'a@b.c' }]
+    }
     const first = identify(body)
-    const again = identify({ channels: [{ address: 'a@b.c', channel: 'email' }], traits: { plan: 'pro' }, external_user_id: 'u1' })
+    const again = identify({
+      channels: [{ address: 'a@b.c', channel: 'email' }],
+      traits: { plan: 'pro' },
+      external_user_id: 'u1'
+    })
     if (!first.ok || !again.ok) throw new Error('expected identify to be accepted')
     expect(first.events[0]).toMatchObject({ kind: 'identify', userKey: 'u1' })
     expect(first.events[0]?.messageId).toBe(again.events[0]?.messageId)
-    expect(problems(identify({ traits: {} }))).toEqual([{ field: 'external_user_id', reason: 'or anonymous_id is required' }])
+    expect(problems(identify({ traits: {} }))).toEqual([
+      { field: 'external_user_id', reason: 'or anonymous_id is required' }
+    ])
     expect(problems(identify({ anonymous_id: 'a', channels: [{ channel: 'fax', address: '1' }] }))).toEqual([
       { field: 'channels.0.channel', reason: 'must be one of email, sms, push' }
     ])
@@ -143,25 +173,47 @@ describe('Whisperr delivery', () => {
       headers: { 'content-type': 'application/json', 'x-api-key': 'k1' },
       body: '{"events":[{"n":1},{"n":2}]}'
     })
-    expect(whisperr.buildRequest([claimed('identify', 3)], { apiKey: 'k1' })).toMatchObject({ path: '/v1/identify', body: '{"n":3}' })
+    expect(whisperr.buildRequest([claimed('identify', 3)], { apiKey: 'k1' })).toMatchObject({
+      path: '/v1/identify',
+      body: '{"n":3}'
+    })
     expect(whisperr.batchLimit('track')).toBe(500)
     expect(whisperr.batchLimit('identify')).toBe(1)
   })
 
-  const answer = (status: number, body = '', headers: Record<string, string> = {}) => ({ status, body, headers })
+  const answer = (status: number, body = '', headers: Record<string, string> = {}) => ({
+    status,
+    body,
+    headers
+  })
 
   it('classifies answers by the Whisperr delivery rules', () => {
     expect(whisperr.classifyResponse(answer(202, '{"accepted":3,"rejected":0}'), 3, NOW).outcome).toBe('ok')
     expect(whisperr.classifyResponse(answer(401), 3, NOW).outcome).toBe('auth')
     expect(whisperr.classifyResponse(answer(403), 3, NOW).outcome).toBe('auth')
-    expect(whisperr.classifyResponse(answer(500), 3, NOW)).toMatchObject({ outcome: 'retry', retryAfterMs: undefined })
-    expect(whisperr.classifyResponse(answer(429, '', { 'retry-after': '7' }), 3, NOW)).toMatchObject({ outcome: 'retry', retryAfterMs: 7000 })
-    expect(whisperr.classifyResponse(answer(503, '', { 'retry-after': '600' }), 3, NOW)).toMatchObject({ retryAfterMs: 60_000 })
+    expect(whisperr.classifyResponse(answer(500), 3, NOW)).toMatchObject({
+      outcome: 'retry',
+      retryAfterMs: undefined
+    })
+    expect(whisperr.classifyResponse(answer(429, '', { 'retry-after': '7' }), 3, NOW)).toMatchObject({
+      outcome: 'retry',
+      retryAfterMs: 7000
+    })
+    expect(whisperr.classifyResponse(answer(503, '', { 'retry-after': '600' }), 3, NOW)).toMatchObject({
+      retryAfterMs: 60_000
+    })
     const date = new Date(NOW + 20_000).toUTCString()
-    expect(whisperr.classifyResponse(answer(429, '', { 'retry-after': date }), 3, NOW)).toMatchObject({ retryAfterMs: 20_000 })
+    expect(whisperr.classifyResponse(answer(429, '', { 'retry-after': date }), 3, NOW)).toMatchObject({
+      retryAfterMs: 20_000
+    })
     expect(whisperr.classifyResponse(answer(422), 1, NOW)).toMatchObject({ outcome: 'permanent' })
-    expect(whisperr.classifyResponse(answer(400), 4, NOW)).toMatchObject({ outcome: 'permanent', split: true })
-    expect(whisperr.classifyResponse(answer(202, '{"accepted":3,"rejected":1}'), 4, NOW)).toMatchObject({ split: true })
+    expect(whisperr.classifyResponse(answer(400), 4, NOW)).toMatchObject({
+      outcome: 'permanent',
+      split: true
+    })
+    expect(whisperr.classifyResponse(answer(202, '{"accepted":3,"rejected":1}'), 4, NOW)).toMatchObject({
+      split: true
+    })
     const single = whisperr.classifyResponse(answer(202, '{"accepted":0,"rejected":1}'), 1, NOW)
     expect(single).toMatchObject({ outcome: 'permanent' })
     expect(single).not.toHaveProperty('split')

@@ -12,13 +12,17 @@ export class InvalidInputError extends Error {
  */
 export function createApiDispatcher(service: OutpostApi, options: { coerce: boolean }) {
   const ajv = new Ajv({ allErrors: true, coerceTypes: options.coerce })
-  const validators = new Map<ApiMethod, ValidateFunction>(apiMethods.map((m) => [m, ajv.compile(apiContract[m].input)]))
+  const validators = new Map<ApiMethod, ValidateFunction>(
+    apiMethods.map((m) => [m, ajv.compile(apiContract[m].input)])
+  )
 
   return async function dispatch(method: ApiMethod, input: unknown): Promise<unknown> {
     const validate = validators.get(method) as ValidateFunction
     const value = input ?? {}
     if (!validate(value)) {
-      const details = (validate.errors ?? []).map((e) => `${e.instancePath || 'input'} ${e.message}`).join('; ')
+      const details = (validate.errors ?? [])
+        .map((e) => `${e.instancePath || 'input'} ${e.message}`)
+        .join('; ')
       throw new InvalidInputError(`Invalid input for ${method}: ${details}`)
     }
     const call = service[method] as (input: unknown) => Promise<unknown>
@@ -27,8 +31,10 @@ export function createApiDispatcher(service: OutpostApi, options: { coerce: bool
 }
 
 export function toApiError(error: unknown): { status: number; error: ApiError } {
-  if (error instanceof InvalidInputError) return { status: 400, error: { code: 'invalid_input', message: error.message } }
-  if (error instanceof NotFoundError) return { status: 404, error: { code: 'not_found', message: error.message } }
+  if (error instanceof InvalidInputError)
+    return { status: 400, error: { code: 'invalid_input', message: error.message } }
+  if (error instanceof NotFoundError)
+    return { status: 404, error: { code: 'not_found', message: error.message } }
   console.error('[outpost] admin call failed', error)
   return { status: 500, error: { code: 'internal', message: (error as Error).message ?? 'internal error' } }
 }

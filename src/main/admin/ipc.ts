@@ -6,11 +6,15 @@ import { createApiDispatcher, toApiError } from './contract'
  * The admin API over IPC: one handler per contract entry, each checking that the call comes
  * from our own window's top frame before it validates the input and answers in an envelope.
  */
-export function registerIpcApi(service: OutpostApi, isTrustedSender: (event: IpcMainInvokeEvent) => boolean): () => void {
+export function registerIpcApi(
+  service: OutpostApi,
+  isTrustedSender: (event: IpcMainInvokeEvent) => boolean
+): () => void {
   const dispatch = createApiDispatcher(service, { coerce: false })
   for (const method of apiMethods) {
     ipcMain.handle(apiContract[method].channel, async (event, input: unknown): Promise<Envelope<unknown>> => {
-      if (!isTrustedSender(event)) return { ok: false, error: { code: 'unauthorized', message: 'Untrusted sender' } }
+      if (!isTrustedSender(event))
+        return { ok: false, error: { code: 'unauthorized', message: 'Untrusted sender' } }
       try {
         return { ok: true, value: await dispatch(method, input) }
       } catch (error) {

@@ -98,16 +98,21 @@ export class ConfigError extends Error {
 /** Checks a parsed config file and fills in the defaults. */
 export function parseConfig(value: unknown, source = 'config'): OutpostConfig {
   if (!validateConfig(value)) {
-    const details = (validateConfig.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')
+    const details = (validateConfig.errors ?? [])
+      .map((e) => `${e.instancePath || '/'} ${e.message}`)
+      .join('; ')
     throw new ConfigError(`${source} is not a valid Outpost config: ${details}`)
   }
   const raw = value as Partial<OutpostConfig> & { destinations: DestinationConfig[] }
   const ids = new Set<string>()
   for (const destination of raw.destinations) {
-    if (ids.has(destination.id)) throw new ConfigError(`${source}: destination id "${destination.id}" is used twice`)
+    if (ids.has(destination.id))
+      throw new ConfigError(`${source}: destination id "${destination.id}" is used twice`)
     ids.add(destination.id)
     if (!connectorFor(destination.vendor)) {
-      throw new ConfigError(`${source}: vendor "${destination.vendor}" of destination "${destination.id}" is not supported yet`)
+      throw new ConfigError(
+        `${source}: vendor "${destination.vendor}" of destination "${destination.id}" is not supported yet`
+      )
     }
   }
   return {
@@ -144,7 +149,10 @@ export function defaultConfig(): OutpostConfig {
   return parseConfig({ destinations }, 'default config')
 }
 
-export function resolveDestinations(config: OutpostConfig, env: NodeJS.ProcessEnv = process.env): Destination[] {
+export function resolveDestinations(
+  config: OutpostConfig,
+  env: NodeJS.ProcessEnv = process.env
+): Destination[] {
   return config.destinations.map((destination) => {
     const connector = connectorFor(destination.vendor) as Connector
     const fromEnv = destination.apiKeyEnv ? env[destination.apiKeyEnv] : undefined

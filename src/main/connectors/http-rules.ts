@@ -1,5 +1,9 @@
 /** Parses Retry-After (seconds or an HTTP date) into a delay, capped; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | string[] | undefined, now: number, capMs: number): number | undefined {
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  now: number,
+  capMs: number
+): number | undefined {
   const text = Array.isArray(value) ? value[0] : value
   if (!text) return undefined
   const trimmed = text.trim()

@@ -2,7 +2,13 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv'
 import type { Problem } from './types'
 
 /** One Ajv for every connector: schemas compile once at start, all errors are collected. */
-export const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true })
+export const ajv = new Ajv({
+  allErrors: true,
+  verbose: true,
+  strict: true,
+  strictRequired: false,
+  allowUnionTypes: true
+})
 ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' })
 
 const TYPE_WORDS: Record<string, string> = {
@@ -39,7 +45,11 @@ export function problemFromAjv(error: ErrorObject, index?: number): Problem {
     }
     case 'additionalProperties': {
       const extra = (error.params as { additionalProperty: string }).additionalProperty
-      return { ...at, field: join(field, extra), reason: 'is not a field of this API (unknown fields are rejected)' }
+      return {
+        ...at,
+        field: join(field, extra),
+        reason: 'is not a field of this API (unknown fields are rejected)'
+      }
     }
     case 'type': {
       const declared = (error.params as { type: string | string[] }).type
@@ -63,7 +73,11 @@ export function problemFromAjv(error: ErrorObject, index?: number): Problem {
       return { ...at, field, reason: hint ?? `must hold ${bound} ${limit} items` }
     }
     case 'enum':
-      return { ...at, field, reason: `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` }
+      return {
+        ...at,
+        field,
+        reason: `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
+      }
     default:
       return { ...at, field, reason: hint ?? error.message ?? 'is invalid' }
   }

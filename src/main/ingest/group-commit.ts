@@ -46,7 +46,8 @@ export function createGroupCommitWriter(deps: GroupCommitDeps) {
     for (const write of group) {
       events += write.events.length
       bytes += write.bytes
-      if (events > deps.limits.maxEvents || bytes > deps.limits.maxBytes) write.reject(new OutboxFullError(30))
+      if (events > deps.limits.maxEvents || bytes > deps.limits.maxBytes)
+        write.reject(new OutboxFullError(30))
       else admitted.push(write)
     }
     return admitted

@@ -33,7 +33,12 @@ function handlerFor(destination: Destination, route: IngestRoute, deps: IngestDe
     if (deps.keys.length > 0) {
       const key = destination.connector.clientKey(request.headers)
       if (!key || !deps.keys.includes(key)) {
-        return refuse(reply, 401, 'unauthorized', `This collector needs an ingest key in the ${destination.connector.label} auth header`)
+        return refuse(
+          reply,
+          401,
+          'unauthorized',
+          `This collector needs an ingest key in the ${destination.connector.label} auth header`
+        )
       }
     }
     if (depthExceeds(request.body, MAX_JSON_DEPTH)) {
@@ -46,13 +51,17 @@ function handlerFor(destination: Destination, route: IngestRoute, deps: IngestDe
       now: deps.now()
     })
     if (!outcome.ok) {
-      return refuse(reply, outcome.status, 'invalid_request', describeProblems(outcome.problems), { errors: outcome.problems })
+      return refuse(reply, outcome.status, 'invalid_request', describeProblems(outcome.problems), {
+        errors: outcome.problems
+      })
     }
     const { devices } = destination.connector
     const realIdOf = (provisionalId: string) => deps.realDeviceId(destination.id, provisionalId)
     const events = devices ? withKnownDeviceIds(outcome.events, devices, realIdOf) : outcome.events
     try {
-      const result = await deps.writer.write(events.map((event) => ({ ...event, destination: destination.id })))
+      const result = await deps.writer.write(
+        events.map((event) => ({ ...event, destination: destination.id }))
+      )
       let deviceId = devices ? registrationDeviceId(events, devices, realIdOf) : undefined
       if (devices && deviceId && devices.isProvisional(deviceId)) {
         deviceId = (await deps.awaitRealDeviceId(destination.id, deviceId)) ?? deviceId

@@ -2,7 +2,10 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 
 const CLIENT_ERRORS: Record<string, { error: string; message: (e: FastifyError) => string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { error: 'invalid_json', message: () => 'The body is not valid JSON' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { error: 'empty_body', message: () => 'The body is empty; a JSON object is expected' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    error: 'empty_body',
+    message: () => 'The body is empty; a JSON object is expected'
+  },
   FST_ERR_CTP_BODY_TOO_LARGE: { error: 'body_too_large', message: (e) => e.message },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     error: 'unsupported_media_type',
@@ -22,7 +25,10 @@ export function createHttpServer(options: { bodyLimit: number }): FastifyInstanc
     try {
       done(null, JSON.parse(body as string))
     } catch (error) {
-      done(Object.assign(error as Error, { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined)
+      done(
+        Object.assign(error as Error, { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }),
+        undefined
+      )
     }
   })
 
@@ -32,7 +38,9 @@ export function createHttpServer(options: { bodyLimit: number }): FastifyInstanc
     if (known) return reply.code(status).send({ error: known.error, message: known.message(error) })
     if (status < 500) return reply.code(status).send({ error: 'bad_request', message: error.message })
     console.error('[outpost] request failed', error)
-    return reply.code(500).send({ error: 'internal', message: 'Outpost failed to handle the request; nothing was stored' })
+    return reply
+      .code(500)
+      .send({ error: 'internal', message: 'Outpost failed to handle the request; nothing was stored' })
   })
 
   app.setNotFoundHandler((request, reply) => {

@@ -21,8 +21,13 @@ export function createDestinationStates(db: Database.Database) {
     ON CONFLICT (id) DO UPDATE SET last_success_at = excluded.last_success_at`)
 
   function get(id: string): DestinationState {
-    const row = select.get(id) as { paused: number; auth_hold: string | null; last_success_at: number | null } | undefined
-    return { paused: row?.paused === 1, authHold: row?.auth_hold ?? null, lastSuccessAt: row?.last_success_at ?? null }
+    const row = select.get(id) as
+      { paused: number; auth_hold: string | null; last_success_at: number | null } | undefined
+    return {
+      paused: row?.paused === 1,
+      authHold: row?.auth_hold ?? null,
+      lastSuccessAt: row?.last_success_at ?? null
+    }
   }
 
   return {

@@ -25,8 +25,13 @@ export function createDeviceIds(db: Database.Database) {
 
   return {
     realIdOf,
-    resolveDevice: (destination: string, provisionalId: string, realId: string, field: string, now: number): number =>
-      resolveDevice(destination, provisionalId, realId, field, now)
+    resolveDevice: (
+      destination: string,
+      provisionalId: string,
+      realId: string,
+      field: string,
+      now: number
+    ): number => resolveDevice(destination, provisionalId, realId, field, now)
   }
 }
 

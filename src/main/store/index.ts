@@ -5,7 +5,15 @@ import { createQueries, type Queries } from './queries'
 import { createDestinationStates, type DestinationStates } from './destinations'
 import { createDeviceIds, type DeviceIds } from './devices'
 
-export type { NewEvent, EnqueueResult, ClaimedEvent, BatchClaim, AttemptRecord, Settlement, Backlog } from './outbox'
+export type {
+  NewEvent,
+  EnqueueResult,
+  ClaimedEvent,
+  BatchClaim,
+  AttemptRecord,
+  Settlement,
+  Backlog
+} from './outbox'
 export type { DestinationState } from './destinations'
 
 export interface Store {

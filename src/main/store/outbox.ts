@@ -39,9 +39,7 @@ export interface ClaimedEvent {
 }
 
 export type BatchClaim =
-  | { kind: 'empty' }
-  | { kind: 'waiting'; dueAt: number }
-  | { kind: 'claimed'; events: ClaimedEvent[] }
+  { kind: 'empty' } | { kind: 'waiting'; dueAt: number } | { kind: 'claimed'; events: ClaimedEvent[] }
 
 export interface AttemptRecord {
   destination: string
@@ -78,7 +76,11 @@ export interface Outbox {
     leaseMs: number,
     sameBatch: (kind: EventKind) => boolean
   ): BatchClaim
-  settleAttempt(attempt: AttemptRecord, groups: { ids: number[]; settlement: Settlement }[], now: number): void
+  settleAttempt(
+    attempt: AttemptRecord,
+    groups: { ids: number[]; settlement: Settlement }[],
+    now: number
+  ): void
   makeDueNow(destination: string, now: number): number
   releaseStaleLeases(): number
   pruneDelivered(sentBefore: number, max: number): number
@@ -106,7 +108,9 @@ export function createOutbox(db: Database.Database): Outbox {
            next_attempt_at AS nextAttemptAt
     FROM outbox WHERE destination = ? AND ${WAITING} ORDER BY id LIMIT ?`)
   const leaseEvent = db.prepare(`UPDATE outbox SET status = 'sending', lease_until = ? WHERE id = ?`)
-  const releaseLeases = db.prepare(`UPDATE outbox SET status = 'queued', lease_until = NULL WHERE status = 'sending'`)
+  const releaseLeases = db.prepare(
+    `UPDATE outbox SET status = 'queued', lease_until = NULL WHERE status = 'sending'`
+  )
   const insertAttempt = db.prepare(`
     INSERT INTO attempts (destination, started_at, duration_ms, status, outcome, reason, request, response_body, batch_size)
     VALUES (@destination, @startedAt, @durationMs, @status, @outcome, @reason, @request, @responseBody, @batchSize)`)
@@ -117,8 +121,12 @@ export function createOutbox(db: Database.Database): Outbox {
       sent_at = CASE WHEN @status = 'sent' THEN @now ELSE sent_at END
     WHERE id = @id AND status = 'sending'
     RETURNING bytes`)
-  const rescheduleHead = db.prepare(`UPDATE outbox SET next_attempt_at = ? WHERE destination = ? AND ${WAITING} AND next_attempt_at > ?`)
-  const selectPruneable = db.prepare(`SELECT id FROM outbox WHERE status = 'sent' AND sent_at < ? ORDER BY sent_at LIMIT ?`)
+  const rescheduleHead = db.prepare(
+    `UPDATE outbox SET next_attempt_at = ? WHERE destination = ? AND ${WAITING} AND next_attempt_at > ?`
+  )
+  const selectPruneable = db.prepare(
+    `SELECT id FROM outbox WHERE status = 'sent' AND sent_at < ? ORDER BY sent_at LIMIT ?`
+  )
   const deleteEvent = db.prepare(`DELETE FROM outbox WHERE id = ?`)
   const deleteOrphanAttempts = db.prepare(`
     DELETE FROM attempts WHERE started_at < ? AND NOT EXISTS (SELECT 1 FROM attempt_events WHERE attempt_id = attempts.id)`)
@@ -130,7 +138,12 @@ export function createOutbox(db: Database.Database): Outbox {
     if (event.dedupeWindowMs === undefined) return event.messageId
     const key = event.messageId
     // '@' < 'A': the range holds exactly the ids `${key}@...`, and uses the unique index.
-    const repeated = selectRecentCopy.get(event.destination, `${key}@`, `${key}A`, receivedAt - event.dedupeWindowMs)
+    const repeated = selectRecentCopy.get(
+      event.destination,
+      `${key}@`,
+      `${key}A`,
+      receivedAt - event.dedupeWindowMs
+    )
     return repeated ? null : `${key}@${receivedAt}`
   }
 
@@ -172,14 +185,21 @@ export function createOutbox(db: Database.Database): Outbox {
    * kinds that `sameBatch` says cannot be batched go alone.
    */
   const claimDueBatch = db.transaction(
-    (destination: string, now: number, limit: number, leaseMs: number, sameBatch: (kind: EventKind) => boolean): BatchClaim => {
+    (
+      destination: string,
+      now: number,
+      limit: number,
+      leaseMs: number,
+      sameBatch: (kind: EventKind) => boolean
+    ): BatchClaim => {
       const rows = selectQueueHead.all(destination, limit) as (ClaimedEvent & { nextAttemptAt: number })[]
       const head = rows[0]
       if (!head) return { kind: 'empty' }
       if (head.nextAttemptAt > now) return { kind: 'waiting', dueAt: head.nextAttemptAt }
       const events: ClaimedEvent[] = []
       for (const row of rows) {
-        const joinsBatch = row.kind === head.kind && row.upstreamParams === head.upstreamParams && sameBatch(row.kind)
+        const joinsBatch =
+          row.kind === head.kind && row.upstreamParams === head.upstreamParams && sameBatch(row.kind)
         if (events.length > 0 && !joinsBatch) break
         leaseEvent.run(now + leaseMs, row.id)
         const { nextAttemptAt: _due, ...event } = row

@@ -108,7 +108,11 @@ export function createQueries(db: Database.Database) {
   const listStatements = new Map<string, Database.Statement>()
 
   function countsByDestination(): Map<string, StatusCounts> {
-    const rows = timed('counts', () => countByDestination.all()) as { destination: string; status: EventStatus; n: number }[]
+    const rows = timed('counts', () => countByDestination.all()) as {
+      destination: string
+      status: EventStatus
+      n: number
+    }[]
     const result = new Map<string, StatusCounts>()
     for (const row of rows) {
       const counts = result.get(row.destination) ?? emptyCounts()
@@ -123,7 +127,10 @@ export function createQueries(db: Database.Database) {
     const where: string[] = []
     if (query.destination !== undefined) where.push('destination = @destination')
     if (query.status !== undefined) where.push('status = @status')
-    if (query.search) where.push(`(name LIKE @search ESCAPE '\\' OR user_key LIKE @search ESCAPE '\\' OR message_id = @exact)`)
+    if (query.search)
+      where.push(
+        `(name LIKE @search ESCAPE '\\' OR user_key LIKE @search ESCAPE '\\' OR message_id = @exact)`
+      )
     if (query.beforeId !== undefined) where.push('id < @beforeId')
     const sql = `SELECT ${SUMMARY_COLUMNS} FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`
     let statement = listStatements.get(sql)
@@ -152,7 +159,8 @@ export function createQueries(db: Database.Database) {
   }
 
   function getEvent(id: number): EventDetail | null {
-    const row = selectEvent.get(id) as (EventRow & { received_payload: string; payload: string; revision: number }) | undefined
+    const row = selectEvent.get(id) as
+      (EventRow & { received_payload: string; payload: string; revision: number }) | undefined
     if (!row) return null
     const attempts = (selectAttempts.all(id) as AttemptRow[]).map(toAttempt)
     return {

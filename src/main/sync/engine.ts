@@ -33,11 +33,13 @@ export function createSyncEngine(store: Store, destinations: Destination[], opti
       for (const id of ids) workers.get(id)?.wake()
     },
     has: (id: string) => workers.has(id),
-    waitForDevice: (id: string, provisionalId: string, timeoutMs: number) => worker(id).waitForDevice(provisionalId, timeoutMs),
+    waitForDevice: (id: string, provisionalId: string, timeoutMs: number) =>
+      worker(id).waitForDevice(provisionalId, timeoutMs),
     state: (id: string): WorkerState => worker(id).state(),
     pause: (id: string) => worker(id).pause(),
     resume: (id: string) => worker(id).resume(),
-    syncNow: (id?: string) => (id === undefined ? [...workers.values()] : [worker(id)]).forEach((w) => w.syncNow()),
+    syncNow: (id?: string) =>
+      (id === undefined ? [...workers.values()] : [worker(id)]).forEach((w) => w.syncNow()),
     async stop(): Promise<void> {
       await Promise.all([...workers.values()].map((w) => w.stop()))
       await transport.close()

@@ -2,27 +2,38 @@ import { Agent, errors, request } from 'undici'
 import type { UpstreamAnswer } from '../connectors/types'
 import { truncate } from '../connectors/http-rules'
 
-export type TransportResult = { kind: 'answer'; answer: UpstreamAnswer } | { kind: 'no_answer'; reason: string }
+export type TransportResult =
+  { kind: 'answer'; answer: UpstreamAnswer } | { kind: 'no_answer'; reason: string }
 
 const MAX_RESPONSE_BODY = 64 * 1024
 
 /** Words for a request that got no answer: its outcome upstream is unknown. */
 function describeNetworkError(error: unknown, timeoutMs: number): string {
   const { code, name } = error as { code?: string; name?: string }
-  if (name === 'TimeoutError' || error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError || code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (
+    name === 'TimeoutError' ||
+    error instanceof errors.HeadersTimeoutError ||
+    error instanceof errors.BodyTimeoutError ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  ) {
     return `no answer within ${timeoutMs / 1000} s (outcome unknown; resent later with the same message ids)`
   }
   if (code === 'ECONNREFUSED') return 'connection refused: the upstream is down or unreachable'
   if (code === 'ECONNRESET' || error instanceof errors.SocketError) {
     return 'connection reset before an answer (outcome unknown; resent later with the same message ids)'
   }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the upstream host name could not be resolved (offline?)'
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return 'the upstream host name could not be resolved (offline?)'
   return `network error: ${(error as Error).message ?? String(error)}`
 }
 
 /** HTTP to the vendors: pooled keep-alive connections, every phase bounded by the timeout. */
 export function createTransport(timeoutMs: number) {
-  const agent = new Agent({ connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+  const agent = new Agent({
+    connect: { timeout: timeoutMs },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs
+  })
 
   async function post(url: string, headers: Record<string, string>, body: string): Promise<TransportResult> {
     try {
@@ -36,7 +47,11 @@ export function createTransport(timeoutMs: number) {
       const text = await response.body.text()
       return {
         kind: 'answer',
-        answer: { status: response.statusCode, headers: response.headers, body: truncate(text, MAX_RESPONSE_BODY) }
+        answer: {
+          status: response.statusCode,
+          headers: response.headers,
+          body: truncate(text, MAX_RESPONSE_BODY)
+        }
       }
     } catch (error) {
       return { kind: 'no_answer', reason: describeNetworkError(error, timeoutMs) }

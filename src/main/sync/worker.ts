@@ -46,12 +46,18 @@ export class DestinationWorker {
 
   state(): WorkerState {
     const saved = this.deps.store.destinations.get(this.destination.id)
-    if (saved.paused) return { hold: 'paused', holdReason: 'Paused by a person; events are kept', nextAttemptAt: null }
+    if (saved.paused)
+      return { hold: 'paused', holdReason: 'Paused by a person; events are kept', nextAttemptAt: null }
     if (!this.destination.apiKey) {
-      return { hold: 'not_configured', holdReason: `No API key: set apiKey or ${this.destination.connector.apiKeyEnv}; events are kept`, nextAttemptAt: null }
+      return {
+        hold: 'not_configured',
+        holdReason: `No API key: set apiKey or ${this.destination.connector.apiKeyEnv}; events are kept`,
+        nextAttemptAt: null
+      }
     }
     if (saved.authHold) return { hold: 'auth', holdReason: saved.authHold, nextAttemptAt: null }
-    if (this.offlineReason) return { hold: 'offline', holdReason: this.offlineReason, nextAttemptAt: this.waitingUntil }
+    if (this.offlineReason)
+      return { hold: 'offline', holdReason: this.offlineReason, nextAttemptAt: this.waitingUntil }
     return { hold: null, holdReason: null, nextAttemptAt: this.waitingUntil }
   }
 
@@ -69,7 +75,9 @@ export class DestinationWorker {
         resolve(realId)
       }
       const timer = setTimeout(() => {
-        const remaining = (this.deviceWaiters.get(provisionalId) ?? []).filter((waiter) => waiter !== onResolved)
+        const remaining = (this.deviceWaiters.get(provisionalId) ?? []).filter(
+          (waiter) => waiter !== onResolved
+        )
         if (remaining.length) this.deviceWaiters.set(provisionalId, remaining)
         else this.deviceWaiters.delete(provisionalId)
         resolve(null)
@@ -193,7 +201,11 @@ export class DestinationWorker {
       request: 'not sent',
       responseBody: null
     }
-    this.deps.store.outbox.settleAttempt(attempt, [{ ids: events.map((e) => e.id), settlement: { status: 'failed', error: reason } }], now)
+    this.deps.store.outbox.settleAttempt(
+      attempt,
+      [{ ids: events.map((e) => e.id), settlement: { status: 'failed', error: reason } }],
+      now
+    )
     this.deps.onChange()
   }
 
@@ -201,11 +213,22 @@ export class DestinationWorker {
   private registerDevice(events: ClaimedEvent[], result: TransportResult, verdict: Verdict): Verdict {
     const { devices } = this.destination.connector
     const [registration] = events
-    if (!devices || verdict.outcome !== 'ok' || registration?.kind !== 'device' || result.kind !== 'answer') return verdict
+    if (!devices || verdict.outcome !== 'ok' || registration?.kind !== 'device' || result.kind !== 'answer')
+      return verdict
     const realId = devices.realIdFrom(result.answer)
-    if (!realId) return { outcome: 'permanent', reason: `${this.destination.connector.label} accepted the registration but answered no device id` }
+    if (!realId)
+      return {
+        outcome: 'permanent',
+        reason: `${this.destination.connector.label} accepted the registration but answered no device id`
+      }
     const provisionalId = devices.provisionalIdFor(registration.messageId)
-    this.deps.store.devices.resolveDevice(this.destination.id, provisionalId, realId, devices.eventField, this.deps.now())
+    this.deps.store.devices.resolveDevice(
+      this.destination.id,
+      provisionalId,
+      realId,
+      devices.eventField,
+      this.deps.now()
+    )
     this.notifyDeviceWaiters(provisionalId, realId)
     return { outcome: 'ok', reason: `${verdict.reason}; device ${provisionalId} is ${realId}` }
   }
@@ -247,7 +270,11 @@ export class DestinationWorker {
       responseBody: result.kind === 'answer' ? result.answer.body : null
     }
     const settlement = this.settle(verdict, events.length, result, finishedAt)
-    this.deps.store.outbox.settleAttempt(attempt, [{ ids: events.map((event) => event.id), settlement }], finishedAt)
+    this.deps.store.outbox.settleAttempt(
+      attempt,
+      [{ ids: events.map((event) => event.id), settlement }],
+      finishedAt
+    )
     const [first] = events
     if (first?.kind === 'device' && verdict.outcome !== 'ok' && connector.devices) {
       this.notifyDeviceWaiters(connector.devices.provisionalIdFor(first.messageId), null)

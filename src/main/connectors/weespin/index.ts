@@ -62,7 +62,8 @@ const devices: DeviceRegistration = {
   isProvisional: (deviceId) => deviceId.startsWith(PROVISIONAL_PREFIX),
   realIdFrom(answer) {
     try {
-      const id = (JSON.parse(answer.body) as { event?: { device_info?: { device_id?: unknown } } }).event?.device_info?.device_id
+      const id = (JSON.parse(answer.body) as { event?: { device_info?: { device_id?: unknown } } }).event
+        ?.device_info?.device_id
       return typeof id === 'string' && id.length > 0 ? id : null
     } catch {
       return null
@@ -93,7 +94,11 @@ function acceptRegistration({ body }: IngestRequest): IngestOutcome {
         event: {
           event_name: 'app_installed',
           event_type: 'app_installed',
-          device_info: { device_id: deviceId, platform: registration.platform ?? null, os: registration.os ?? null },
+          device_info: {
+            device_id: deviceId,
+            platform: registration.platform ?? null,
+            os: registration.os ?? null
+          },
           location: {}
         }
       }
@@ -104,7 +109,10 @@ function acceptRegistration({ body }: IngestRequest): IngestOutcome {
 function secretProblems(event: WeespinEvent): Problem[] {
   return Object.keys(event.payload ?? {})
     .filter((key) => SECRET_KEY.test(key))
-    .map((key) => ({ field: `payload.${key}`, reason: 'looks like a secret (password, card number, PIN): Weespin payloads must never carry secrets' }))
+    .map((key) => ({
+      field: `payload.${key}`,
+      reason: 'looks like a secret (password, card number, PIN): Weespin payloads must never carry secrets'
+    }))
 }
 
 function acceptEvent({ body }: IngestRequest): IngestOutcome {
@@ -130,10 +138,16 @@ function classifyResponse(answer: UpstreamAnswer, _batchSize: number, now: numbe
   const said = answer.body ? `: ${truncate(answer.body, 200)}` : ''
   if (status >= 200 && status < 300) return { outcome: 'ok', reason: `accepted (${status})` }
   if (status === 401 || status === 403) {
-    return { outcome: 'auth', reason: `Weespin refused the API key (${status}${said}); delivery paused, events kept` }
+    return {
+      outcome: 'auth',
+      reason: `Weespin refused the API key (${status}${said}); delivery paused, events kept`
+    }
   }
   if (status === 429 || status >= 500) {
-    const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(answer.headers['retry-after'], now, RETRY_AFTER_CAP_MS) : undefined
+    const retryAfterMs =
+      status === 429 || status === 503
+        ? parseRetryAfter(answer.headers['retry-after'], now, RETRY_AFTER_CAP_MS)
+        : undefined
     return { outcome: 'retry', reason: `Weespin answered ${status}${said}`, retryAfterMs }
   }
   return { outcome: 'permanent', reason: `Weespin refused the request (${status}${said})` }

@@ -2,7 +2,15 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { ClaimedEvent } from '../../store'
 import { parseRetryAfter, truncate } from '../http-rules'
 import { deriveMessageId } from '../message-id'
-import type { AcceptedEvent, Connector, IngestOutcome, IngestRequest, Problem, UpstreamAnswer, Verdict } from '../types'
+import type {
+  AcceptedEvent,
+  Connector,
+  IngestOutcome,
+  IngestRequest,
+  Problem,
+  UpstreamAnswer,
+  Verdict
+} from '../types'
 import { problemsOf } from '../validation'
 import { MAX_BATCH, validateBatch, validateEvent, validateIdentify } from './schema'
 
@@ -36,7 +44,8 @@ interface WhisperrIdentify {
 
 function describeWindow(occurredAt: number, now: number): string {
   const minutes = Math.round((occurredAt - now) / 60_000)
-  const offset = minutes >= 0 ? `${minutes} minutes in the future` : `${Math.round(-minutes / 1440)} days in the past`
+  const offset =
+    minutes >= 0 ? `${minutes} minutes in the future` : `${Math.round(-minutes / 1440)} days in the past`
   return `timestamp_out_of_window: it is ${offset}; accepted from 30 days before to 5 minutes after now`
 }
 
@@ -51,7 +60,13 @@ function occurredAtProblem(value: string, now: number): string | null {
 
 function userProblem(value: WhisperrIdentify, index?: number): Problem[] {
   if (value.external_user_id !== undefined || value.anonymous_id !== undefined) return []
-  return [{ ...(index === undefined ? {} : { index }), field: 'external_user_id', reason: 'or anonymous_id is required' }]
+  return [
+    {
+      ...(index === undefined ? {} : { index }),
+      field: 'external_user_id',
+      reason: 'or anonymous_id is required'
+    }
+  ]
 }
 
 function eventProblems(value: unknown, now: number, index?: number): Problem[] {
@@ -139,7 +154,8 @@ function classifyResponse(answer: UpstreamAnswer, batchSize: number, now: number
   if (status >= 200 && status < 300) {
     const counts = batchCounts(answer.body)
     if (!counts || counts.rejected === 0) return { outcome: 'ok', reason: `accepted (${status})` }
-    if (batchSize === 1) return { outcome: 'permanent', reason: `Whisperr rejected the event as invalid (${status}${said})` }
+    if (batchSize === 1)
+      return { outcome: 'permanent', reason: `Whisperr rejected the event as invalid (${status}${said})` }
     return {
       outcome: 'permanent',
       split: true,
@@ -147,15 +163,24 @@ function classifyResponse(answer: UpstreamAnswer, batchSize: number, now: number
     }
   }
   if (status === 401 || status === 403) {
-    return { outcome: 'auth', reason: `Whisperr refused the API key (${status}${said}); delivery paused, events kept` }
+    return {
+      outcome: 'auth',
+      reason: `Whisperr refused the API key (${status}${said}); delivery paused, events kept`
+    }
   }
   if (status === 429 || status >= 500) {
     const honoursRetryAfter = status === 429 || status === 503
-    const retryAfterMs = honoursRetryAfter ? parseRetryAfter(answer.headers['retry-after'], now, RETRY_AFTER_CAP_MS) : undefined
+    const retryAfterMs = honoursRetryAfter
+      ? parseRetryAfter(answer.headers['retry-after'], now, RETRY_AFTER_CAP_MS)
+      : undefined
     return { outcome: 'retry', reason: `Whisperr answered ${status}${said}`, retryAfterMs }
   }
   if ((status === 400 || status === 413) && batchSize > 1) {
-    return { outcome: 'permanent', split: true, reason: `Whisperr refused the batch of ${batchSize} (${status}${said}); resending in halves` }
+    return {
+      outcome: 'permanent',
+      split: true,
+      reason: `Whisperr refused the batch of ${batchSize} (${status}${said}); resending in halves`
+    }
   }
   return { outcome: 'permanent', reason: `Whisperr refused the request (${status}${said})` }
 }
@@ -176,7 +201,11 @@ export const whisperr: Connector = {
     const headers = { 'content-type': 'application/json', 'x-api-key': apiKey }
     const first = events[0]
     if (first?.kind === 'identify') return { path: '/v1/identify', headers, body: first.payload }
-    return { path: '/v1/events/batch', headers, body: `{"events":[${events.map((e) => e.payload).join(',')}]}` }
+    return {
+      path: '/v1/events/batch',
+      headers,
+      body: `{"events":[${events.map((e) => e.payload).join(',')}]}`
+    }
   },
   classifyResponse
 }

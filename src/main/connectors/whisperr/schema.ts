@@ -14,7 +14,8 @@ const eventSchema = {
     event_type: {
       type: 'string',
       pattern: '^[a-z0-9]+(?:_[a-z0-9]+)*$',
-      'x-hint': 'must be snake_case: lowercase letters and digits in words joined by single underscores, e.g. "trial_started"'
+      'x-hint':
+        'must be snake_case: lowercase letters and digits in words joined by single underscores, e.g. "trial_started"'
     },
     // Format and time window are checked in code: they need the clock and a real calendar.
     occurred_at: { type: 'string' },
