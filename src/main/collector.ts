@@ -72,7 +72,15 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   })
 
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url')
-  const api = createOutpostService({ store, sync, destinations, version: () => version, startedAt: now() })
+  let url = ''
+  const api = createOutpostService({
+    store,
+    sync,
+    destinations,
+    version: () => version,
+    startedAt: now(),
+    collectorUrl: () => url
+  })
   const app = createHttpServer({ bodyLimit: config.ingest.bodyLimitBytes })
   registerIngestRoutes(app, {
     destinations,
@@ -102,6 +110,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   sync.start()
   const address = app.server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  url = `http://${host}:${address.port}`
 
   let closing: Promise<void> | null = null
   async function close(): Promise<void> {
@@ -115,7 +124,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   }
 
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     host,
     port: address.port,
     adminToken,

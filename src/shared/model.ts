@@ -23,6 +23,8 @@ export interface DestinationSummary {
   id: string
   vendor: VendorId
   baseUrl: string
+  /** The base URL to give the vendor's SDK: the collector's address plus the destination id. */
+  ingestUrl: string
   configured: boolean
   paused: boolean
   hold: DestinationHold

@@ -86,6 +86,7 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     const ui = new ConsolePage(await browser.newPage())
     await ui.open(`${collector.url}/#token=e2e-token`)
     expect(ui.page.url()).not.toContain('e2e-token')
+    expect(await ui.page.getByTestId('ingest-url-whisperr').textContent()).toBe(`${collector.url}/whisperr`)
 
     const events = [
       whisperrEvent({ event_type: 'checkout_started', external_user_id: 'zoe' }),

@@ -15,6 +15,8 @@ export interface ServiceDeps {
   destinations: Destination[]
   version(): number
   startedAt: number
+  /** The collector's own address, known once it listens. */
+  collectorUrl(): string
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
@@ -32,6 +34,7 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
       id: destination.id,
       vendor: destination.vendor,
       baseUrl: destination.baseUrl,
+      ingestUrl: `${deps.collectorUrl()}/${destination.id}`,
       configured: destination.apiKey !== null,
       paused: saved.paused,
       hold: state.hold,

@@ -74,16 +74,6 @@ export function isRefusedByCollector(error: unknown): boolean {
   return error instanceof ApiRequestError
 }
 
-/**
- * Where SDKs should send events, when it is knowable from here: the console is served by the
- * collector itself, so its origin is the ingest address. The Electron window has no such origin.
- */
-export function ingestOrigin(): string | null {
-  if (window.outpost) return null
-  const { protocol, origin } = window.location
-  return protocol === 'http:' || protocol === 'https:' ? origin : null
-}
-
 export function describeError(error: unknown): string {
   if (error instanceof Error && error.message) return error.message
   return String(error)

@@ -74,6 +74,13 @@ function DestinationCard({ destination }: { destination: DestinationSummary }) {
           {holdReason}
         </div>
       )}
+      <code
+        className="destination-url"
+        title="The base URL to give this vendor's SDK"
+        data-testid={`ingest-url-${id}`}
+      >
+        {destination.ingestUrl}
+      </code>
       <DestinationCounts id={id} counts={destination.counts} />
       <DestinationTiming destination={destination} />
       <div className="destination-actions">

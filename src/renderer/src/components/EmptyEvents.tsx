@@ -1,31 +1,18 @@
-import { ingestOrigin } from '../api'
 import { useOutpost } from '../store'
 
 function IngestAddresses() {
   const destinations = useOutpost((state) => state.stats?.destinations) ?? []
-  const origin = ingestOrigin()
-  const base = origin ?? 'http://HOST:PORT'
-  const examples =
-    destinations.length > 0 ? destinations.map((destination) => destination.id) : ['{destination}']
   return (
     <>
-      <p>
-        No events yet. Point your SDK at{' '}
-        {examples.map((id, index) => (
-          <span key={id}>
-            {index > 0 && ', '}
-            <code>
-              {base}/{id}
-            </code>
-          </span>
+      <p>No events yet. Give your SDK the base URL of its destination:</p>
+      <ul className="ingest-urls">
+        {destinations.map((destination) => (
+          <li key={destination.id}>
+            {destination.vendor}: <code>{destination.ingestUrl}</code>
+          </li>
         ))}
-      </p>
-      {!origin && (
-        <p className="muted">
-          HOST:PORT is the collector&apos;s ingest address, 127.0.0.1:8787 unless configured. Events appear
-          here as soon as they are stored.
-        </p>
-      )}
+      </ul>
+      <p className="muted">Events appear here as soon as they are stored.</p>
     </>
   )
 }
