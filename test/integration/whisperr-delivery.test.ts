@@ -219,6 +219,37 @@ describe('Whisperr end to end: ingest, outbox, delivery', () => {
   })
 })
 
+describe('shutdown with a request in flight', () => {
+  it('cancels the hung request instead of waiting for it, and resends it after restart', async () => {
+    const upstream = await startMockWhisperr({ apiKey: API_KEY })
+    const outpost = await startTestCollector({
+      destinations: [{ id: 'whisperr', vendor: 'whisperr', baseUrl: upstream.url, apiKey: API_KEY }],
+      sync: { timeoutMs: 60_000 }
+    })
+    try {
+      upstream.failNext(1, { type: 'timeout' })
+      const event = whisperrEvent()
+      await outpost.post('/whisperr/v1/events/track', event)
+      await upstream.waitFor((requests) => requests.length === 1)
+      const restarted = outpost.restart()
+      const tooSlow = new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('shutdown waited for the upstream')), 5_000)
+      )
+      await Promise.race([restarted, tooSlow])
+      await eventually(async () => expect((await outpost.api.getStats({})).counts.sent).toBe(1))
+      const detail = await outpost.api.getEvent({ id: (await outpost.api.listEvents({})).events[0]!.id })
+      expect(detail?.attemptsLog.map((attempt) => attempt.reason)).toEqual([
+        expect.stringMatching(/^accepted/),
+        expect.stringMatching(/cancelled by shutdown/)
+      ])
+      expect(upstream.deliveries.get(messageIdOf(event))).toBe(1)
+    } finally {
+      await outpost.close()
+      await upstream.close()
+    }
+  })
+})
+
 describe('collector limits and guards', () => {
   let upstream: MockWhisperr
   let outpost: TestCollector

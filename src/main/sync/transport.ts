@@ -22,6 +22,8 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
   if (code === 'ECONNRESET' || error instanceof errors.SocketError) {
     return 'connection reset before an answer (outcome unknown; resent later with the same message ids)'
   }
+  if (name === 'AbortError')
+    return 'cancelled by shutdown (outcome unknown; resent at next start with the same message ids)'
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
     return 'the upstream host name could not be resolved (offline?)'
   return `network error: ${(error as Error).message ?? String(error)}`
@@ -35,14 +37,22 @@ export function createTransport(timeoutMs: number) {
     bodyTimeout: timeoutMs
   })
 
-  async function post(url: string, headers: Record<string, string>, body: string): Promise<TransportResult> {
+  /** `cancel` aborts the request (shutdown): its outcome is then unknown, like a timeout. */
+  async function post(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    cancel?: AbortSignal
+  ): Promise<TransportResult> {
     try {
       const response = await request(url, {
         method: 'POST',
         headers: { 'user-agent': 'Outpost/0.1', ...headers },
         body,
         dispatcher: agent,
-        signal: AbortSignal.timeout(timeoutMs * 2)
+        signal: cancel
+          ? AbortSignal.any([cancel, AbortSignal.timeout(timeoutMs * 2)])
+          : AbortSignal.timeout(timeoutMs * 2)
       })
       const text = await response.body.text()
       return {

@@ -35,6 +35,8 @@ export class DestinationWorker {
   private batchLimit: number
   private offlineReason: string | null = null
   private waitingUntil: number | null = null
+  /** Aborts the request in flight when the collector stops, so shutdown never waits on an upstream. */
+  private readonly shutdown = new AbortController()
   private readonly deviceWaiters = new Map<string, ((realId: string | null) => void)[]>()
 
   constructor(
@@ -120,6 +122,7 @@ export class DestinationWorker {
   async stop(): Promise<void> {
     this.stopped = true
     this.clearTimer()
+    this.shutdown.abort()
     await this.inFlight
   }
 
@@ -250,7 +253,12 @@ export class DestinationWorker {
     const { connector, baseUrl, apiKey } = this.destination
     const request = connector.buildRequest(events, { apiKey: apiKey as string })
     const startedAt = this.deps.now()
-    const result = await this.deps.transport.post(baseUrl + request.path, request.headers, request.body)
+    const result = await this.deps.transport.post(
+      baseUrl + request.path,
+      request.headers,
+      request.body,
+      this.shutdown.signal
+    )
     const finishedAt = this.deps.now()
     const verdict: Verdict = this.registerDevice(
       events,
