@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { ClaimedEvent } from '../../store'
-import { parseRetryAfter, truncate } from '../http-rules'
+import { classifyByStatus } from '../http-rules'
 import { deriveMessageId } from '../message-id'
 import type {
   AcceptedEvent,
@@ -8,9 +8,7 @@ import type {
   DeviceRegistration,
   IngestOutcome,
   IngestRequest,
-  Problem,
-  UpstreamAnswer,
-  Verdict
+  Problem
 } from '../types'
 import { problemsOf } from '../validation'
 import { validateEvent, validateRegistration } from './schema'
@@ -39,7 +37,6 @@ import { validateEvent, validateRegistration } from './schema'
  */
 
 const RETRY_WINDOW_MS = 60_000
-const RETRY_AFTER_CAP_MS = 60_000
 const PROVISIONAL_PREFIX = 'local_'
 const SECRET_KEY = /pass(word|wd)?$|^pwd$|card_?num(ber)?|^cc_?num|^cvv$|^cvc$|^pin$/i
 
@@ -133,26 +130,6 @@ function acceptEvent({ body }: IngestRequest): IngestOutcome {
   return { ok: true, events: [accepted], reply: () => ({ status: 200, body: { success: true } }) }
 }
 
-function classifyResponse(answer: UpstreamAnswer, _batchSize: number, now: number): Verdict {
-  const { status } = answer
-  const said = answer.body ? `: ${truncate(answer.body, 200)}` : ''
-  if (status >= 200 && status < 300) return { outcome: 'ok', reason: `accepted (${status})` }
-  if (status === 401 || status === 403) {
-    return {
-      outcome: 'auth',
-      reason: `Weespin refused the API key (${status}${said}); delivery paused, events kept`
-    }
-  }
-  if (status === 429 || status >= 500) {
-    const retryAfterMs =
-      status === 429 || status === 503
-        ? parseRetryAfter(answer.headers['retry-after'], now, RETRY_AFTER_CAP_MS)
-        : undefined
-    return { outcome: 'retry', reason: `Weespin answered ${status}${said}`, retryAfterMs }
-  }
-  return { outcome: 'permanent', reason: `Weespin refused the request (${status}${said})` }
-}
-
 export const weespin: Connector = {
   vendor: 'weespin',
   label: 'Weespin',
@@ -173,6 +150,6 @@ export const weespin: Connector = {
       body: event.payload
     }
   },
-  classifyResponse,
+  classifyResponse: (answer, _batchSize, now) => classifyByStatus('Weespin', answer, now),
   devices
 }

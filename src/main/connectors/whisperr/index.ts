@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { ClaimedEvent } from '../../store'
-import { parseRetryAfter, truncate } from '../http-rules'
+import { classifyByStatus, statusWords } from '../http-rules'
 import { deriveMessageId } from '../message-id'
 import type {
   AcceptedEvent,
@@ -25,7 +25,6 @@ import { MAX_BATCH, validateBatch, validateEvent, validateIdentify } from './sch
 
 const WINDOW_PAST_MS = 30 * 24 * 60 * 60 * 1000
 const WINDOW_FUTURE_MS = 5 * 60 * 1000
-const RETRY_AFTER_CAP_MS = 60_000
 const OCCURRED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
 interface WhisperrEvent {
@@ -150,39 +149,29 @@ function batchCounts(body: string): { accepted: number; rejected: number } | nul
 
 function classifyResponse(answer: UpstreamAnswer, batchSize: number, now: number): Verdict {
   const { status } = answer
-  const said = answer.body ? `: ${truncate(answer.body, 200)}` : ''
   if (status >= 200 && status < 300) {
     const counts = batchCounts(answer.body)
     if (!counts || counts.rejected === 0) return { outcome: 'ok', reason: `accepted (${status})` }
-    if (batchSize === 1)
-      return { outcome: 'permanent', reason: `Whisperr rejected the event as invalid (${status}${said})` }
+    if (batchSize === 1) {
+      return {
+        outcome: 'permanent',
+        reason: `Whisperr rejected the event as invalid (${statusWords(answer)})`
+      }
+    }
     return {
       outcome: 'permanent',
       split: true,
       reason: `Whisperr rejected ${counts.rejected} of ${batchSize} events without naming them; resending in halves to find them`
     }
   }
-  if (status === 401 || status === 403) {
-    return {
-      outcome: 'auth',
-      reason: `Whisperr refused the API key (${status}${said}); delivery paused, events kept`
-    }
-  }
-  if (status === 429 || status >= 500) {
-    const honoursRetryAfter = status === 429 || status === 503
-    const retryAfterMs = honoursRetryAfter
-      ? parseRetryAfter(answer.headers['retry-after'], now, RETRY_AFTER_CAP_MS)
-      : undefined
-    return { outcome: 'retry', reason: `Whisperr answered ${status}${said}`, retryAfterMs }
-  }
   if ((status === 400 || status === 413) && batchSize > 1) {
     return {
       outcome: 'permanent',
       split: true,
-      reason: `Whisperr refused the batch of ${batchSize} (${status}${said}); resending in halves`
+      reason: `Whisperr refused the batch of ${batchSize} (${statusWords(answer)}); resending in halves`
     }
   }
-  return { outcome: 'permanent', reason: `Whisperr refused the request (${status}${said})` }
+  return classifyByStatus('Whisperr', answer, now)
 }
 
 export const whisperr: Connector = {
