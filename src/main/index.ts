@@ -1,6 +1,6 @@
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { app, BrowserWindow } from 'electron'
+import { app, BrowserWindow, dialog } from 'electron'
 import { registerIpcApi } from './admin/ipc'
 import { startCollector, type Collector } from './collector'
 import { defaultConfig, loadConfigFile } from './config'
@@ -20,6 +20,7 @@ const APP_FILES = {
 function loadAppConfig(dir: string) {
   const file = join(dir, 'outpost.json')
   if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true })
     const { ingest, destinations } = defaultConfig()
     writeFileSync(file, JSON.stringify({ ingest, destinations }, null, 2), { mode: 0o600 })
   }
@@ -32,7 +33,10 @@ async function start(): Promise<void> {
   try {
     collector = await startCollector({ config: loadAppConfig(dataDir), dataDir, rendererDir: null })
   } catch (error) {
-    console.error(`Outpost could not start: ${(error as Error).message}`)
+    // Nobody reads a desktop app's console: say it in a dialog (port taken, bad config, newer data).
+    const message = `Outpost could not start: ${(error as Error).message}`
+    console.error(message)
+    dialog.showErrorBox('Outpost', `${message}\n\nData folder: ${dataDir}`)
     app.exit(1)
     return
   }
