@@ -7,7 +7,10 @@ export interface DestinationState {
   lastSuccessAt: number | null
 }
 
-/** What survives a restart about each destination: paused by a person, held for auth. */
+/**
+ * What survives a restart about each destination: paused by a person, held for auth, and the
+ * time of its last delivery (written with each delivered batch by the outbox).
+ */
 export function createDestinationStates(db: Database.Database) {
   const select = db.prepare(`SELECT paused, auth_hold, last_success_at FROM destination_state WHERE id = ?`)
   const upsertPaused = db.prepare(`
@@ -16,9 +19,6 @@ export function createDestinationStates(db: Database.Database) {
   const upsertAuthHold = db.prepare(`
     INSERT INTO destination_state (id, auth_hold) VALUES (?, ?)
     ON CONFLICT (id) DO UPDATE SET auth_hold = excluded.auth_hold`)
-  const upsertSuccess = db.prepare(`
-    INSERT INTO destination_state (id, last_success_at) VALUES (?, ?)
-    ON CONFLICT (id) DO UPDATE SET last_success_at = excluded.last_success_at`)
 
   function get(id: string): DestinationState {
     const row = select.get(id) as
@@ -33,8 +33,7 @@ export function createDestinationStates(db: Database.Database) {
   return {
     get,
     setPaused: (id: string, paused: boolean) => void upsertPaused.run(id, paused ? 1 : 0),
-    setAuthHold: (id: string, reason: string | null) => void upsertAuthHold.run(id, reason),
-    recordSuccess: (id: string, at: number) => void upsertSuccess.run(id, at)
+    setAuthHold: (id: string, reason: string | null) => void upsertAuthHold.run(id, reason)
   }
 }
 

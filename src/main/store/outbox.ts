@@ -121,6 +121,9 @@ export function createOutbox(db: Database.Database): Outbox {
       sent_at = CASE WHEN @status = 'sent' THEN @now ELSE sent_at END
     WHERE id = @id AND status = 'sending'
     RETURNING bytes`)
+  const recordSuccess = db.prepare(`
+    INSERT INTO destination_state (id, last_success_at) VALUES (?, ?)
+    ON CONFLICT (id) DO UPDATE SET last_success_at = excluded.last_success_at`)
   const rescheduleHead = db.prepare(
     `UPDATE outbox SET next_attempt_at = ? WHERE destination = ? AND ${WAITING} AND next_attempt_at > ?`
   )
@@ -163,7 +166,7 @@ export function createOutbox(db: Database.Database): Outbox {
           userKey: event.userKey,
           occurredAt: event.occurredAt,
           payload: event.payload,
-          receivedPayload: event.receivedPayload ?? event.payload,
+          receivedPayload: event.receivedPayload ?? null,
           upstreamParams: event.upstreamParams,
           receivedAt,
           bytes
@@ -213,6 +216,7 @@ export function createOutbox(db: Database.Database): Outbox {
   const settleAttempt = db.transaction(
     (attempt: AttemptRecord, groups: { ids: number[]; settlement: Settlement }[], now: number): void => {
       const batchSize = groups.reduce((sum, group) => sum + group.ids.length, 0)
+      if (attempt.outcome === 'ok') recordSuccess.run(attempt.destination, now)
       const attemptId = Number(insertAttempt.run({ ...attempt, batchSize }).lastInsertRowid)
       for (const { ids, settlement } of groups) {
         for (const id of ids) {

@@ -97,7 +97,7 @@ export function createQueries(db: Database.Database) {
     `SELECT destination, status, count(*) AS n FROM outbox GROUP BY status, destination`
   )
   const selectEvent = db.prepare(
-    `SELECT ${SUMMARY_COLUMNS}, received_payload, payload, revision FROM outbox WHERE id = ?`
+    `SELECT ${SUMMARY_COLUMNS}, coalesce(received_payload, payload) AS received_payload, payload, revision FROM outbox WHERE id = ?`
   )
   const selectAttempts = db.prepare(`
     SELECT a.* FROM attempt_events ae JOIN attempts a ON a.id = ae.attempt_id

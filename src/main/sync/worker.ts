@@ -298,7 +298,6 @@ export class DestinationWorker {
         this.failures = 0
         this.offlineReason = null
         this.batchLimit = Math.min(maxBatch, this.batchLimit * 2)
-        this.deps.store.destinations.recordSuccess(this.destination.id, now)
         return { status: 'sent' }
       case 'auth':
         this.deps.store.destinations.setAuthHold(this.destination.id, verdict.reason)

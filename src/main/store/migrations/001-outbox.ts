@@ -14,7 +14,8 @@ export const outbox: Migration = {
       user_key         TEXT,
       occurred_at      INTEGER,
       received_at      INTEGER NOT NULL,
-      received_payload TEXT    NOT NULL,
+      -- NULL while the payload to send is still what the client sent (stored once).
+      received_payload TEXT,
       payload          TEXT    NOT NULL,
       revision         INTEGER NOT NULL DEFAULT 0,
       status           TEXT    NOT NULL DEFAULT 'queued',
