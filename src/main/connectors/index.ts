@@ -2,11 +2,13 @@ import type { VendorId } from '@shared/model'
 import type { Connector } from './types'
 import { whisperr } from './whisperr'
 import { weespin } from './weespin'
+import { userflux } from './userflux'
 
 /** The registry: a vendor is supported when its connector is listed here. */
 export const connectors: Partial<Record<VendorId, Connector>> = {
   whisperr,
-  weespin
+  weespin,
+  userflux
 }
 
 export function connectorFor(vendor: VendorId): Connector | undefined {
