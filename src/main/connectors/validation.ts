@@ -96,3 +96,8 @@ export function describeProblems(problems: Problem[]): string {
     .join('; ')
     .concat(problems.length > 5 ? `; and ${problems.length - 5} more` : '')
 }
+
+/** snake_case as the vendors mean it: lowercase letters and digits in words joined by single underscores. */
+export const SNAKE_CASE = '^[a-z0-9]+(?:_[a-z0-9]+)*$'
+export const SNAKE_CASE_HINT =
+  'must be snake_case: lowercase letters and digits in words joined by single underscores, e.g. "trial_started"'
