@@ -52,6 +52,26 @@ export default tseslint.config(
     }
   },
   {
+    // A vendor lives in its own folder under src/main/connectors; only the registry
+    // (connectors/index.ts) imports it, so adding a vendor is one module plus one line there.
+    files: ['src/main/**/*.ts'],
+    ignores: ['src/main/connectors/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              // Anything below connectors/ but its shared modules is a vendor's.
+              regex: 'connectors/(?!(?:types|validation|http-rules|message-id|index)$)[^/]+',
+              message: 'Import connectors through the registry (src/main/connectors), not a vendor folder.'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }]
     }

@@ -6,8 +6,8 @@ export type EventStatus = (typeof EVENT_STATUSES)[number]
 export const EVENT_KINDS = ['track', 'identify', 'device'] as const
 export type EventKind = (typeof EVENT_KINDS)[number]
 
-export const VENDORS = ['whisperr', 'embeddables', 'weespin', 'flywheel', 'userflux'] as const
-export type VendorId = (typeof VENDORS)[number]
+/** A connector's id (`whisperr`, `userflux`, ...): the registry in src/main/connectors decides which exist. */
+export type VendorId = string
 
 export type StatusCounts = Record<EventStatus, number>
 

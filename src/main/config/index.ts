@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import Ajv from 'ajv'
-import { VENDORS, type VendorId } from '@shared/model'
+import type { VendorId } from '@shared/model'
 import { connectorFor, connectors, type Connector } from '../connectors'
 
 export interface DestinationConfig {
@@ -60,7 +60,7 @@ const schema = {
         required: ['id', 'vendor'],
         properties: {
           id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' },
-          vendor: { enum: [...VENDORS] },
+          vendor: { type: 'string', minLength: 1 },
           baseUrl: { type: 'string', pattern: '^https?://' },
           apiKey: { type: 'string' },
           apiKeyEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
@@ -110,8 +110,9 @@ export function parseConfig(value: unknown, source = 'config'): OutpostConfig {
       throw new ConfigError(`${source}: destination id "${destination.id}" is used twice`)
     ids.add(destination.id)
     if (!connectorFor(destination.vendor)) {
+      const supported = connectors.map((connector) => connector.vendor).join(', ')
       throw new ConfigError(
-        `${source}: vendor "${destination.vendor}" of destination "${destination.id}" is not supported yet`
+        `${source}: vendor "${destination.vendor}" of destination "${destination.id}" is not supported (supported: ${supported})`
       )
     }
   }
@@ -141,7 +142,7 @@ export function loadConfigFile(file: string): OutpostConfig {
 
 /** One destination per supported vendor, without credentials: events are held until a key is added. */
 export function defaultConfig(): OutpostConfig {
-  const destinations = Object.values(connectors).map((connector) => ({
+  const destinations = connectors.map((connector) => ({
     id: connector.vendor,
     vendor: connector.vendor,
     apiKeyEnv: connector.apiKeyEnv
