@@ -129,4 +129,46 @@ describe('Weespin end to end: offline device registration', () => {
     })
     expect((await outpost.api.listEvents({})).events).toEqual([])
   })
+
+  describe('delivery rules', () => {
+    const registeredDevice = async () => {
+      const registration = await register({ platform: 'android', os: '15' })
+      await upstream.waitForDevices(1, 5_000)
+      return (registration.body as Registered).event.device_info.device_id
+    }
+    const eventRequests = () => upstream.requests.filter((request) => request.path === '/events')
+
+    it('honours Retry-After on 429', async () => {
+      const deviceId = await registeredDevice()
+      upstream.failNext(1, { type: 'status', status: 429, headers: { 'retry-after': '1' } })
+      await track(deviceId, 1)
+      await upstream.waitFor(() => eventRequests().length >= 2, 5_000)
+      const [first, second] = eventRequests()
+      expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(950)
+      await eventually(async () => expect(await sent()).toBe(2))
+      expect(upstream.events).toHaveLength(1)
+    })
+
+    it('retries 5xx with backoff, then delivers once', async () => {
+      const deviceId = await registeredDevice()
+      upstream.failNext(3, { type: 'status', status: 503 })
+      await track(deviceId, 1)
+      await eventually(async () => expect(await sent()).toBe(2))
+      expect(eventRequests().map((request) => request.status)).toEqual([503, 503, 503, 200])
+      expect(upstream.events).toHaveLength(1)
+    })
+
+    it('holds delivery on 401 and keeps the event', async () => {
+      const deviceId = await registeredDevice()
+      upstream.failNext(1, { type: 'status', status: 401, body: { error: 'unauthorized' } })
+      await track(deviceId, 1)
+      const stats = await eventually(async () => {
+        const current = await outpost.api.getStats({})
+        expect(current.destinations[0]?.hold).toBe('auth')
+        return current
+      })
+      expect(stats.counts.queued).toBe(1)
+      expect(upstream.events).toHaveLength(0)
+    })
+  })
 })
