@@ -51,7 +51,13 @@ describe('config', () => {
     const config = parseConfig({
       destinations: [
         { id: 'uf', vendor: 'userflux', apiKeyEnv: 'UF_KEY' },
-        { id: 'ws', vendor: 'whisperr', apiKey: 'inline', apiKeyEnv: 'WS_KEY', baseUrl: 'http://127.0.0.1:9/' }
+        {
+          id: 'ws',
+          vendor: 'whisperr',
+          apiKey: 'inline',
+          apiKeyEnv: 'WS_KEY',
+          baseUrl: 'http://127.0.0.1:9/'
+        }
       ]
     })
     const [uf, ws] = resolveDestinations(config, { UF_KEY: 'from-env', WS_KEY: 'unused' })

@@ -20,12 +20,10 @@ export function registerAdminApi(app: FastifyInstance, service: OutpostApi, admi
       url: http.path,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         if (!tokenMatches(request.headers.authorization, adminToken)) {
-          return reply
-            .code(401)
-            .send({
-              error: 'unauthorized',
-              message: 'The admin API needs Authorization: Bearer <admin token>'
-            })
+          return reply.code(401).send({
+            error: 'unauthorized',
+            message: 'The admin API needs Authorization: Bearer <admin token>'
+          })
         }
         const input = {
           ...(request.query as object),
