@@ -22,6 +22,8 @@ export type DestinationHold =
 export interface DestinationSummary {
   id: string
   vendor: VendorId
+  /** The vendor's name as people write it, e.g. `UserFlux`. */
+  vendorLabel: string
   baseUrl: string
   /** The base URL to give the vendor's SDK: the collector's address plus the destination id. */
   ingestUrl: string

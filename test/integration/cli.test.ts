@@ -152,7 +152,13 @@ describe('outpost serve (headless, real process)', () => {
     running.push(cli)
     const api = createHttpClient({ baseUrl: cli.url, token: TOKEN })
     const stats = await api.getStats({})
-    expect(stats.destinations.length).toBeGreaterThanOrEqual(2)
+    expect(stats.destinations.map((d) => d.vendorLabel)).toEqual([
+      'Whisperr',
+      'Embeddables',
+      'Weespin',
+      'Flywheel',
+      'UserFlux'
+    ])
     expect(stats.destinations.every((d) => d.id === d.vendor && d.hold === 'not_configured')).toBe(true)
     expect((await post(cli, '/whisperr/v1/events/track', whisperrEvent())).status).toBe(202)
     await eventually(async () => expect((await api.getStats({})).counts.queued).toBe(1))
@@ -160,6 +166,6 @@ describe('outpost serve (headless, real process)', () => {
 
   it('rejects an invalid config with a clear message', async () => {
     writeFileSync(configFile, JSON.stringify({ destinations: [{ id: 'x', vendor: 'nosuch' }] }))
-    await expect(serve()).rejects.toThrow(/not a valid Outpost config/)
+    await expect(serve()).rejects.toThrow(/not a valid Outpost config: vendor "nosuch" .* is not supported/)
   })
 })

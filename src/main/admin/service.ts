@@ -33,6 +33,7 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     return {
       id: destination.id,
       vendor: destination.vendor,
+      vendorLabel: destination.connector.label,
       baseUrl: destination.baseUrl,
       ingestUrl: `${deps.collectorUrl()}/${destination.id}`,
       configured: destination.apiKey !== null,

@@ -95,24 +95,28 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
+function invalid(source: string, details: string): never {
+  throw new ConfigError(`${source} is not a valid Outpost config: ${details}`)
+}
+
 /** Checks a parsed config file and fills in the defaults. */
 export function parseConfig(value: unknown, source = 'config'): OutpostConfig {
   if (!validateConfig(value)) {
     const details = (validateConfig.errors ?? [])
       .map((e) => `${e.instancePath || '/'} ${e.message}`)
       .join('; ')
-    throw new ConfigError(`${source} is not a valid Outpost config: ${details}`)
+    invalid(source, details)
   }
   const raw = value as Partial<OutpostConfig> & { destinations: DestinationConfig[] }
   const ids = new Set<string>()
   for (const destination of raw.destinations) {
-    if (ids.has(destination.id))
-      throw new ConfigError(`${source}: destination id "${destination.id}" is used twice`)
+    if (ids.has(destination.id)) invalid(source, `destination id "${destination.id}" is used twice`)
     ids.add(destination.id)
     if (!connectorFor(destination.vendor)) {
       const supported = connectors.map((connector) => connector.vendor).join(', ')
-      throw new ConfigError(
-        `${source}: vendor "${destination.vendor}" of destination "${destination.id}" is not supported (supported: ${supported})`
+      invalid(
+        source,
+        `vendor "${destination.vendor}" of destination "${destination.id}" is not supported (supported: ${supported})`
       )
     }
   }

@@ -52,7 +52,7 @@ function DestinationCard({ destination }: { destination: DestinationSummary }) {
   const pauseDestination = useOutpost((state) => state.pauseDestination)
   const resumeDestination = useOutpost((state) => state.resumeDestination)
   const syncNow = useOutpost((state) => state.syncNow)
-  const { id, vendor, hold, holdReason, paused } = destination
+  const { id, vendorLabel, hold, holdReason, paused } = destination
   // Resume also clears an auth hold, so it is offered there too (after a key was fixed).
   const canResume = paused || hold === 'auth'
 
@@ -60,7 +60,7 @@ function DestinationCard({ destination }: { destination: DestinationSummary }) {
     <article className={`destination destination-${hold ?? 'delivering'}`} data-testid={`destination-${id}`}>
       <header className="destination-header">
         <span className="destination-id">{id}</span>
-        <span className="destination-vendor">{vendor}</span>
+        <span className="destination-vendor">{vendorLabel}</span>
       </header>
       <div
         className="destination-state"

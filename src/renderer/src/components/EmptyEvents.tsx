@@ -8,7 +8,7 @@ function IngestAddresses() {
       <ul className="ingest-urls">
         {destinations.map((destination) => (
           <li key={destination.id}>
-            {destination.vendor}: <code>{destination.ingestUrl}</code>
+            {destination.vendorLabel}: <code>{destination.ingestUrl}</code>
           </li>
         ))}
       </ul>
