@@ -1,16 +1,70 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
+import secureJson from 'secure-json-parse'
 
-const CLIENT_ERRORS: Record<string, { error: string; message: (e: FastifyError) => string }> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: { error: 'invalid_json', message: () => 'The body is not valid JSON' },
+const FORBIDDEN_KEY = 'OUTPOST_FORBIDDEN_JSON_KEY'
+
+type Wording = (error: FastifyError, bodyLimit: number) => string
+
+const CLIENT_ERRORS: Record<string, { error: string; message: Wording }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    error: 'invalid_json',
+    message: (e) => `The body is not valid JSON: ${e.message}`
+  },
+  [FORBIDDEN_KEY]: {
+    error: 'forbidden_key',
+    message: () =>
+      'The body uses "__proto__" or "constructor.prototype" as a key; Outpost refuses them (prototype poisoning)'
+  },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     error: 'empty_body',
     message: () => 'The body is empty; a JSON object is expected'
   },
-  FST_ERR_CTP_BODY_TOO_LARGE: { error: 'body_too_large', message: (e) => e.message },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    error: 'body_too_large',
+    message: (_e, bodyLimit) =>
+      `The body is larger than the ${bodyLimit} bytes this collector takes (ingest.bodyLimitBytes); send fewer events a request`
+  },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     error: 'unsupported_media_type',
     message: () => 'Send the body as JSON with Content-Type: application/json'
   }
+}
+
+function clientError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { statusCode: 400, code })
+}
+
+const POISON_SCAN = { protoAction: 'error', constructorAction: 'error', safe: true } as const
+
+/**
+ * One JSON parser for every content type we take JSON from: it keeps the parser's reason for a
+ * syntax error, and refuses prototype keys (fastify's default parser would drop the reason).
+ */
+function parseJsonBody(
+  _request: FastifyRequest,
+  body: string,
+  done: (error: Error | null, value?: unknown) => void
+) {
+  if (body.length === 0) {
+    return done(clientError('FST_ERR_CTP_EMPTY_JSON_BODY', 'empty body'))
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(body)
+  } catch (error) {
+    return done(clientError('FST_ERR_CTP_INVALID_JSON_BODY', (error as Error).message))
+  }
+  // Only text naming those keys can hold them; the scan walks the whole value.
+  const suspect = body.includes('__proto__') || body.includes('constructor')
+  if (
+    suspect &&
+    value !== null &&
+    typeof value === 'object' &&
+    secureJson.scan(value, POISON_SCAN) === null
+  ) {
+    return done(clientError(FORBIDDEN_KEY, 'forbidden key'))
+  }
+  done(null, value)
 }
 
 /**
@@ -21,21 +75,16 @@ export function createHttpServer(options: { bodyLimit: number }): FastifyInstanc
   const app = Fastify({ bodyLimit: options.bodyLimit, logger: false })
 
   // Browsers' sendBeacon and some SDKs post JSON as text/plain.
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, JSON.parse(body as string))
-    } catch (error) {
-      done(
-        Object.assign(error as Error, { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }),
-        undefined
-      )
-    }
-  })
+  app.removeContentTypeParser(['application/json', 'text/plain'])
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (request, body, done) =>
+    parseJsonBody(request, body as string, done)
+  )
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     const known = error.code ? CLIENT_ERRORS[error.code] : undefined
     const status = error.statusCode ?? 500
-    if (known) return reply.code(status).send({ error: known.error, message: known.message(error) })
+    if (known)
+      return reply.code(status).send({ error: known.error, message: known.message(error, options.bodyLimit) })
     if (status < 500) return reply.code(status).send({ error: 'bad_request', message: error.message })
     console.error('[outpost] request failed', error)
     return reply
