@@ -4,11 +4,14 @@ import { app, BrowserWindow, dialog } from 'electron'
 import { registerIpcApi } from './admin/ipc'
 import { startCollector, type Collector } from './collector'
 import { defaultConfig, loadConfigFile } from './config'
+import { loginItem, startedAtLogin } from './desktop/login-item'
+import { createTray } from './desktop/tray'
 import { createMainWindow, isTrustedSender } from './window'
 
 /**
- * Electron entry: one instance, one window, the collector with its data in userData.
- * The config lives in userData/outpost.json (written with defaults on first start).
+ * Electron entry: one instance, the collector with its data in userData, a window and a tray.
+ * Closing the window leaves the collector running in the tray (apps keep sending to it); only
+ * Quit stops it. The config lives in userData/outpost.json (written with defaults on first start).
  */
 
 // Resolved in the entry file, which sits in out/main whatever chunks the bundler makes.
@@ -27,6 +30,17 @@ function loadAppConfig(dir: string) {
   return loadConfigFile(file)
 }
 
+function showWindow(): void {
+  const [window] = BrowserWindow.getAllWindows()
+  if (!window) {
+    createMainWindow(APP_FILES)
+    return
+  }
+  if (window.isMinimized()) window.restore()
+  window.show()
+  window.focus()
+}
+
 async function start(): Promise<void> {
   const dataDir = process.env.OUTPOST_DATA_DIR || app.getPath('userData')
   let collector: Collector
@@ -42,16 +56,23 @@ async function start(): Promise<void> {
   }
   console.log(`Outpost collector listening on ${collector.url} (data: ${dataDir})`)
   const unregister = registerIpcApi(collector.api, isTrustedSender)
-  createMainWindow(APP_FILES)
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createMainWindow(APP_FILES)
+  const disposeTray = createTray({
+    api: collector.api,
+    login: loginItem(),
+    openWindow: showWindow,
+    quit: () => app.quit()
   })
+  if (!startedAtLogin()) createMainWindow(APP_FILES)
+  app.on('activate', showWindow)
+  // Launching Outpost again is how a person finds the window when the tray is hidden.
+  app.on('second-instance', showWindow)
 
   let closed = false
   app.on('before-quit', (event) => {
     if (closed) return
     event.preventDefault()
     unregister()
+    disposeTray()
     void collector.close().finally(() => {
       closed = true
       app.quit()
@@ -61,15 +82,7 @@ async function start(): Promise<void> {
 
 if (!app.requestSingleInstanceLock()) app.quit()
 else {
-  app.on('second-instance', () => {
-    const [window] = BrowserWindow.getAllWindows()
-    if (window) {
-      if (window.isMinimized()) window.restore()
-      window.focus()
-    }
-  })
-  app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit()
-  })
+  // Without a window the collector keeps running in the tray; Quit in the tray menu stops it.
+  app.on('window-all-closed', () => undefined)
   void app.whenReady().then(start)
 }

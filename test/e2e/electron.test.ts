@@ -4,7 +4,9 @@ import { _electron as electron } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 // @ts-expect-error: a plain .mjs helper shared with the install and test scripts
 import { electronBinary } from '../runtime.mjs'
+import type { OutpostApi } from '../../src/shared/api'
 import { tempDir } from '../support/temp'
+import { whisperrEvent } from '../support/whisperr-events'
 
 const binary = (electronBinary as () => string | null)()
 const noDisplay = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY
@@ -17,7 +19,7 @@ if (!binary) {
 }
 
 describe.skipIf(!binary || noDisplay)('Electron app (smoke)', () => {
-  it('opens a sandboxed window that shows the collector', async () => {
+  it('opens a sandboxed window that shows the collector, and keeps collecting when it is closed', async () => {
     const dir = tempDir('outpost-electron')
     // Tests bind to port 0 only: the app reads its config from the data folder.
     writeFileSync(
@@ -51,6 +53,22 @@ describe.skipIf(!binary || noDisplay)('Electron app (smoke)', () => {
         )
       ).toBe('function')
       expect(await page.getByTestId('destination-whisperr').count()).toBe(1)
+
+      // A kiosk's window gets closed: the collector must keep taking events, in the tray.
+      const ingestUrl = await page.evaluate(async () => {
+        const api = (globalThis as { outpost?: OutpostApi }).outpost as OutpostApi
+        return (await api.getStats({})).destinations[0]!.ingestUrl
+      })
+      await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]?.close())
+      await expect
+        .poll(() => app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length))
+        .toBe(0)
+      const response = await fetch(`${ingestUrl}/v1/events/track`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(whisperrEvent())
+      })
+      expect(response.status).toBe(202)
     } finally {
       await app.close()
       dir.remove()

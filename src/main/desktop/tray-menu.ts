@@ -1,0 +1,69 @@
+import type { MenuItemConstructorOptions } from 'electron'
+import type { DestinationHold, Stats } from '@shared/model'
+
+/**
+ * What the tray shows, as plain data: the tray is the only sight of Outpost on a kiosk whose
+ * window is closed, so it says at a glance whether events wait, fail, or a destination is held.
+ */
+
+export interface TrayActions {
+  openWindow(): void
+  syncNow(): void
+  setOpenAtLogin(enabled: boolean): void
+  quit(): void
+}
+
+export interface LoginItemState {
+  /** False where Outpost cannot register itself (an unpackaged development build). */
+  supported: boolean
+  enabled: boolean
+}
+
+const HOLD_WORDS: Record<NonNullable<DestinationHold>, string> = {
+  not_configured: 'no API key',
+  paused: 'paused',
+  auth: 'API key refused',
+  offline: 'offline, retrying'
+}
+
+/** One line for the tooltip and the head of the menu. */
+export function trayStatus(stats: Stats | null): string {
+  if (!stats) return 'Outpost: starting…'
+  const { queued, sending, retrying, failed } = stats.counts
+  const waiting = queued + sending + retrying
+  const parts = [waiting === 0 ? 'nothing waiting' : `${waiting} waiting`]
+  if (failed > 0) parts.push(`${failed} failed`)
+  return `Outpost: ${parts.join(', ')}`
+}
+
+/** One line per destination that is not delivering, e.g. `userflux: offline, retrying`. */
+export function heldDestinations(stats: Stats | null): string[] {
+  return (stats?.destinations ?? []).flatMap((destination) =>
+    destination.hold ? [`${destination.id}: ${HOLD_WORDS[destination.hold]}`] : []
+  )
+}
+
+export function trayMenuTemplate(
+  stats: Stats | null,
+  login: LoginItemState,
+  actions: TrayActions
+): MenuItemConstructorOptions[] {
+  return [
+    { label: trayStatus(stats), enabled: false },
+    ...heldDestinations(stats).map((line) => ({ label: line, enabled: false })),
+    { type: 'separator' },
+    { label: 'Open Outpost', click: () => actions.openWindow() },
+    { label: 'Sync now', click: () => actions.syncNow() },
+    { type: 'separator' },
+    {
+      label: login.supported ? 'Start at login' : 'Start at login (installed app only)',
+      type: 'checkbox',
+      checked: login.enabled,
+      enabled: login.supported,
+      click: (item) => actions.setOpenAtLogin(item.checked)
+    },
+    { type: 'separator' },
+    // Quitting stops the collector: apps sending to it then get no answer.
+    { label: 'Quit Outpost (stops collecting)', click: () => actions.quit() }
+  ]
+}

@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import type { MenuItemConstructorOptions } from 'electron'
+import { desktopEntry, execArgument, HIDDEN_FLAG, xdgAutostart } from '../../src/main/desktop/autostart'
+import { trayMenuTemplate, trayStatus, type TrayActions } from '../../src/main/desktop/tray-menu'
+import type { DestinationSummary, Stats, StatusCounts } from '../../src/shared/model'
+import { tempDir } from '../support/temp'
+
+const counts = (partial: Partial<StatusCounts> = {}): StatusCounts => ({
+  queued: 0,
+  sending: 0,
+  retrying: 0,
+  failed: 0,
+  sent: 0,
+  discarded: 0,
+  ...partial
+})
+
+const destination = (id: string, hold: DestinationSummary['hold']): DestinationSummary => ({
+  id,
+  vendor: id,
+  vendorLabel: id,
+  baseUrl: 'http://127.0.0.1:9',
+  ingestUrl: `http://127.0.0.1:8787/${id}`,
+  configured: hold !== 'not_configured',
+  paused: hold === 'paused',
+  hold,
+  holdReason: null,
+  counts: counts(),
+  nextAttemptAt: null,
+  lastSuccessAt: null
+})
+
+const stats = (partial: Partial<StatusCounts>, destinations: DestinationSummary[] = []): Stats => ({
+  counts: counts(partial),
+  destinations,
+  version: 1,
+  startedAt: '2026-11-24T09:00:00.000Z'
+})
+
+function recordingActions() {
+  const calls: string[] = []
+  const actions: TrayActions = {
+    openWindow: () => calls.push('open'),
+    syncNow: () => calls.push('sync'),
+    setOpenAtLogin: (enabled) => calls.push(`login:${enabled}`),
+    quit: () => calls.push('quit')
+  }
+  return { calls, actions }
+}
+
+const labels = (template: MenuItemConstructorOptions[]) =>
+  template.filter((item) => item.type !== 'separator').map((item) => item.label)
+
+const click = (item: MenuItemConstructorOptions | undefined, checked = false) =>
+  (item?.click as (menuItem: { checked: boolean }) => void)({ checked })
+
+describe('tray status', () => {
+  it('counts what waits and what failed', () => {
+    expect(trayStatus(null)).toBe('Outpost: starting…')
+    expect(trayStatus(stats({ sent: 40 }))).toBe('Outpost: nothing waiting')
+    expect(trayStatus(stats({ queued: 3, sending: 1, retrying: 2, failed: 1, sent: 9 }))).toBe(
+      'Outpost: 6 waiting, 1 failed'
+    )
+  })
+
+  it('names each held destination in the menu, and offers the actions', () => {
+    const { calls, actions } = recordingActions()
+    const current = stats({ queued: 2 }, [
+      destination('whisperr', null),
+      destination('userflux', 'offline'),
+      destination('flywheel', 'auth')
+    ])
+    const template = trayMenuTemplate(current, { supported: true, enabled: false }, actions)
+    expect(labels(template)).toEqual([
+      'Outpost: 2 waiting',
+      'userflux: offline, retrying',
+      'flywheel: API key refused',
+      'Open Outpost',
+      'Sync now',
+      'Start at login',
+      'Quit Outpost (stops collecting)'
+    ])
+    const byLabel = (label: string) => template.find((item) => item.label === label)
+    click(byLabel('Open Outpost'))
+    click(byLabel('Sync now'))
+    click(byLabel('Start at login'), true)
+    click(byLabel('Quit Outpost (stops collecting)'))
+    expect(calls).toEqual(['open', 'sync', 'login:true', 'quit'])
+  })
+
+  it('greys out start at login where the app cannot register itself', () => {
+    const { actions } = recordingActions()
+    const item = trayMenuTemplate(null, { supported: false, enabled: false }, actions).find(
+      (entry) => entry.type === 'checkbox'
+    )
+    expect(item).toMatchObject({
+      label: 'Start at login (installed app only)',
+      enabled: false,
+      checked: false
+    })
+  })
+})
+
+describe('Linux autostart entry', () => {
+  it('quotes the executable as the desktop entry spec asks', () => {
+    expect(execArgument('/opt/Outpost/outpost')).toBe('"/opt/Outpost/outpost"')
+    expect(execArgument('/home/ann/My Apps/Outpost.AppImage')).toBe('"/home/ann/My Apps/Outpost.AppImage"')
+    // `$` and `"` are escaped by the quoting rule, `\` twice (quoting, then string escapes), `%` doubled.
+    expect(execArgument('/a/$b/"c"/d\\e/100%')).toBe('"/a/\\\\$b/\\\\"c\\\\"/d\\\\\\\\e/100%%"')
+  })
+
+  it('writes an entry that starts Outpost hidden, and removes it', () => {
+    const dir = tempDir('outpost-autostart')
+    try {
+      const file = join(dir.path, 'autostart', 'outpost.desktop')
+      const item = xdgAutostart(file, '/opt/Outpost/outpost')
+      expect(item.isEnabled()).toBe(false)
+      item.setEnabled(true)
+      expect(item.isEnabled()).toBe(true)
+      const entry = readFileSync(file, 'utf8')
+      expect(entry).toBe(desktopEntry('/opt/Outpost/outpost'))
+      expect(entry).toContain(`\nExec="/opt/Outpost/outpost" ${HIDDEN_FLAG}\n`)
+      expect(entry.startsWith('[Desktop Entry]\nType=Application\nName=Outpost\n')).toBe(true)
+      item.setEnabled(false)
+      expect(item.isEnabled()).toBe(false)
+      item.setEnabled(false)
+    } finally {
+      dir.remove()
+    }
+  })
+})
