@@ -9,6 +9,7 @@ import { registerAdminApi } from './admin/http'
 import { createOutpostService } from './admin/service'
 import { lockDataDir } from './data-lock'
 import { createGroupCommitWriter } from './ingest/group-commit'
+import { createRejectionLog, recordRejections } from './ingest/rejections'
 import { registerIngestRoutes } from './ingest/routes'
 import { createHttpServer } from './ingest/server'
 import { openStore, type Store } from './store'
@@ -73,15 +74,18 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
 
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url')
   let url = ''
+  const rejections = createRejectionLog(now)
   const api = createOutpostService({
     store,
     sync,
     destinations,
+    rejections,
     version: () => version,
     startedAt: now(),
     collectorUrl: () => url
   })
   const app = createHttpServer({ bodyLimit: config.ingest.bodyLimitBytes })
+  recordRejections(app, rejections, new Set(destinations.map((destination) => destination.id)))
   registerIngestRoutes(app, {
     destinations,
     writer,

@@ -1,4 +1,4 @@
-import type { EventDetail, EventPage, EventQuery, Stats } from './model'
+import type { EventDetail, EventPage, EventQuery, Rejection, Stats } from './model'
 
 /**
  * The one contract between the UI and the collector. Main implements it once (src/main/admin);
@@ -13,6 +13,9 @@ export interface OutpostApi {
   resumeDestination(input: { id: string }): Promise<void>
   /** Deliver due and waiting events now, skipping any backoff; all destinations when id is absent. */
   syncNow(input: { id?: string }): Promise<void>
+  /** Refused ingest requests, newest first. */
+  listRejections(input: { limit?: number }): Promise<Rejection[]>
+  clearRejections(input: Record<string, never>): Promise<void>
 }
 
 export type ApiMethod = keyof OutpostApi
@@ -82,6 +85,20 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
     channel: 'outpost:syncNow',
     http: { method: 'POST', path: '/api/sync' },
     input: { type: 'object', additionalProperties: false, properties: { id: destinationId } }
+  },
+  listRejections: {
+    channel: 'outpost:listRejections',
+    http: { method: 'GET', path: '/api/rejections' },
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 } }
+    }
+  },
+  clearRejections: {
+    channel: 'outpost:clearRejections',
+    http: { method: 'POST', path: '/api/rejections/clear' },
+    input: none
   }
 }
 

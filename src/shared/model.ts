@@ -40,6 +40,8 @@ export interface DestinationSummary {
 export interface Stats {
   counts: StatusCounts
   destinations: DestinationSummary[]
+  /** The refused ingest requests Outpost remembers, and the id of the newest ever refused. */
+  rejections: { count: number; lastId: number }
   /** Increases on every change of the outbox: the UI refetches when it moves. */
   version: number
   startedAt: string
@@ -98,4 +100,34 @@ export interface EventPage {
   events: EventSummary[]
   /** Pass as beforeId for the next page; null at the end. */
   nextBeforeId: number | null
+}
+
+/** One thing wrong with a refused request: which event (in a batch), which field, why. */
+export interface RejectedField {
+  index?: number
+  /** Dotted path, e.g. `context.$message_id`; '' for the whole body. */
+  field: string
+  reason: string
+}
+
+/**
+ * An ingest request Outpost refused, as the client saw it. Kept in memory (the newest few
+ * hundred): nothing of a refused request is stored, but a tester needs to see why it was refused
+ * when the app's SDK swallows the error.
+ */
+export interface Rejection {
+  id: number
+  at: string
+  method: string
+  /** Path and query as the client sent them. */
+  url: string
+  /** The destination the path names; null when it names none (a wrong base URL). */
+  destination: string | null
+  status: number
+  /** The error code of the answer, e.g. `invalid_request`, `invalid_json`. */
+  error: string
+  message: string
+  fields: RejectedField[]
+  /** The body as received, cut to a preview; null when it was not read (too large). */
+  body: string | null
 }

@@ -86,3 +86,61 @@ describe('ingest error answers', () => {
     expect(await stored()).toBe(before + 1)
   })
 })
+
+describe('the rejection log', () => {
+  let outpost: TestCollector
+
+  beforeAll(async () => {
+    outpost = await startTestCollector({
+      destinations: [{ id: 'whisperr', vendor: 'whisperr', baseUrl: 'http://127.0.0.1:9' }]
+    })
+  })
+  afterAll(() => outpost.close())
+
+  const rawPost = (path: string, body: string) =>
+    fetch(`${outpost.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+
+  it('shows each refused ingest request as the client saw it, newest first, and nothing else', async () => {
+    const bad = whisperrEvent({ event_type: 'Signed Up' })
+    expect((await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent(), bad] })).status).toBe(
+      400
+    )
+    expect((await rawPost('/whisperr/v1/events/track', '{"event_type": ')).status).toBe(400)
+    expect((await rawPost('/v1/events/track?x=1', JSON.stringify(bad))).status).toBe(404)
+    // Not refusals of ingest: an accepted event, an admin API error, a console asset that is missing.
+    expect((await outpost.post('/whisperr/v1/events/track', whisperrEvent())).status).toBe(202)
+    expect((await fetch(`${outpost.url}/api/stats`)).status).toBe(401)
+    expect((await fetch(`${outpost.url}/favicon.ico`)).status).toBe(404)
+
+    const stats = await outpost.api.getStats({})
+    expect(stats.rejections).toEqual({ count: 3, lastId: 3 })
+    const [wrongUrl, notJson, invalid] = await outpost.api.listRejections({})
+    expect(invalid).toMatchObject({
+      method: 'POST',
+      url: '/whisperr/v1/events/batch',
+      destination: 'whisperr',
+      status: 400,
+      error: 'invalid_request',
+      message: expect.stringMatching(/^event 1: event_type must be snake_case/),
+      fields: [{ index: 1, field: 'event_type', reason: expect.stringMatching(/snake_case/) }]
+    })
+    expect(JSON.parse(invalid!.body!)).toEqual({ events: [expect.any(Object), bad] })
+    expect(notJson).toMatchObject({ error: 'invalid_json', fields: [], body: '{"event_type": ' })
+    expect(notJson!.message).toMatch(/not valid JSON/)
+    expect(wrongUrl).toMatchObject({
+      url: '/v1/events/track?x=1',
+      destination: null,
+      status: 404,
+      error: 'not_found'
+    })
+    expect(Date.parse(wrongUrl!.at)).toBeGreaterThanOrEqual(Date.parse(invalid!.at))
+  })
+
+  it('pages by limit and forgets everything when cleared, while ids keep counting', async () => {
+    expect(await outpost.api.listRejections({ limit: 1 })).toHaveLength(1)
+    await outpost.api.clearRejections({})
+    expect(await outpost.api.listRejections({})).toEqual([])
+    expect((await rawPost('/whisperr/v1/identify', '[]')).status).toBe(400)
+    expect((await outpost.api.getStats({})).rejections).toEqual({ count: 1, lastId: 4 })
+  })
+})

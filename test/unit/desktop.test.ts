@@ -35,6 +35,7 @@ const destination = (id: string, hold: DestinationSummary['hold']): DestinationS
 const stats = (partial: Partial<StatusCounts>, destinations: DestinationSummary[] = []): Stats => ({
   counts: counts(partial),
   destinations,
+  rejections: { count: 0, lastId: 0 },
   version: 1,
   startedAt: '2026-11-24T09:00:00.000Z'
 })

@@ -1,6 +1,7 @@
 import type { OutpostApi } from '@shared/api'
 import type { DestinationSummary, Stats } from '@shared/model'
 import type { Destination } from '../config'
+import type { RejectionLog } from '../ingest/rejections'
 import type { Store } from '../store'
 import { emptyCounts } from '../store/queries'
 import type { SyncEngine } from '../sync/engine'
@@ -13,11 +14,14 @@ export interface ServiceDeps {
   store: Store
   sync: SyncEngine
   destinations: Destination[]
+  rejections: RejectionLog
   version(): number
   startedAt: number
   /** The collector's own address, known once it listens. */
   collectorUrl(): string
 }
+
+const REJECTIONS_PAGE = 200
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
@@ -56,6 +60,7 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
       return {
         counts,
         destinations: deps.destinations.map((d) => summarize(d, byDestination.get(d.id) ?? emptyCounts())),
+        rejections: { count: deps.rejections.count(), lastId: deps.rejections.lastId() },
         version: deps.version(),
         startedAt: new Date(deps.startedAt).toISOString()
       }
@@ -77,6 +82,12 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     async syncNow({ id }) {
       if (id !== undefined) requireDestination(id)
       deps.sync.syncNow(id)
+    },
+    async listRejections({ limit = REJECTIONS_PAGE }) {
+      return deps.rejections.list(limit)
+    },
+    async clearRejections() {
+      deps.rejections.clear()
     }
   }
 }

@@ -1,6 +1,13 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
 import secureJson from 'secure-json-parse'
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body text when it is not JSON: the rejection log shows what the client sent. */
+    unparsedBody: string | null
+  }
+}
+
 const FORBIDDEN_KEY = 'OUTPOST_FORBIDDEN_JSON_KEY'
 
 type Wording = (error: FastifyError, bodyLimit: number) => string
@@ -41,7 +48,7 @@ const POISON_SCAN = { protoAction: 'error', constructorAction: 'error', safe: tr
  * syntax error, and refuses prototype keys (fastify's default parser would drop the reason).
  */
 function parseJsonBody(
-  _request: FastifyRequest,
+  request: FastifyRequest,
   body: string,
   done: (error: Error | null, value?: unknown) => void
 ) {
@@ -52,6 +59,7 @@ function parseJsonBody(
   try {
     value = JSON.parse(body)
   } catch (error) {
+    request.unparsedBody = body
     return done(clientError('FST_ERR_CTP_INVALID_JSON_BODY', (error as Error).message))
   }
   // Only text naming those keys can hold them; the scan walks the whole value.
@@ -62,6 +70,7 @@ function parseJsonBody(
     typeof value === 'object' &&
     secureJson.scan(value, POISON_SCAN) === null
   ) {
+    request.unparsedBody = body
     return done(clientError(FORBIDDEN_KEY, 'forbidden key'))
   }
   done(null, value)
@@ -73,6 +82,7 @@ function parseJsonBody(
  */
 export function createHttpServer(options: { bodyLimit: number }): FastifyInstance {
   const app = Fastify({ bodyLimit: options.bodyLimit, logger: false })
+  app.decorateRequest('unparsedBody', null)
 
   // Browsers' sendBeacon and some SDKs post JSON as text/plain.
   app.removeContentTypeParser(['application/json', 'text/plain'])
