@@ -136,4 +136,39 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     await expect.poll(() => ui.total('queued').textContent(), { timeout: 10_000 }).toBe('0')
     await ui.page.close()
   })
+
+  it('lists the requests it refused, with the reason per field and the body as sent, and clears them', async () => {
+    const ui = new ConsolePage(await browser.newPage())
+    await ui.open(`${collector.url}/#token=e2e-token`)
+    const refused = whisperrEvent({ event_type: 'Signed Up', external_user_id: 'rita' })
+    expect((await send('/whisperr/v1/events/batch', { events: [whisperrEvent(), refused] })).status).toBe(400)
+    await expect.poll(() => ui.page.getByTestId('view-rejected-count').textContent()).toBe('1')
+
+    await ui.page.getByTestId('view-rejected').click()
+    const rows = ui.page.getByTestId('rejection-row')
+    await expect.poll(() => rows.count()).toBe(1)
+    await rows.first().click()
+    const detail = ui.page.getByTestId('rejection-detail')
+    expect(await detail.getByTestId('rejection-message').textContent()).toMatch(
+      /event 1: event_type must be snake_case/
+    )
+    const fieldRow = detail.getByTestId('rejection-fields').locator('tbody tr')
+    expect(await fieldRow.allTextContents()).toEqual([
+      expect.stringMatching(/^1event_typemust be snake_case/)
+    ])
+    expect(await detail.getByTestId('rejection-body').textContent()).toContain('"external_user_id": "rita"')
+
+    // A second refusal arrives live, above the first; the selection stays where it was.
+    await send('/whisperr/v1/identify', { traits: {} })
+    await expect.poll(() => rows.count()).toBe(2)
+    expect(await rows.first().textContent()).toContain('/whisperr/v1/identify')
+    expect(await rows.nth(1).getAttribute('aria-selected')).toBe('true')
+
+    await ui.page.getByTestId('clear-rejections').click()
+    await expect.poll(() => ui.page.getByTestId('rejections-empty').count()).toBe(1)
+    expect(await ui.page.getByTestId('view-rejected-count').textContent()).toBe('0')
+    await ui.page.getByTestId('view-events').click()
+    await expect.poll(() => ui.page.getByTestId('filter-search').count()).toBe(1)
+    await ui.page.close()
+  })
 })

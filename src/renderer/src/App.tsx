@@ -5,25 +5,51 @@ import { ErrorBoundary } from './components/ErrorBoundary'
 import { EventDetailPane } from './components/EventDetailPane'
 import { EventList } from './components/EventList'
 import { Filters } from './components/Filters'
+import { RejectionDetailPane } from './components/RejectionDetailPane'
+import { RejectionList, RejectionsToolbar } from './components/RejectionList'
 import { TokenForm } from './components/TokenForm'
 import { TopBar } from './components/TopBar'
+import { ViewTabs } from './components/ViewTabs'
 import { useOutpost } from './store'
 
+function EventsWorkspace() {
+  return (
+    <div className="workspace">
+      <ErrorBoundary area="event list">
+        <EventList />
+      </ErrorBoundary>
+      <ErrorBoundary area="event detail">
+        <EventDetailPane />
+      </ErrorBoundary>
+    </div>
+  )
+}
+
+function RejectionsWorkspace() {
+  return (
+    <div className="workspace">
+      <ErrorBoundary area="rejected requests">
+        <RejectionList />
+      </ErrorBoundary>
+      <ErrorBoundary area="rejected request">
+        <RejectionDetailPane />
+      </ErrorBoundary>
+    </div>
+  )
+}
+
 function Dashboard() {
+  const view = useOutpost((state) => state.view)
   return (
     <>
       <ErrorBoundary area="destinations">
         <DestinationsStrip />
       </ErrorBoundary>
-      <Filters />
-      <div className="workspace">
-        <ErrorBoundary area="event list">
-          <EventList />
-        </ErrorBoundary>
-        <ErrorBoundary area="event detail">
-          <EventDetailPane />
-        </ErrorBoundary>
+      <div className="toolbar">
+        <ViewTabs />
+        {view === 'events' ? <Filters /> : <RejectionsToolbar />}
       </div>
+      {view === 'events' ? <EventsWorkspace /> : <RejectionsWorkspace />}
     </>
   )
 }

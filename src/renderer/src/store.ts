@@ -1,6 +1,14 @@
 import { create } from 'zustand'
 import type { OutpostApi } from '@shared/api'
-import type { EventDetail, EventPage, EventQuery, EventStatus, EventSummary, Stats } from '@shared/model'
+import type {
+  EventDetail,
+  EventPage,
+  EventQuery,
+  EventStatus,
+  EventSummary,
+  Rejection,
+  Stats
+} from '@shared/model'
 import {
   connect,
   connectWithToken,
@@ -21,9 +29,13 @@ export interface EventFilters {
 
 export type DetailState = 'none' | 'loading' | 'loaded' | 'missing'
 
+/** The stored events, or the requests Outpost refused (nothing of which was stored). */
+export type View = 'events' | 'rejected'
+
 const POLL_INTERVAL_MS = 1000
 const SEARCH_DEBOUNCE_MS = 250
 const PAGE_SIZE = 200
+const REJECTIONS_SHOWN = 200
 /** The admin API's largest page; a refresh re-reads at most this many rows. */
 const MAX_PAGE_SIZE = 1000
 
@@ -50,6 +62,10 @@ interface OutpostState {
   selectedId: number | null
   detail: EventDetail | null
   detailState: DetailState
+  view: View
+  /** Newest first; read while the rejected view is open. */
+  rejections: Rejection[]
+  selectedRejectionId: number | null
 }
 
 interface OutpostActions {
@@ -67,6 +83,10 @@ interface OutpostActions {
   resumeDestination(id: string): Promise<void>
   /** One destination, or all of them when id is absent. */
   syncNow(id?: string): Promise<void>
+  showView(view: View): void
+  selectRejection(id: number | null): void
+  moveRejectionSelection(offset: 1 | -1): void
+  clearRejections(): Promise<void>
   showError(message: string): void
   dismissBanner(): void
 }
@@ -79,11 +99,14 @@ let connected = false
 /** Outbox version the event list and the detail were last read at. */
 let eventsVersion: number | null = null
 let detailVersion: number | null = null
+/** The rejection log's `count:lastId` when the rejected view was last read. */
+let rejectionsVersion: string | null = null
 /** Which filters the rows in the store were fetched with. */
 let eventsFetchedWith: EventFilters | null = null
 /** Only the newest request of each kind may write its answer. */
 let eventsRequest = 0
 let detailRequest = 0
+let rejectionsRequest = 0
 let searchTimer: ReturnType<typeof setTimeout> | null = null
 
 const poller = createPoller(pollOnce, POLL_INTERVAL_MS)
@@ -103,6 +126,9 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
   selectedId: null,
   detail: null,
   detailState: 'none',
+  view: 'events',
+  rejections: [],
+  selectedRejectionId: null,
 
   startLiveUpdates() {
     if (!connected) {
@@ -174,11 +200,8 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
 
   moveSelection(offset) {
     const { events, selectedId } = get()
-    if (events.length === 0) return
-    const index = events.findIndex((event) => event.id === selectedId)
-    const nextIndex = index === -1 ? 0 : Math.min(events.length - 1, Math.max(0, index + offset))
-    const next = events[nextIndex]
-    if (next) get().select(next.id)
+    const next = movedSelection(events, selectedId, offset)
+    if (next !== null) get().select(next)
   },
 
   async pauseDestination(id) {
@@ -193,6 +216,26 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
     await runAction(id === undefined ? 'Sync all' : `Sync of ${id}`, (client) =>
       client.syncNow(id === undefined ? {} : { id })
     )
+  },
+
+  showView(view) {
+    if (view === get().view) return
+    set({ view })
+    rejectionsVersion = null
+    poller.wake()
+  },
+
+  selectRejection(id) {
+    set({ selectedRejectionId: id })
+  },
+
+  moveRejectionSelection(offset) {
+    const { rejections, selectedRejectionId } = get()
+    set({ selectedRejectionId: movedSelection(rejections, selectedRejectionId, offset) })
+  },
+
+  async clearRejections() {
+    await runAction('Clearing the rejected requests', (client) => client.clearRejections({}))
   },
 
   showError(message) {
@@ -219,6 +262,10 @@ async function pollOnce(): Promise<void> {
       if (await fetchEvents(client, 'refresh')) eventsVersion = stats.version
     }
     if (readState().selectedId !== null && stats.version !== detailVersion) void refreshDetail(stats.version)
+    const rejections = `${stats.rejections.count}:${stats.rejections.lastId}`
+    if (readState().view === 'rejected' && rejections !== rejectionsVersion) {
+      await refreshRejections(client, rejections)
+    }
     if (client !== api) return
     writeState({ appState: readState().eventsLoaded ? 'ready' : 'loading', connectionProblem: null })
   } catch (error) {
@@ -252,6 +299,24 @@ function keepOlderRows(page: EventPage, current: OutpostState): EventPage {
   const older = current.events.filter((event) => event.id < oldestFresh)
   if (older.length === 0) return page
   return { events: [...page.events, ...older], nextBeforeId: current.nextBeforeId }
+}
+
+/** The id `offset` rows away from the selected one (the first row when none is selected). */
+function movedSelection(rows: { id: number }[], selectedId: number | null, offset: 1 | -1): number | null {
+  if (rows.length === 0) return null
+  const index = rows.findIndex((row) => row.id === selectedId)
+  const nextIndex = index === -1 ? 0 : Math.min(rows.length - 1, Math.max(0, index + offset))
+  return rows[nextIndex]?.id ?? null
+}
+
+async function refreshRejections(client: OutpostApi, version: string): Promise<void> {
+  const request = ++rejectionsRequest
+  const rejections = await client.listRejections({ limit: REJECTIONS_SHOWN })
+  if (request !== rejectionsRequest || client !== api) return
+  rejectionsVersion = version
+  const { selectedRejectionId } = readState()
+  const stillThere = rejections.some((rejection) => rejection.id === selectedRejectionId)
+  writeState({ rejections, selectedRejectionId: stillThere ? selectedRejectionId : null })
 }
 
 async function refreshDetail(version: number | null): Promise<void> {

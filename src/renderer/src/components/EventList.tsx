@@ -1,26 +1,7 @@
-import { useEffect } from 'react'
+import { useArrowKeySelection } from '../keyboard'
 import { useOutpost } from '../store'
 import { EmptyEvents } from './EmptyEvents'
 import { EventRow } from './EventRow'
-
-function isTypingTarget(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false
-  return target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName)
-}
-
-/** Up/down move the selection from anywhere except a form field, which needs its own arrows. */
-function useArrowKeySelection(move: (offset: 1 | -1) => void): void {
-  useEffect(() => {
-    const onKeyDown = (event: KeyboardEvent): void => {
-      if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return
-      if (event.altKey || event.ctrlKey || event.metaKey || isTypingTarget(event.target)) return
-      event.preventDefault()
-      move(event.key === 'ArrowDown' ? 1 : -1)
-    }
-    window.addEventListener('keydown', onKeyDown)
-    return () => window.removeEventListener('keydown', onKeyDown)
-  }, [move])
-}
 
 function LoadMore() {
   const hasMore = useOutpost((state) => state.nextBeforeId !== null)
