@@ -35,6 +35,14 @@ import {
   type MockUpstream,
   type RecordedRequest
 } from './mock-upstream'
+import {
+  isPlainObject,
+  requestRefusal,
+  requestUrl,
+  typeDescriber,
+  unknownFieldProblems,
+  type RequestGate
+} from './json-contract'
 
 export const EMBEDDABLES_EVENT_FIELDS = [
   'embeddable_id',
@@ -116,16 +124,8 @@ export interface MockEmbeddables extends MockUpstream {
 // Validation: pure functions returning every problem found.
 // ---------------------------------------------------------------------------------------------
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'object') return 'an object'
-  return `a ${typeof value}`
-}
+/** This mock's reasons call an object 'an object' (see TypeWording). */
+const describeType = typeDescriber({ anObject: true })
 
 function parseJson(text: string): { value: unknown } | null {
   try {
@@ -133,16 +133,6 @@ function parseJson(text: string): { value: unknown } | null {
   } catch {
     return null
   }
-}
-
-function unknownFieldProblems(
-  value: Record<string, unknown>,
-  allowed: readonly string[],
-  prefix = ''
-): EmbeddablesProblem[] {
-  return Object.keys(value)
-    .filter((key) => !allowed.includes(key))
-    .map((key) => ({ field: `${prefix}${key}`, reason: `unknown field (allowed: ${allowed.join(', ')})` }))
 }
 
 function isRealDateTime(text: string): boolean {
@@ -254,21 +244,12 @@ export function validateEmbeddablesEvent(value: unknown): EmbeddablesProblem[] {
 // The server
 // ---------------------------------------------------------------------------------------------
 
-function pathnameOf(path: string): string {
-  return new URL(path, 'http://mock.invalid').pathname
-}
-
 function authProblem(key: string | undefined, apiKey: string): EmbeddablesProblem | null {
   if (key === undefined) return { field: 'x-api-key', reason: 'missing X-Api-Key header' }
   if (!key.startsWith(EMBEDDABLES_KEY_PREFIX)) {
     return { field: 'x-api-key', reason: `must be a restricted key starting with ${EMBEDDABLES_KEY_PREFIX}` }
   }
   return key === apiKey ? null : { field: 'x-api-key', reason: 'wrong API key' }
-}
-
-function isJsonContentType(contentType: string | undefined): boolean {
-  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase()
-  return mediaType === 'application/json'
 }
 
 /** A malformed %-escape stays as sent: it then names a project nobody has, not a crash. */
@@ -278,6 +259,11 @@ function decodePathSegment(segment: string): string {
   } catch {
     return segment
   }
+}
+
+/** The project an events path names; '' for any other path (the gate refuses those first). */
+function projectIdOf(path: string): string {
+  return decodePathSegment(EVENTS_PATH.exec(path)?.[1] ?? '')
 }
 
 function entryIdOf(projectId: string, identifier: EmbeddablesEntry): string {
@@ -296,6 +282,10 @@ export async function startMockEmbeddables(options: MockEmbeddablesOptions): Pro
   const events: EmbeddablesReceivedEvent[] = []
   const deliveries = new Map<string, number>()
   const rejections: EmbeddablesRejection[] = []
+  const gate: RequestGate = {
+    isEndpoint: (path) => EVENTS_PATH.test(path),
+    authProblem: (headers) => authProblem(headers['x-api-key'], apiKey)
+  }
 
   function refuse(path: string, status: number, error: string, problems: EmbeddablesProblem[]): MockResponse {
     rejections.push({ path, status, problems })
@@ -350,26 +340,14 @@ export async function startMockEmbeddables(options: MockEmbeddablesOptions): Pro
   }
 
   function handle(request: RecordedRequest): MockResponse {
-    const path = pathnameOf(request.path)
-    const match = EVENTS_PATH.exec(path)
-    if (!match) return refuse(path, 404, 'NOT_FOUND', [{ field: 'path', reason: `no endpoint ${path}` }])
-    if (request.method !== 'POST') {
-      const refusal = refuse(path, 405, 'method_not_allowed', [
-        { field: 'method', reason: `${request.method} is not allowed, use POST` }
-      ])
-      return { ...refusal, headers: { allow: 'POST' } }
+    const path = requestUrl(request).pathname
+    const refusal = requestRefusal(request, gate)
+    if (refusal) {
+      // Upper case like ENTRY_NOT_FOUND, which a sender must tell apart from a wrong route's 404.
+      const error = refusal.error === 'not_found' ? 'NOT_FOUND' : refusal.error
+      return { ...refuse(path, refusal.status, error, refusal.problems), headers: refusal.headers }
     }
-    const auth = authProblem(request.headers['x-api-key'], apiKey)
-    if (auth) return refuse(path, 401, 'unauthorized', [auth])
-    if (!isJsonContentType(request.headers['content-type'])) {
-      const got = request.headers['content-type'] ?? 'none'
-      return refuse(path, 415, 'unsupported_media_type', [
-        { field: 'content-type', reason: `must be application/json, got ${got}` }
-      ])
-    }
-    if (request.json === undefined)
-      return refuse(path, 400, 'invalid_json', [{ field: 'body', reason: 'is not valid JSON' }])
-    return handleEvent(path, decodePathSegment(match[1] as string), request)
+    return handleEvent(path, projectIdOf(path), request)
   }
 
   const upstream = await startMockUpstream(handle, { name: 'mock embeddables' })

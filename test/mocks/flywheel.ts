@@ -34,6 +34,14 @@ import {
   type MockUpstream,
   type RecordedRequest
 } from './mock-upstream'
+import {
+  isPlainObject,
+  requestRefusal,
+  requestUrl,
+  typeDescriber,
+  unknownFieldProblems,
+  type RequestGate
+} from './json-contract'
 
 export const FLYWHEEL_PATH = '/v1/events'
 export const FLYWHEEL_TRACKED = { success: true, message: 'Event tracked successfully' } as const
@@ -110,27 +118,8 @@ export interface MockFlywheel extends MockUpstream {
 // Validation: pure functions returning every problem found.
 // ---------------------------------------------------------------------------------------------
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'object') return 'an object'
-  if (typeof value === 'number' && !Number.isFinite(value)) return `a non-finite number (${value})`
-  return `a ${typeof value}`
-}
-
-function unknownFieldProblems(
-  value: Record<string, unknown>,
-  allowed: readonly string[],
-  prefix: string
-): FlywheelProblem[] {
-  return Object.keys(value)
-    .filter((key) => !allowed.includes(key))
-    .map((key) => ({ field: `${prefix}${key}`, reason: `unknown field (allowed: ${allowed.join(', ')})` }))
-}
+/** This mock's reasons call an object 'an object' and name Infinity as such (see TypeWording). */
+const describeType = typeDescriber({ anObject: true, nonFiniteNumber: true })
 
 function isPropertyValue(value: unknown): value is FlywheelPropertyValue {
   if (typeof value === 'number') return Number.isFinite(value)
@@ -190,7 +179,7 @@ export function validateFlywheelProperties(properties: unknown): FlywheelProblem
 export function validateFlywheelBody(value: unknown): FlywheelProblem[] {
   if (!isPlainObject(value))
     return [{ field: 'body', reason: `must be an object {"event": {...}}, got ${describeType(value)}` }]
-  const outer = unknownFieldProblems(value, ['event'], '')
+  const outer = unknownFieldProblems(value, ['event'])
   const event = value.event
   if (!isPlainObject(event)) {
     return [
@@ -247,10 +236,6 @@ function identifiableOf(properties: FlywheelEvent['properties']): Record<string,
 // The server
 // ---------------------------------------------------------------------------------------------
 
-function pathnameOf(path: string): string {
-  return new URL(path, 'http://mock.invalid').pathname
-}
-
 function authProblem(headers: Readonly<Record<string, string>>, apiKey: string): FlywheelProblem | null {
   const authorization = headers['authorization']
   if (authorization === undefined) return { field: 'authorization', reason: 'missing Authorization header' }
@@ -268,11 +253,6 @@ function authProblem(headers: Readonly<Record<string, string>>, apiKey: string):
   return null
 }
 
-function isJsonContentType(contentType: string | undefined): boolean {
-  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase()
-  return mediaType === 'application/json'
-}
-
 /** Start a Flywheel mock on 127.0.0.1; close() it after the test. */
 export async function startMockFlywheel(options: MockFlywheelOptions): Promise<MockFlywheel> {
   const { apiKey } = options
@@ -281,6 +261,10 @@ export async function startMockFlywheel(options: MockFlywheelOptions): Promise<M
   const deliveries = new Map<string, number>()
   const profiles = new Map<string, Record<string, string>>()
   const rejections: FlywheelRejection[] = []
+  const gate: RequestGate = {
+    isEndpoint: (path) => path === FLYWHEEL_PATH,
+    authProblem: (headers) => authProblem(headers, apiKey)
+  }
 
   function refuse(path: string, status: number, problems: FlywheelProblem[]): MockResponse {
     rejections.push({ path, status, problems })
@@ -300,21 +284,10 @@ export async function startMockFlywheel(options: MockFlywheelOptions): Promise<M
   }
 
   function handle(request: RecordedRequest): MockResponse {
-    const path = pathnameOf(request.path)
-    if (path !== FLYWHEEL_PATH) return refuse(path, 404, [{ field: 'path', reason: `no endpoint ${path}` }])
-    if (request.method !== 'POST') {
-      const refusal = refuse(path, 405, [
-        { field: 'method', reason: `${request.method} is not allowed, use POST` }
-      ])
-      return { ...refusal, headers: { allow: 'POST' } }
-    }
-    const auth = authProblem(request.headers, apiKey)
-    if (auth) return refuse(path, 401, [auth])
-    if (!isJsonContentType(request.headers['content-type'])) {
-      const got = request.headers['content-type'] ?? 'none'
-      return refuse(path, 415, [{ field: 'content-type', reason: `must be application/json, got ${got}` }])
-    }
-    if (request.json === undefined) return refuse(path, 400, [{ field: 'body', reason: 'is not valid JSON' }])
+    const path = requestUrl(request).pathname
+    const refusal = requestRefusal(request, gate)
+    // Flywheel's error bodies carry no error code, so refusal.error goes unused.
+    if (refusal) return { ...refuse(path, refusal.status, refusal.problems), headers: refusal.headers }
     const problems = validateFlywheelBody(request.json)
     if (problems.length > 0) return refuse(path, 400, problems)
     return track(request)

@@ -38,6 +38,14 @@ import {
   type MockUpstream,
   type RecordedRequest
 } from './mock-upstream'
+import {
+  describeType,
+  isPlainObject,
+  requestRefusal,
+  requestUrl,
+  unknownFieldProblems,
+  type RequestGate
+} from './json-contract'
 
 export const USERFLUX_EVENT_PATH = '/event/ingest'
 export const USERFLUX_BATCH_PATH = '/event/ingest/batch'
@@ -140,22 +148,6 @@ export interface MockUserFlux extends MockUpstream {
 // ---------------------------------------------------------------------------------------------
 // Validation: pure functions returning every problem found, so error bodies list them all.
 // ---------------------------------------------------------------------------------------------
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  return `a ${typeof value}`
-}
-
-function unknownFieldProblems(value: Record<string, unknown>, allowed: readonly string[]): UserFluxProblem[] {
-  return Object.keys(value)
-    .filter((key) => !allowed.includes(key))
-    .map((key) => ({ field: key, reason: `unknown field (allowed: ${allowed.join(', ')})` }))
-}
 
 function userIdProblems(value: Record<string, unknown>): UserFluxProblem[] {
   const problems: UserFluxProblem[] = []
@@ -295,11 +287,6 @@ function authProblem(authorization: string | undefined, apiKey: string): UserFlu
   }
 }
 
-function isJsonContentType(contentType: string | undefined): boolean {
-  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase()
-  return mediaType === 'application/json'
-}
-
 const NO_CONTENT: MockResponse = { status: 204 }
 
 /** Start a UserFlux mock on 127.0.0.1; close() it after the test. */
@@ -311,6 +298,11 @@ export async function startMockUserFlux(options: MockUserFluxOptions): Promise<M
   const profiles: UserFluxReceivedProfile[] = []
   const log: UserFluxLogEntry[] = []
   const rejections: UserFluxRejection[] = []
+  const gate: RequestGate = {
+    isEndpoint,
+    authProblem: (headers) => authProblem(headers['authorization'], apiKey),
+    queryProblems: validateUserFluxQuery
+  }
 
   function refuse(path: string, status: number, error: string, problems: UserFluxProblem[]): MockResponse {
     rejections.push({ path, status, problems })
@@ -365,29 +357,12 @@ export async function startMockUserFlux(options: MockUserFluxOptions): Promise<M
   }
 
   function handle(request: RecordedRequest): MockResponse {
-    const url = new URL(request.path, 'http://mock.invalid')
+    const url = requestUrl(request)
     const path = url.pathname
-    if (!isEndpoint(path))
-      return refuse(path, 404, 'not_found', [{ field: 'path', reason: `no endpoint ${path}` }])
-    if (request.method !== 'POST') {
-      const refusal = refuse(path, 405, 'method_not_allowed', [
-        { field: 'method', reason: `${request.method} is not allowed, use POST` }
-      ])
-      return { ...refusal, headers: { allow: 'POST' } }
+    const refusal = requestRefusal(request, gate)
+    if (refusal) {
+      return { ...refuse(path, refusal.status, refusal.error, refusal.problems), headers: refusal.headers }
     }
-    const auth = authProblem(request.headers['authorization'], apiKey)
-    if (auth) return refuse(path, 401, 'unauthorized', [auth])
-    const query = validateUserFluxQuery(url.searchParams)
-    if (query.length > 0) return refuse(path, 400, 'invalid_query', query)
-    if (!isJsonContentType(request.headers['content-type'])) {
-      const got = request.headers['content-type'] ?? 'none'
-      return refuse(path, 415, 'unsupported_media_type', [
-        { field: 'content-type', reason: `must be application/json, got ${got}` }
-      ])
-    }
-    // JSON.parse never yields undefined, so undefined means an empty or malformed body.
-    if (request.json === undefined)
-      return refuse(path, 400, 'invalid_json', [{ field: 'body', reason: 'is not valid JSON' }])
     const locationEnrichment = url.searchParams.get('locationEnrichment') as LocationEnrichment
     if (path === USERFLUX_EVENT_PATH) return handleEvent(path, request.json, locationEnrichment)
     if (path === USERFLUX_BATCH_PATH) return handleBatch(path, request.json, locationEnrichment)

@@ -45,6 +45,14 @@ import {
   type MockUpstream,
   type RecordedRequest
 } from './mock-upstream'
+import {
+  isPlainObject,
+  requestRefusal,
+  requestUrl,
+  typeDescriber,
+  unknownFieldProblems,
+  type RequestGate
+} from './json-contract'
 
 export const WEESPIN_DEVICE_ID_PREFIX = 'ws_device_'
 /** Prefix of Outpost's provisional (offline) device ids: never valid upstream. */
@@ -145,22 +153,8 @@ export interface MockWeespin extends MockUpstream {
 // Validation: pure functions returning every problem found, so error bodies list them all.
 // ---------------------------------------------------------------------------------------------
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'number' && !Number.isFinite(value)) return `a non-finite number (${value})`
-  return `a ${typeof value}`
-}
-
-function unknownFieldProblems(value: Record<string, unknown>, allowed: readonly string[]): WeespinProblem[] {
-  return Object.keys(value)
-    .filter((key) => !allowed.includes(key))
-    .map((key) => ({ field: key, reason: `unknown field (allowed: ${allowed.join(', ')})` }))
-}
+/** This mock's reasons name Infinity as such, since payload values must be finite (see TypeWording). */
+const describeType = typeDescriber({ nonFiniteNumber: true })
 
 function isPayloadValue(value: unknown): value is WeespinPayloadValue {
   if (typeof value === 'number') return Number.isFinite(value)
@@ -254,10 +248,6 @@ function isEndpoint(pathname: string): pathname is WeespinEndpoint {
   return ENDPOINTS.includes(pathname)
 }
 
-function pathnameOf(path: string): string {
-  return new URL(path, 'http://mock.invalid').pathname
-}
-
 function authProblem(authorization: string | undefined, apiKey: string): WeespinProblem | null {
   if (authorization === apiKey) return null
   if (authorization !== undefined && /^bearer\s/i.test(authorization)) {
@@ -265,11 +255,6 @@ function authProblem(authorization: string | undefined, apiKey: string): Weespin
   }
   const got = authorization === undefined ? 'none' : 'a wrong key'
   return { field: 'authorization', reason: `missing or wrong API key (Authorization: <key>), got ${got}` }
-}
-
-function isJsonContentType(contentType: string | undefined): boolean {
-  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase()
-  return mediaType === 'application/json'
 }
 
 function newDeviceId(): string {
@@ -284,6 +269,10 @@ export async function startMockWeespin(options: MockWeespinOptions): Promise<Moc
   const events: WeespinReceivedEvent[] = []
   const log: WeespinLogEntry[] = []
   const rejections: WeespinRejection[] = []
+  const gate: RequestGate = {
+    isEndpoint,
+    authProblem: (headers) => authProblem(headers['authorization'], apiKey)
+  }
 
   function refuse(path: string, status: number, error: string, problems: WeespinProblem[]): MockResponse {
     rejections.push({ path, status, problems })
@@ -330,26 +319,11 @@ export async function startMockWeespin(options: MockWeespinOptions): Promise<Moc
   }
 
   function handle(request: RecordedRequest): MockResponse {
-    const path = pathnameOf(request.path)
-    if (!isEndpoint(path))
-      return refuse(path, 404, 'not_found', [{ field: 'path', reason: `no endpoint ${path}` }])
-    if (request.method !== 'POST') {
-      const refusal = refuse(path, 405, 'method_not_allowed', [
-        { field: 'method', reason: `${request.method} is not allowed, use POST` }
-      ])
-      return { ...refusal, headers: { allow: 'POST' } }
+    const path = requestUrl(request).pathname
+    const refusal = requestRefusal(request, gate)
+    if (refusal) {
+      return { ...refuse(path, refusal.status, refusal.error, refusal.problems), headers: refusal.headers }
     }
-    const auth = authProblem(request.headers['authorization'], apiKey)
-    if (auth) return refuse(path, 401, 'unauthorized', [auth])
-    if (!isJsonContentType(request.headers['content-type'])) {
-      const got = request.headers['content-type'] ?? 'none'
-      return refuse(path, 415, 'unsupported_media_type', [
-        { field: 'content-type', reason: `must be application/json, got ${got}` }
-      ])
-    }
-    // JSON.parse never yields undefined, so undefined means an empty or malformed body.
-    if (request.json === undefined)
-      return refuse(path, 400, 'invalid_json', [{ field: 'body', reason: 'is not valid JSON' }])
     if (path === WEESPIN_EVENTS_PATH) return handleEvent(path, request.json)
     return handleInitialize(path, request.json)
   }

@@ -33,6 +33,14 @@ import {
   type MockUpstream,
   type RecordedRequest
 } from './mock-upstream'
+import {
+  describeType,
+  isPlainObject,
+  requestRefusal,
+  requestUrl,
+  unknownFieldProblems,
+  type RequestGate
+} from './json-contract'
 
 export const WHISPERR_MAX_BATCH = 500
 export const WHISPERR_MAX_ID_LENGTH = 128
@@ -156,26 +164,6 @@ export interface MockWhisperr extends MockUpstream {
 // ---------------------------------------------------------------------------------------------
 // Validation: pure functions returning every problem found, so error bodies list them all.
 // ---------------------------------------------------------------------------------------------
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  return `a ${typeof value}`
-}
-
-function unknownFieldProblems(
-  value: Record<string, unknown>,
-  allowed: readonly string[],
-  prefix = ''
-): WhisperrProblem[] {
-  return Object.keys(value)
-    .filter((key) => !allowed.includes(key))
-    .map((key) => ({ field: `${prefix}${key}`, reason: `unknown field (allowed: ${allowed.join(', ')})` }))
-}
 
 function userIdProblems(value: Record<string, unknown>): WhisperrProblem[] {
   const present = ['external_user_id', 'anonymous_id'].filter((field) => field in value)
@@ -362,19 +350,11 @@ function isEndpoint(pathname: string): pathname is WhisperrEndpoint {
   return ENDPOINTS.includes(pathname)
 }
 
-function pathnameOf(path: string): string {
-  return new URL(path, 'http://mock.invalid').pathname
-}
-
-function isAuthorized(headers: Readonly<Record<string, string>>, apiKey: string): boolean {
-  if (headers['x-api-key'] === apiKey) return true
+function authProblem(headers: Readonly<Record<string, string>>, apiKey: string): WhisperrProblem | null {
+  if (headers['x-api-key'] === apiKey) return null
   const bearer = /^bearer (.+)$/i.exec(headers['authorization'] ?? '')
-  return bearer?.[1] === apiKey
-}
-
-function isJsonContentType(contentType: string | undefined): boolean {
-  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase()
-  return mediaType === 'application/json'
+  if (bearer?.[1] === apiKey) return null
+  return { field: 'auth', reason: 'missing or wrong X-API-Key / Authorization: Bearer' }
 }
 
 function accepted(count: number, rejected: number): MockResponse {
@@ -392,6 +372,7 @@ export async function startMockWhisperr(options: MockWhisperrOptions): Promise<M
   const identifies: WhisperrIdentify[] = []
   const log: WhisperrLogEntry[] = []
   const rejections: WhisperrRejection[] = []
+  const gate: RequestGate = { isEndpoint, authProblem: (headers) => authProblem(headers, apiKey) }
 
   function refuse(path: string, status: number, error: string, problems: WhisperrProblem[]): MockResponse {
     rejections.push({ path, status, problems })
@@ -456,29 +437,11 @@ export async function startMockWhisperr(options: MockWhisperrOptions): Promise<M
   }
 
   function handle(request: RecordedRequest): MockResponse {
-    const path = pathnameOf(request.path)
-    if (!isEndpoint(path))
-      return refuse(path, 404, 'not_found', [{ field: 'path', reason: `no endpoint ${path}` }])
-    if (request.method !== 'POST') {
-      const refusal = refuse(path, 405, 'method_not_allowed', [
-        { field: 'method', reason: `${request.method} is not allowed, use POST` }
-      ])
-      return { ...refusal, headers: { allow: 'POST' } }
+    const path = requestUrl(request).pathname
+    const refusal = requestRefusal(request, gate)
+    if (refusal) {
+      return { ...refuse(path, refusal.status, refusal.error, refusal.problems), headers: refusal.headers }
     }
-    if (!isAuthorized(request.headers, apiKey)) {
-      return refuse(path, 401, 'unauthorized', [
-        { field: 'auth', reason: 'missing or wrong X-API-Key / Authorization: Bearer' }
-      ])
-    }
-    if (!isJsonContentType(request.headers['content-type'])) {
-      const got = request.headers['content-type'] ?? 'none'
-      return refuse(path, 415, 'unsupported_media_type', [
-        { field: 'content-type', reason: `must be application/json, got ${got}` }
-      ])
-    }
-    // JSON.parse never yields undefined, so undefined means an empty or malformed body.
-    if (request.json === undefined)
-      return refuse(path, 400, 'invalid_json', [{ field: 'body', reason: 'is not valid JSON' }])
     if (path === '/v1/events/track') return handleTrack(path, request.json)
     if (path === '/v1/events/batch') return handleBatch(path, request.json)
     return handleIdentify(path, request.json)
