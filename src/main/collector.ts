@@ -14,6 +14,7 @@ import { registerIngestRoutes } from './ingest/routes'
 import { createHttpServer } from './ingest/server'
 import { openStore, type Store } from './store'
 import { createSyncEngine } from './sync/engine'
+import { watchNetwork } from './sync/network-watch'
 
 export interface CollectorOptions {
   config: OutpostConfig
@@ -27,6 +28,8 @@ export interface CollectorOptions {
   rendererDir?: string | null
   env?: NodeJS.ProcessEnv
   now?: () => number
+  /** Where the network watch reads the machine's addresses (tests simulate a network coming up). */
+  networkAddresses?: () => string[]
 }
 
 export interface Collector {
@@ -41,6 +44,7 @@ export interface Collector {
 }
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000
+const NETWORK_CHECK_MS = 2_000
 /** How long a device registration waits for the vendor's id before answering a provisional one. */
 const ONLINE_REGISTRATION_WAIT_MS = 3_000
 
@@ -112,6 +116,11 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     throw error
   }
   sync.start()
+  const network = watchNetwork({
+    onNetworkUp: () => sync.retryOffline(),
+    intervalMs: NETWORK_CHECK_MS,
+    addresses: options.networkAddresses
+  })
   const address = app.server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   url = `http://${host}:${address.port}`
@@ -119,6 +128,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   let closing: Promise<void> | null = null
   async function close(): Promise<void> {
     // Stop accepting, let accepted requests finish their commit, stop delivery, close the db.
+    network.stop()
     await app.close()
     writer.flush()
     await sync.stop()

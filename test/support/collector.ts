@@ -24,6 +24,7 @@ export interface TestCollectorOptions {
   ingest?: { keys?: string[]; bodyLimitBytes?: number }
   storage?: { maxEvents?: number; maxBytes?: number; retentionDays?: number }
   sync?: { timeoutMs?: number; backoffBaseMs?: number; backoffMaxMs?: number }
+  networkAddresses?: () => string[]
 }
 
 /** A real collector on 127.0.0.1:0 with its own data folder and fast backoff. */
@@ -42,7 +43,8 @@ export async function startTestCollector(options: TestCollectorOptions): Promise
       port: 0,
       adminToken: 'test-token',
       rendererDir: null,
-      env: {}
+      env: {},
+      networkAddresses: options.networkAddresses
     })
   let collector = await start()
 

@@ -119,6 +119,11 @@ export class DestinationWorker {
     this.deps.onChange()
   }
 
+  /** The network came back: a destination that got no answer tries now; one told to wait (Retry-After) keeps waiting. */
+  retryIfOffline(): void {
+    if (this.state().hold === 'offline') this.syncNow()
+  }
+
   async stop(): Promise<void> {
     this.stopped = true
     this.clearTimer()
