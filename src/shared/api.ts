@@ -1,4 +1,15 @@
-import type { EventDetail, EventPage, EventQuery, Rejection, Stats } from './model'
+import {
+  EVENT_STATUSES,
+  type EventDetail,
+  type EventExport,
+  type EventPage,
+  type EventQuery,
+  type Rejection,
+  type Stats
+} from './model'
+
+/** The most events one export holds: a tester's session, not a backup. */
+export const EXPORT_LIMIT = 10_000
 
 /**
  * The one contract between the UI and the collector. Main implements it once (src/main/admin);
@@ -9,6 +20,8 @@ export interface OutpostApi {
   getStats(input: Record<string, never>): Promise<Stats>
   listEvents(input: EventQuery): Promise<EventPage>
   getEvent(input: { id: number }): Promise<EventDetail | null>
+  /** The newest events the filters match (at most EXPORT_LIMIT), with their payloads. */
+  exportEvents(input: Omit<EventQuery, 'beforeId' | 'limit'>): Promise<EventExport>
   pauseDestination(input: { id: string }): Promise<void>
   resumeDestination(input: { id: string }): Promise<void>
   /** Deliver due and waiting events now, skipping any backoff; all destinations when id is absent. */
@@ -32,6 +45,11 @@ export interface ApiRoute {
 }
 
 const destinationId = { type: 'string', minLength: 1, maxLength: 64 }
+const eventFilters = {
+  destination: destinationId,
+  status: { enum: [...EVENT_STATUSES] },
+  search: { type: 'string', maxLength: 200 }
+}
 const none: InputSchema = { type: 'object', additionalProperties: false, properties: {} }
 
 export const apiContract: Record<ApiMethod, ApiRoute> = {
@@ -43,13 +61,16 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        destination: destinationId,
-        status: { enum: ['queued', 'sending', 'retrying', 'failed', 'sent', 'discarded'] },
-        search: { type: 'string', maxLength: 200 },
+        ...eventFilters,
         beforeId: { type: 'integer', minimum: 1 },
         limit: { type: 'integer', minimum: 1, maximum: 1000 }
       }
     }
+  },
+  exportEvents: {
+    channel: 'outpost:exportEvents',
+    http: { method: 'GET', path: '/api/events/export' },
+    input: { type: 'object', additionalProperties: false, properties: eventFilters }
   },
   getEvent: {
     channel: 'outpost:getEvent',

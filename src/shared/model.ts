@@ -77,13 +77,26 @@ export interface Attempt {
   batchSize: number
 }
 
-export interface EventDetail extends EventSummary {
+/** An event with its payloads: one entry of an export. */
+export interface ExportedEvent extends EventSummary {
   /** What the client sent, never changed. */
   receivedPayload: unknown
   /** What will be sent upstream (edits go here). */
   payload: unknown
   revision: number
+}
+
+export interface EventDetail extends ExportedEvent {
   attemptsLog: Attempt[]
+}
+
+/** What an export file holds: the filters it was made with, and the newest events they match. */
+export interface EventExport {
+  exportedAt: string
+  query: EventQuery
+  /** True when more events matched than an export holds (the newest are kept). */
+  truncated: boolean
+  events: ExportedEvent[]
 }
 
 export interface EventQuery {

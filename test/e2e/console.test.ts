@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCollector, type Collector } from '../../src/main/collector'
+import type { EventExport } from '../../src/shared/model'
 import { parseConfig } from '../../src/main/config'
 import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
 import { chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser'
@@ -169,6 +171,33 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     expect(await ui.page.getByTestId('view-rejected-count').textContent()).toBe('0')
     await ui.page.getByTestId('view-events').click()
     await expect.poll(() => ui.page.getByTestId('filter-search').count()).toBe(1)
+    await ui.page.close()
+  })
+
+  it('exports the events the filters match, with their payloads, as a JSON file', async () => {
+    const ui = new ConsolePage(await browser.newPage())
+    await ui.open(`${collector.url}/#token=e2e-token`)
+    const wanted = whisperrEvent({ event_type: 'export_me', external_user_id: 'xena' })
+    expect((await send('/whisperr/v1/events/track', wanted)).status).toBe(202)
+    await ui.page.getByTestId('filter-search').fill('xena')
+    await expect.poll(() => ui.rows().count()).toBe(1)
+
+    const [download] = await Promise.all([
+      ui.page.waitForEvent('download'),
+      ui.page.getByTestId('export-events').click()
+    ])
+    expect(download.suggestedFilename()).toMatch(
+      /^outpost-events-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z\.json$/
+    )
+    const file = JSON.parse(readFileSync((await download.path()) as string, 'utf8')) as EventExport
+    expect(file).toMatchObject({ query: { search: 'xena' }, truncated: false })
+    expect(file.events).toHaveLength(1)
+    expect(file.events[0]).toMatchObject({
+      name: 'export_me',
+      userKey: 'xena',
+      payload: wanted,
+      receivedPayload: wanted
+    })
     await ui.page.close()
   })
 })

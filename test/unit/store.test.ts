@@ -188,6 +188,34 @@ describe('store', () => {
     expect(store.queries.listEvents({ search: 'a', status: 'sent' }).events).toEqual([])
   })
 
+  it('exports the newest events a filter matches, with both payloads, and says when it cut', () => {
+    const rewritten = JSON.stringify({ event_type: 'trial_started', device: 'real' })
+    store.outbox.enqueueEvents(
+      [
+        [
+          event('a', { userKey: 'alice' }),
+          event('b', { userKey: 'bob' }),
+          event('c', { userKey: 'alice', receivedPayload: '{"device":"local"}', payload: rewritten }),
+          event('d', { destination: 'other', userKey: 'alice' })
+        ]
+      ],
+      0
+    )
+    const all = store.queries.exportEvents({ destination: 'whisperr', search: 'alice' }, 10)
+    expect(all.truncated).toBe(false)
+    expect(all.events.map((e) => e.messageId)).toEqual(['c', 'a'])
+    expect(all.events[0]).toMatchObject({
+      payload: { device: 'real' },
+      receivedPayload: { device: 'local' },
+      revision: 0,
+      status: 'queued'
+    })
+    expect(all.events[1]?.payload).toEqual(all.events[1]?.receivedPayload)
+    const cut = store.queries.exportEvents({}, 3)
+    expect(cut.truncated).toBe(true)
+    expect(cut.events.map((e) => e.messageId)).toEqual(['d', 'c', 'b'])
+  })
+
   it('prunes delivered events after the retention period only', () => {
     store.outbox.enqueueEvents([[event('old'), event('kept')]], 0)
     const claim = store.outbox.claimDueBatch('whisperr', 1, 1, 1000, batchable)

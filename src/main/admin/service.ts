@@ -1,4 +1,4 @@
-import type { OutpostApi } from '@shared/api'
+import { EXPORT_LIMIT, type OutpostApi } from '@shared/api'
 import type { DestinationSummary, Stats } from '@shared/model'
 import type { Destination } from '../config'
 import type { RejectionLog } from '../ingest/rejections'
@@ -67,6 +67,10 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     },
     async listEvents(query) {
       return deps.store.queries.listEvents(query)
+    },
+    async exportEvents(query) {
+      const { events, truncated } = deps.store.queries.exportEvents(query, EXPORT_LIMIT)
+      return { exportedAt: new Date().toISOString(), query, truncated, events }
     },
     async getEvent({ id }) {
       return deps.store.queries.getEvent(id)

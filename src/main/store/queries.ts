@@ -4,6 +4,7 @@ import {
   type Attempt,
   type EventDetail,
   type EventQuery,
+  type ExportedEvent,
   type EventStatus,
   type EventSummary,
   type StatusCounts
@@ -42,6 +43,13 @@ interface AttemptRow {
 
 const SUMMARY_COLUMNS = `id, destination, kind, name, user_key, message_id, status, attempts, occurred_at,
   received_at, sent_at, next_attempt_at, last_status, last_error`
+const PAYLOAD_COLUMNS = `coalesce(received_payload, payload) AS received_payload, payload, revision`
+
+interface PayloadColumns {
+  received_payload: string
+  payload: string
+  revision: number
+}
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
 
@@ -66,6 +74,15 @@ function toSummary(row: EventRow): EventSummary {
     nextAttemptAt: waiting ? iso(row.next_attempt_at) : null,
     lastStatus: row.last_status,
     lastError: row.last_error
+  }
+}
+
+function toExported(row: EventRow & PayloadColumns): ExportedEvent {
+  return {
+    ...toSummary(row),
+    receivedPayload: JSON.parse(row.received_payload),
+    payload: JSON.parse(row.payload),
+    revision: row.revision
   }
 }
 
@@ -96,9 +113,7 @@ export function createQueries(db: Database.Database) {
   const countByDestination = db.prepare(
     `SELECT destination, status, count(*) AS n FROM outbox GROUP BY status, destination`
   )
-  const selectEvent = db.prepare(
-    `SELECT ${SUMMARY_COLUMNS}, coalesce(received_payload, payload) AS received_payload, payload, revision FROM outbox WHERE id = ?`
-  )
+  const selectEvent = db.prepare(`SELECT ${SUMMARY_COLUMNS}, ${PAYLOAD_COLUMNS} FROM outbox WHERE id = ?`)
   const selectAttempts = db.prepare(`
     SELECT a.* FROM attempt_events ae JOIN attempts a ON a.id = ae.attempt_id
     WHERE ae.event_id = ? ORDER BY a.id DESC LIMIT 100`)
@@ -122,8 +137,8 @@ export function createQueries(db: Database.Database) {
     return result
   }
 
-  /** Statements are built per filter combination (at most 16) and kept, so each stays prepared. */
-  function listStatement(query: EventQuery): Database.Statement {
+  /** Statements are built per filter combination (at most 32) and kept, so each stays prepared. */
+  function listStatement(query: EventQuery, columns: string): Database.Statement {
     const where: string[] = []
     if (query.destination !== undefined) where.push('destination = @destination')
     if (query.status !== undefined) where.push('status = @status')
@@ -132,7 +147,7 @@ export function createQueries(db: Database.Database) {
         `(name LIKE @search ESCAPE '\\' OR user_key LIKE @search ESCAPE '\\' OR message_id = @exact)`
       )
     if (query.beforeId !== undefined) where.push('id < @beforeId')
-    const sql = `SELECT ${SUMMARY_COLUMNS} FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`
+    const sql = `SELECT ${columns} FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`
     let statement = listStatements.get(sql)
     if (!statement) {
       statement = db.prepare(sql)
@@ -141,35 +156,39 @@ export function createQueries(db: Database.Database) {
     return statement
   }
 
-  function listEvents(query: EventQuery): { events: EventSummary[]; nextBeforeId: number | null } {
-    const limit = query.limit ?? 100
+  function selectList<Row>(label: string, query: EventQuery, columns: string, limit: number): Row[] {
     const search = query.search ? `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined
-    const rows = timed('listEvents', () =>
-      listStatement(query).all({
+    return timed(label, () =>
+      listStatement(query, columns).all({
         destination: query.destination,
         status: query.status,
         search,
         exact: query.search,
         beforeId: query.beforeId,
-        limit: limit + 1
+        limit
       })
-    ) as EventRow[]
+    ) as Row[]
+  }
+
+  function listEvents(query: EventQuery): { events: EventSummary[]; nextBeforeId: number | null } {
+    const limit = query.limit ?? 100
+    const rows = selectList<EventRow>('listEvents', query, SUMMARY_COLUMNS, limit + 1)
     const page = rows.slice(0, limit).map(toSummary)
     return { events: page, nextBeforeId: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null }
   }
 
+  /** The newest `limit` events the query matches, with their payloads (one more tells there are more). */
+  function exportEvents(query: EventQuery, limit: number): { events: ExportedEvent[]; truncated: boolean } {
+    const columns = `${SUMMARY_COLUMNS}, ${PAYLOAD_COLUMNS}`
+    const rows = selectList<EventRow & PayloadColumns>('exportEvents', query, columns, limit + 1)
+    return { events: rows.slice(0, limit).map(toExported), truncated: rows.length > limit }
+  }
+
   function getEvent(id: number): EventDetail | null {
-    const row = selectEvent.get(id) as
-      (EventRow & { received_payload: string; payload: string; revision: number }) | undefined
+    const row = selectEvent.get(id) as (EventRow & PayloadColumns) | undefined
     if (!row) return null
     const attempts = (selectAttempts.all(id) as AttemptRow[]).map(toAttempt)
-    return {
-      ...toSummary(row),
-      receivedPayload: JSON.parse(row.received_payload),
-      payload: JSON.parse(row.payload),
-      revision: row.revision,
-      attemptsLog: attempts
-    }
+    return { ...toExported(row), attemptsLog: attempts }
   }
 
   function queueHeadDueAt(destination: string): number | null {
@@ -177,7 +196,7 @@ export function createQueries(db: Database.Database) {
     return row?.next_attempt_at ?? null
   }
 
-  return { countsByDestination, listEvents, getEvent, queueHeadDueAt }
+  return { countsByDestination, listEvents, exportEvents, getEvent, queueHeadDueAt }
 }
 
 export type Queries = ReturnType<typeof createQueries>

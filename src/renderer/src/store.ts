@@ -18,6 +18,7 @@ import {
   isUnauthorized
 } from './api'
 import { createPoller } from './poller'
+import { exportFileName, saveJsonFile } from './save-file'
 
 export type AppState = 'loading' | 'ready' | 'auth' | 'error'
 
@@ -87,6 +88,8 @@ interface OutpostActions {
   selectRejection(id: number | null): void
   moveRejectionSelection(offset: 1 | -1): void
   clearRejections(): Promise<void>
+  /** Saves the events the filters match, with their payloads, as a JSON file. */
+  exportEvents(): Promise<void>
   showError(message: string): void
   dismissBanner(): void
 }
@@ -236,6 +239,14 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
 
   async clearRejections() {
     await runAction('Clearing the rejected requests', (client) => client.clearRejections({}))
+  },
+
+  async exportEvents() {
+    const query = toQuery(get().filters)
+    await runAction('Export', async (client) => {
+      const file = await client.exportEvents(query)
+      saveJsonFile(exportFileName(file.exportedAt), file)
+    })
   },
 
   showError(message) {

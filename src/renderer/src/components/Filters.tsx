@@ -1,3 +1,4 @@
+import { EXPORT_LIMIT } from '@shared/api'
 import { EVENT_STATUSES, type EventStatus } from '@shared/model'
 import { useOutpost } from '../store'
 
@@ -14,6 +15,7 @@ export function Filters() {
   const setStatusFilter = useOutpost((state) => state.setStatusFilter)
   const setDestinationFilter = useOutpost((state) => state.setDestinationFilter)
   const setSearchText = useOutpost((state) => state.setSearchText)
+  const exportEvents = useOutpost((state) => state.exportEvents)
 
   return (
     <div className="filters" role="search">
@@ -58,6 +60,16 @@ export function Filters() {
       <span className="filters-summary muted">
         {shown} {shown === 1 ? 'event' : 'events'} shown{hasMore ? ', more below' : ''}
       </span>
+      <button
+        type="button"
+        className="button"
+        data-testid="export-events"
+        disabled={shown === 0}
+        title={`Save the events these filters match, with their payloads, as a JSON file (the newest ${EXPORT_LIMIT.toLocaleString('en')})`}
+        onClick={() => void exportEvents()}
+      >
+        Export
+      </button>
     </div>
   )
 }
