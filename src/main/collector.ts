@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { OutpostApi } from '@shared/api'
 import { resolveDestinations, type OutpostConfig } from './config'
+import { openKeyStore, PLAIN_CIPHER, type KeyCipher } from './config/keys'
 import { registerConsole } from './admin/console'
 import { registerAdminApi } from './admin/http'
 import { createOutpostService } from './admin/service'
@@ -28,6 +29,8 @@ export interface CollectorOptions {
   rendererDir?: string | null
   env?: NodeJS.ProcessEnv
   now?: () => number
+  /** How keys set in Outpost are encrypted at rest (the desktop app: the OS keychain); default none. */
+  keyCipher?: KeyCipher
   /** Where the network watch reads the machine's addresses (tests simulate a network coming up). */
   networkAddresses?: () => string[]
 }
@@ -55,7 +58,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   mkdirSync(options.dataDir, { recursive: true })
   const unlock = lockDataDir(options.dataDir)
   const store = openStore(join(options.dataDir, 'outbox.sqlite'))
-  const destinations = resolveDestinations(config, options.env)
+  const keys = openKeyStore(join(options.dataDir, 'keys.json'), options.keyCipher ?? PLAIN_CIPHER)
+  const destinations = resolveDestinations(config, options.env, keys)
   let version = 0
   const onChange = () => void version++
 
@@ -84,6 +88,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     sync,
     destinations,
     rejections,
+    keys,
     version: () => version,
     startedAt: now(),
     collectorUrl: () => url

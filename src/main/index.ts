@@ -4,6 +4,7 @@ import { app, BrowserWindow, dialog } from 'electron'
 import { registerIpcApi } from './admin/ipc'
 import { startCollector, type Collector } from './collector'
 import { defaultConfig, loadConfigFile } from './config'
+import { keychainCipher } from './desktop/keychain'
 import { loginItem, startedAtLogin } from './desktop/login-item'
 import { createTray } from './desktop/tray'
 import { createMainWindow, isTrustedSender } from './window'
@@ -45,7 +46,12 @@ async function start(): Promise<void> {
   const dataDir = process.env.OUTPOST_DATA_DIR || app.getPath('userData')
   let collector: Collector
   try {
-    collector = await startCollector({ config: loadAppConfig(dataDir), dataDir, rendererDir: null })
+    collector = await startCollector({
+      config: loadAppConfig(dataDir),
+      dataDir,
+      rendererDir: null,
+      keyCipher: keychainCipher()
+    })
   } catch (error) {
     // Nobody reads a desktop app's console: say it in a dialog (port taken, bad config, newer data).
     const message = `Outpost could not start: ${(error as Error).message}`

@@ -24,6 +24,8 @@ export interface OutpostApi {
   exportEvents(input: Omit<EventQuery, 'beforeId' | 'limit'>): Promise<EventExport>
   pauseDestination(input: { id: string }): Promise<void>
   resumeDestination(input: { id: string }): Promise<void>
+  /** Sets the vendor key of a destination, kept by Outpost (null removes it); lifts an auth hold. */
+  setApiKey(input: { id: string; apiKey: string | null }): Promise<void>
   /** Deliver due and waiting events now, skipping any backoff; all destinations when id is absent. */
   syncNow(input: { id?: string }): Promise<void>
   /** Refused ingest requests, newest first. */
@@ -100,6 +102,20 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
       additionalProperties: false,
       required: ['id'],
       properties: { id: destinationId }
+    }
+  },
+  setApiKey: {
+    channel: 'outpost:setApiKey',
+    http: { method: 'POST', path: '/api/destinations/:id/key' },
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'apiKey'],
+      properties: {
+        id: destinationId,
+        // One union type, not anyOf: the HTTP transport's coercion would turn "" into null (a removal).
+        apiKey: { type: ['string', 'null'], minLength: 1, maxLength: 4096, pattern: '^\\S+$' }
+      }
     }
   },
   syncNow: {

@@ -28,6 +28,10 @@ export interface DestinationSummary {
   /** The base URL to give the vendor's SDK: the collector's address plus the destination id. */
   ingestUrl: string
   configured: boolean
+  /** Where the key in use comes from: set in Outpost, the config file, or its environment variable. */
+  keySource: 'outpost' | 'config' | 'env' | null
+  /** Whether a key set in Outpost is kept encrypted by the OS keychain (the desktop app) or only by file permissions. */
+  keysEncrypted: boolean
   paused: boolean
   hold: DestinationHold
   /** Words for a person: why it is held, what the upstream last said. */

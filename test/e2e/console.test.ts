@@ -46,7 +46,11 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     upstream = await startMockWhisperr({ apiKey: 'k' })
     dir = tempDir('outpost-e2e')
     const config = parseConfig({
-      destinations: [{ id: 'whisperr', vendor: 'whisperr', baseUrl: upstream.url, apiKey: 'k' }],
+      destinations: [
+        { id: 'whisperr', vendor: 'whisperr', baseUrl: upstream.url, apiKey: 'k' },
+        // No key: it holds its events until one is set in the UI.
+        { id: 'keyless', vendor: 'whisperr', baseUrl: upstream.url }
+      ],
       sync: { backoffBaseMs: 50, backoffMaxMs: 500 }
     })
     collector = await startCollector({
@@ -198,6 +202,25 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
       payload: wanted,
       receivedPayload: wanted
     })
+    await ui.page.close()
+  })
+
+  it('sets a vendor key from the UI, which releases the events held for want of one', async () => {
+    const ui = new ConsolePage(await browser.newPage())
+    await ui.open(`${collector.url}/#token=e2e-token`)
+    const held = whisperrEvent({ event_type: 'held_for_a_key' })
+    expect((await send('/keyless/v1/events/track', held)).status).toBe(202)
+    await expect.poll(() => ui.destinationState('keyless').textContent()).toMatch(/Not configured/)
+    expect(await ui.page.getByTestId('key-source-keyless').textContent()).toBe('Key: none')
+
+    await ui.page.getByTestId('set-key-keyless').click()
+    await ui.page.getByTestId('key-input-keyless').fill('k')
+    await ui.page.getByTestId('key-save-keyless').click()
+    await expect
+      .poll(() => ui.destinationState('keyless').textContent(), { timeout: 10_000 })
+      .toMatch(/Delivering/)
+    expect(await ui.page.getByTestId('key-source-keyless').textContent()).toBe('Key: set in Outpost')
+    await expect.poll(() => upstream.received.has(held.context.$message_id), { timeout: 10_000 }).toBe(true)
     await ui.page.close()
   })
 })

@@ -24,6 +24,8 @@ const destination = (id: string, hold: DestinationSummary['hold']): DestinationS
   baseUrl: 'http://127.0.0.1:9',
   ingestUrl: `http://127.0.0.1:8787/${id}`,
   configured: hold !== 'not_configured',
+  keySource: hold === 'not_configured' ? null : 'config',
+  keysEncrypted: false,
   paused: hold === 'paused',
   hold,
   holdReason: null,

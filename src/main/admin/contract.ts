@@ -11,7 +11,7 @@ export class InvalidInputError extends Error {
  * HTTP query strings arrive as text, so that transport coerces ("5" -> 5); IPC does not.
  */
 export function createApiDispatcher(service: OutpostApi, options: { coerce: boolean }) {
-  const ajv = new Ajv({ allErrors: true, coerceTypes: options.coerce })
+  const ajv = new Ajv({ allErrors: true, coerceTypes: options.coerce, allowUnionTypes: true })
   const validators = new Map<ApiMethod, ValidateFunction>(
     apiMethods.map((m) => [m, ajv.compile(apiContract[m].input)])
   )

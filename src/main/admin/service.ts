@@ -1,6 +1,7 @@
 import { EXPORT_LIMIT, type OutpostApi } from '@shared/api'
 import type { DestinationSummary, Stats } from '@shared/model'
-import type { Destination } from '../config'
+import { applyStoredKey, type Destination } from '../config'
+import type { KeyStore } from '../config/keys'
 import type { RejectionLog } from '../ingest/rejections'
 import type { Store } from '../store'
 import { emptyCounts } from '../store/queries'
@@ -15,6 +16,7 @@ export interface ServiceDeps {
   sync: SyncEngine
   destinations: Destination[]
   rejections: RejectionLog
+  keys: KeyStore
   version(): number
   startedAt: number
   /** The collector's own address, known once it listens. */
@@ -27,8 +29,10 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 /** The one implementation of OutpostApi; IPC and HTTP both call into it. */
 export function createOutpostService(deps: ServiceDeps): OutpostApi {
-  function requireDestination(id: string): void {
-    if (!deps.sync.has(id)) throw new NotFoundError(`No destination "${id}"`)
+  function requireDestination(id: string): Destination {
+    const destination = deps.destinations.find((candidate) => candidate.id === id)
+    if (!destination) throw new NotFoundError(`No destination "${id}"`)
+    return destination
   }
 
   function summarize(destination: Destination, counts: DestinationSummary['counts']): DestinationSummary {
@@ -41,6 +45,8 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
       baseUrl: destination.baseUrl,
       ingestUrl: `${deps.collectorUrl()}/${destination.id}`,
       configured: destination.apiKey !== null,
+      keySource: destination.keySource,
+      keysEncrypted: deps.keys.encrypted,
       paused: saved.paused,
       hold: state.hold,
       holdReason: state.holdReason,
@@ -82,6 +88,12 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     async resumeDestination({ id }) {
       requireDestination(id)
       deps.sync.resume(id)
+    },
+    async setApiKey({ id, apiKey }) {
+      const destination = requireDestination(id)
+      deps.keys.set(id, apiKey)
+      applyStoredKey(destination, apiKey === null ? null : { ok: true, value: apiKey })
+      deps.sync.clearAuthHold(id)
     },
     async syncNow({ id }) {
       if (id !== undefined) requireDestination(id)

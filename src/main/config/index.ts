@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import Ajv from 'ajv'
 import type { VendorId } from '@shared/model'
 import { connectorFor, connectors, type Connector } from '../connectors'
+import type { KeySource, KeyStore, StoredKeyResult } from './keys'
 
 export interface DestinationConfig {
   id: string
@@ -25,7 +26,13 @@ export interface Destination {
   id: string
   vendor: VendorId
   baseUrl: string
+  /** The key in use; null while none is (the destination holds its events). Changes when a person sets one. */
   apiKey: string | null
+  keySource: KeySource | null
+  /** Why the key set in Outpost cannot be used; null when it can or none is set. */
+  keyProblem: string | null
+  /** The config's key (inline or from its environment variable), used when none is set in Outpost. */
+  configuredKey: { value: string; source: Exclude<KeySource, 'outpost'> } | null
   /** Most events per upstream request for batchable kinds. */
   batchSize: number
   connector: Connector
@@ -154,20 +161,42 @@ export function defaultConfig(): OutpostConfig {
   return parseConfig({ destinations }, 'default config')
 }
 
+function configuredKeyOf(
+  destination: DestinationConfig,
+  env: NodeJS.ProcessEnv
+): Destination['configuredKey'] {
+  if (destination.apiKey) return { value: destination.apiKey, source: 'config' }
+  const fromEnv = destination.apiKeyEnv ? env[destination.apiKeyEnv] : undefined
+  return fromEnv ? { value: fromEnv, source: 'env' } : null
+}
+
+/** Puts the key set in Outpost in use, or the configured one when none is set or it cannot be read. */
+export function applyStoredKey(destination: Destination, stored: StoredKeyResult | null): void {
+  const key = stored?.ok ? { value: stored.value, source: 'outpost' as const } : destination.configuredKey
+  destination.apiKey = key?.value ?? null
+  destination.keySource = key?.source ?? null
+  destination.keyProblem = stored && !stored.ok ? stored.problem : null
+}
+
 export function resolveDestinations(
   config: OutpostConfig,
-  env: NodeJS.ProcessEnv = process.env
+  env: NodeJS.ProcessEnv = process.env,
+  keys: KeyStore | null = null
 ): Destination[] {
   return config.destinations.map((destination) => {
     const connector = connectorFor(destination.vendor) as Connector
-    const fromEnv = destination.apiKeyEnv ? env[destination.apiKeyEnv] : undefined
-    return {
+    const resolved: Destination = {
       id: destination.id,
       vendor: destination.vendor,
       baseUrl: (destination.baseUrl ?? connector.defaultBaseUrl).replace(/\/+$/, ''),
-      apiKey: destination.apiKey || fromEnv || null,
+      apiKey: null,
+      keySource: null,
+      keyProblem: null,
+      configuredKey: configuredKeyOf(destination, env),
       batchSize: destination.batchSize ?? connector.batchLimit('track'),
       connector
     }
+    applyStoredKey(resolved, keys?.get(destination.id) ?? null)
+    return resolved
   })
 }

@@ -38,6 +38,7 @@ export function createSyncEngine(store: Store, destinations: Destination[], opti
     state: (id: string): WorkerState => worker(id).state(),
     pause: (id: string) => worker(id).pause(),
     resume: (id: string) => worker(id).resume(),
+    clearAuthHold: (id: string) => worker(id).clearAuthHold(),
     retryOffline: () => workers.forEach((w) => w.retryIfOffline()),
     syncNow: (id?: string) =>
       (id === undefined ? [...workers.values()] : [worker(id)]).forEach((w) => w.syncNow()),

@@ -51,11 +51,8 @@ export class DestinationWorker {
     if (saved.paused)
       return { hold: 'paused', holdReason: 'Paused by a person; events are kept', nextAttemptAt: null }
     if (!this.destination.apiKey) {
-      return {
-        hold: 'not_configured',
-        holdReason: `No API key: set apiKey or ${this.destination.connector.apiKeyEnv}; events are kept`,
-        nextAttemptAt: null
-      }
+      const noKey = `No API key: set one with "Set key", or apiKey or ${this.destination.connector.apiKeyEnv} in the config; events are kept`
+      return { hold: 'not_configured', holdReason: this.destination.keyProblem ?? noKey, nextAttemptAt: null }
     }
     if (saved.authHold) return { hold: 'auth', holdReason: saved.authHold, nextAttemptAt: null }
     if (this.offlineReason)
@@ -107,6 +104,11 @@ export class DestinationWorker {
 
   resume(): void {
     this.deps.store.destinations.setPaused(this.destination.id, false)
+    this.clearAuthHold()
+  }
+
+  /** Try the vendor again after a person fixed the key; a pause stays as it is. */
+  clearAuthHold(): void {
     this.deps.store.destinations.setAuthHold(this.destination.id, null)
     this.wake()
     this.deps.onChange()

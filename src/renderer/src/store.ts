@@ -82,6 +82,8 @@ interface OutpostActions {
   moveSelection(offset: 1 | -1): void
   pauseDestination(id: string): Promise<void>
   resumeDestination(id: string): Promise<void>
+  /** Sets (or, with null, removes) the vendor key Outpost keeps; true when it was saved. */
+  setApiKey(id: string, apiKey: string | null): Promise<boolean>
   /** One destination, or all of them when id is absent. */
   syncNow(id?: string): Promise<void>
   showView(view: View): void
@@ -213,6 +215,11 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
 
   async resumeDestination(id) {
     await runAction(`Resuming ${id}`, (client) => client.resumeDestination({ id }))
+  },
+
+  setApiKey(id, apiKey) {
+    const what = apiKey === null ? `Removing the key of ${id}` : `Saving the key of ${id}`
+    return runAction(what, (client) => client.setApiKey({ id, apiKey }))
   },
 
   async syncNow(id) {
@@ -367,13 +374,16 @@ function toQuery(filters: EventFilters): EventQuery {
   return query
 }
 
-async function runAction(what: string, action: (client: OutpostApi) => Promise<void>): Promise<void> {
+/** Runs a person's action; a failure goes to the banner. True when it succeeded. */
+async function runAction(what: string, action: (client: OutpostApi) => Promise<void>): Promise<boolean> {
   const client = api
-  if (!client) return
+  if (!client) return false
   try {
     await action(client)
+    return true
   } catch (error) {
     reportActionFailure(what, error)
+    return false
   } finally {
     // Show the effect now rather than at the next tick.
     poller.wake()

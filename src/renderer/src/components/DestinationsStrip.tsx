@@ -6,6 +6,7 @@ import {
 } from '@shared/model'
 import { formatClock } from '../format'
 import { useOutpost } from '../store'
+import { ApiKeyEditor } from './ApiKeyEditor'
 
 const HOLD_LABELS: Record<NonNullable<DestinationHold>, string> = {
   not_configured: 'Not configured',
@@ -74,6 +75,7 @@ function DestinationCard({ destination }: { destination: DestinationSummary }) {
           {holdReason}
         </div>
       )}
+      <ApiKeyEditor destination={destination} />
       <code
         className="destination-url"
         title="The base URL to give this vendor's SDK"
