@@ -90,6 +90,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     rejections,
     keys,
     version: () => version,
+    changed: onChange,
+    now,
     startedAt: now(),
     collectorUrl: () => url
   })

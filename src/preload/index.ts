@@ -7,7 +7,8 @@ for (const method of apiMethods) {
   api[method] = async (input: unknown) => {
     const envelope = (await ipcRenderer.invoke(apiContract[method].channel, input ?? {})) as Envelope<unknown>
     if (envelope.ok) return envelope.value
-    throw Object.assign(new Error(envelope.error.message), { code: envelope.error.code })
+    const { message, code, problems = [] } = envelope.error
+    throw Object.assign(new Error(message), { code, problems })
   }
 }
 

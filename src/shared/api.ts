@@ -4,7 +4,10 @@ import {
   type EventExport,
   type EventPage,
   type EventQuery,
+  type RejectedField,
   type Rejection,
+  type ResendSelection,
+  type BulkOutcome,
   type Stats
 } from './model'
 
@@ -22,6 +25,12 @@ export interface OutpostApi {
   getEvent(input: { id: number }): Promise<EventDetail | null>
   /** The newest events the filters match (at most EXPORT_LIMIT), with their payloads. */
   exportEvents(input: Omit<EventQuery, 'beforeId' | 'limit'>): Promise<EventExport>
+  /** Saves an edited payload as a new revision, checked by the vendor's ingest rules. */
+  editPayload(input: { id: number; payload: unknown }): Promise<EventDetail>
+  /** Failed or discarded events back to the queue, due now, with their message ids. */
+  resendEvents(input: ResendSelection): Promise<BulkOutcome>
+  /** Waiting or failed events are set aside: never sent, kept until pruned. */
+  discardEvents(input: { ids: number[] }): Promise<BulkOutcome>
   pauseDestination(input: { id: string }): Promise<void>
   resumeDestination(input: { id: string }): Promise<void>
   /** Sets the vendor key of a destination, kept by Outpost (null removes it); lifts an auth hold. */
@@ -52,6 +61,8 @@ const eventFilters = {
   status: { enum: [...EVENT_STATUSES] },
   search: { type: 'string', maxLength: 200 }
 }
+const eventId = { type: 'integer', minimum: 1 }
+const eventIds = { type: 'array', minItems: 1, maxItems: 10_000, uniqueItems: true, items: eventId }
 const none: InputSchema = { type: 'object', additionalProperties: false, properties: {} }
 
 export const apiContract: Record<ApiMethod, ApiRoute> = {
@@ -81,8 +92,34 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
       type: 'object',
       additionalProperties: false,
       required: ['id'],
-      properties: { id: { type: 'integer', minimum: 1 } }
+      properties: { id: eventId }
     }
+  },
+  editPayload: {
+    channel: 'outpost:editPayload',
+    http: { method: 'POST', path: '/api/events/:id/payload' },
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'payload'],
+      properties: { id: eventId, payload: { type: 'object' } }
+    }
+  },
+  resendEvents: {
+    channel: 'outpost:resendEvents',
+    http: { method: 'POST', path: '/api/events/resend' },
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: 1,
+      properties: { ids: eventIds, attemptId: { type: 'integer', minimum: 1 } }
+    }
+  },
+  discardEvents: {
+    channel: 'outpost:discardEvents',
+    http: { method: 'POST', path: '/api/events/discard' },
+    input: { type: 'object', additionalProperties: false, required: ['ids'], properties: { ids: eventIds } }
   },
   pauseDestination: {
     channel: 'outpost:pauseDestination',
@@ -145,6 +182,8 @@ export const apiMethods = Object.keys(apiContract) as ApiMethod[]
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ApiError }
 
 export interface ApiError {
-  code: 'invalid_input' | 'not_found' | 'unauthorized' | 'internal'
+  code: 'invalid_input' | 'not_found' | 'unauthorized' | 'conflict' | 'internal'
   message: string
+  /** For an edit the vendor's rules refuse: which field, and why. */
+  problems?: RejectedField[]
 }

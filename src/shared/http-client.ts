@@ -1,10 +1,12 @@
 import { apiContract, apiMethods, type ApiMethod, type OutpostApi } from './api'
+import type { RejectedField } from './model'
 
 export class ApiRequestError extends Error {
   constructor(
     message: string,
     readonly status: number,
-    readonly code: string
+    readonly code: string,
+    readonly problems: RejectedField[] = []
   ) {
     super(message)
     this.name = 'ApiRequestError'
@@ -54,11 +56,12 @@ export function createHttpClient(options: HttpClientOptions): OutpostApi {
     const text = await response.text()
     const parsed: unknown = text ? JSON.parse(text) : undefined
     if (!response.ok) {
-      const error = (parsed ?? {}) as { error?: string; message?: string }
+      const error = (parsed ?? {}) as { error?: string; message?: string; problems?: RejectedField[] }
       throw new ApiRequestError(
         error.message ?? `HTTP ${response.status}`,
         response.status,
-        error.error ?? 'internal'
+        error.error ?? 'internal',
+        error.problems
       )
     }
     return parsed ?? null

@@ -90,8 +90,31 @@ export interface ExportedEvent extends EventSummary {
   revision: number
 }
 
+/** What a person did to an event: recorded with who, when, and what it was before and after. */
+export interface UserAction {
+  id: number
+  at: string
+  actor: string
+  action: 'edit' | 'resend' | 'discard'
+  /** The payload (edit) or the status (resend, discard) before and after. */
+  before: string | null
+  after: string | null
+}
+
 export interface EventDetail extends ExportedEvent {
   attemptsLog: Attempt[]
+  /** Newest first. */
+  history: UserAction[]
+}
+
+/** Which events a resend takes: listed ones, or every event one upstream request carried. */
+export type ResendSelection = { ids: number[] } | { attemptId: number }
+
+export interface BulkOutcome {
+  /** Ids the action applied to. */
+  changed: number[]
+  /** Ids it did not apply to: gone, or in a state the action does not take (e.g. resending a sent event). */
+  skipped: number[]
 }
 
 /** What an export file holds: the filters it was made with, and the newest events they match. */

@@ -1,6 +1,7 @@
 import Ajv, { type ValidateFunction } from 'ajv'
 import { apiContract, apiMethods, type ApiError, type ApiMethod, type OutpostApi } from '@shared/api'
-import { NotFoundError } from './service'
+import { CorrectionError } from '../store'
+import { InvalidEditError, NotFoundError, type CallContext } from './service'
 
 export class InvalidInputError extends Error {
   override name = 'InvalidInputError'
@@ -10,7 +11,7 @@ export class InvalidInputError extends Error {
  * Checks each call's input against the contract's schema before the service sees it.
  * HTTP query strings arrive as text, so that transport coerces ("5" -> 5); IPC does not.
  */
-export function createApiDispatcher(service: OutpostApi, options: { coerce: boolean }) {
+export function createApiDispatcher(service: OutpostApi, options: { coerce: boolean; context: CallContext }) {
   const ajv = new Ajv({ allErrors: true, coerceTypes: options.coerce, allowUnionTypes: true })
   const validators = new Map<ApiMethod, ValidateFunction>(
     apiMethods.map((m) => [m, ajv.compile(apiContract[m].input)])
@@ -25,8 +26,8 @@ export function createApiDispatcher(service: OutpostApi, options: { coerce: bool
         .join('; ')
       throw new InvalidInputError(`Invalid input for ${method}: ${details}`)
     }
-    const call = service[method] as (input: unknown) => Promise<unknown>
-    return call(value)
+    const call = service[method] as (input: unknown, context: CallContext) => Promise<unknown>
+    return call(value, options.context)
   }
 }
 
@@ -35,6 +36,10 @@ export function toApiError(error: unknown): { status: number; error: ApiError } 
     return { status: 400, error: { code: 'invalid_input', message: error.message } }
   if (error instanceof NotFoundError)
     return { status: 404, error: { code: 'not_found', message: error.message } }
+  if (error instanceof InvalidEditError)
+    return { status: 400, error: { code: 'invalid_input', message: error.message, problems: error.problems } }
+  if (error instanceof CorrectionError)
+    return { status: 409, error: { code: 'conflict', message: error.message } }
   console.error('[outpost] admin call failed', error)
   return { status: 500, error: { code: 'internal', message: (error as Error).message ?? 'internal error' } }
 }

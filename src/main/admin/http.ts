@@ -12,7 +12,8 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 
 /** The admin API over HTTP, generated from the same contract as the IPC handlers. */
 export function registerAdminApi(app: FastifyInstance, service: OutpostApi, adminToken: string): void {
-  const dispatch = createApiDispatcher(service, { coerce: true })
+  // Anyone with the admin token: the console does not know who sits in front of it.
+  const dispatch = createApiDispatcher(service, { coerce: true, context: { actor: 'web console' } })
   for (const method of apiMethods) {
     const { http } = apiContract[method]
     app.route({
@@ -36,7 +37,7 @@ export function registerAdminApi(app: FastifyInstance, service: OutpostApi, admi
           return reply.send(value)
         } catch (error) {
           const { status, error: body } = toApiError(error)
-          return reply.code(status).send({ error: body.code, message: body.message })
+          return reply.code(status).send({ error: body.code, message: body.message, problems: body.problems })
         }
       }
     })

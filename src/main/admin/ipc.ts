@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os'
 import { ipcMain, type IpcMainInvokeEvent } from 'electron'
 import { apiContract, apiMethods, type Envelope, type OutpostApi } from '@shared/api'
 import { createApiDispatcher, toApiError } from './contract'
@@ -10,7 +11,10 @@ export function registerIpcApi(
   service: OutpostApi,
   isTrustedSender: (event: IpcMainInvokeEvent) => boolean
 ): () => void {
-  const dispatch = createApiDispatcher(service, { coerce: false })
+  const dispatch = createApiDispatcher(service, {
+    coerce: false,
+    context: { actor: `desktop app (${userInfo().username})` }
+  })
   for (const method of apiMethods) {
     ipcMain.handle(apiContract[method].channel, async (event, input: unknown): Promise<Envelope<unknown>> => {
       if (!isTrustedSender(event))

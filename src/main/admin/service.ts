@@ -1,6 +1,9 @@
 import { EXPORT_LIMIT, type OutpostApi } from '@shared/api'
-import type { DestinationSummary, Stats } from '@shared/model'
+import type { DestinationSummary, EventDetail, Stats } from '@shared/model'
 import { applyStoredKey, type Destination } from '../config'
+import { acceptEdited } from '../connectors/edits'
+import type { Problem } from '../connectors/types'
+import { describeProblems } from '../connectors/validation'
 import type { KeyStore } from '../config/keys'
 import type { RejectionLog } from '../ingest/rejections'
 import type { Store } from '../store'
@@ -11,6 +14,21 @@ export class NotFoundError extends Error {
   override name = 'NotFoundError'
 }
 
+/** An edit the vendor's rules refuse: the problems say which field and why. */
+export class InvalidEditError extends Error {
+  override name = 'InvalidEditError'
+  constructor(readonly problems: Problem[]) {
+    super(`The edited payload is not valid: ${describeProblems(problems)}`)
+  }
+}
+
+/** Who calls: set by the transport (never by the caller's input), recorded with every correction. */
+export interface CallContext {
+  actor: string
+}
+
+const UNKNOWN_CALLER: CallContext = { actor: 'unknown' }
+
 export interface ServiceDeps {
   store: Store
   sync: SyncEngine
@@ -18,6 +36,9 @@ export interface ServiceDeps {
   rejections: RejectionLog
   keys: KeyStore
   version(): number
+  /** Tells the UI the outbox changed (it refetches on a new version). */
+  changed(): void
+  now(): number
   startedAt: number
   /** The collector's own address, known once it listens. */
   collectorUrl(): string
@@ -88,6 +109,35 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     async resumeDestination({ id }) {
       requireDestination(id)
       deps.sync.resume(id)
+    },
+    async editPayload({ id, payload }, context: CallContext = UNKNOWN_CALLER) {
+      const target = deps.store.corrections.target(id)
+      if (!target) throw new NotFoundError(`No event #${id}`)
+      const { connector } = requireDestination(target.destination)
+      const now = deps.now()
+      const outcome = acceptEdited(connector, target, payload, now)
+      if (!outcome.ok) throw new InvalidEditError(outcome.problems)
+      const { payload: text, name, userKey, occurredAt } = outcome.event
+      deps.store.corrections.editPayload(
+        id,
+        { payload: text, name, userKey, occurredAt },
+        { actor: context.actor, at: now }
+      )
+      deps.changed()
+      return deps.store.queries.getEvent(id) as EventDetail
+    },
+    async resendEvents(selection, context: CallContext = UNKNOWN_CALLER) {
+      const ids =
+        'ids' in selection ? selection.ids : deps.store.corrections.eventsOfAttempt(selection.attemptId)
+      const result = deps.store.corrections.resendEvents(ids, { actor: context.actor, at: deps.now() })
+      deps.changed()
+      deps.sync.wake(result.destinations)
+      return { changed: result.changed, skipped: result.skipped }
+    },
+    async discardEvents({ ids }, context: CallContext = UNKNOWN_CALLER) {
+      const result = deps.store.corrections.discardEvents(ids, { actor: context.actor, at: deps.now() })
+      deps.changed()
+      return { changed: result.changed, skipped: result.skipped }
     },
     async setApiKey({ id, apiKey }) {
       const destination = requireDestination(id)

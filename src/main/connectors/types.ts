@@ -93,6 +93,11 @@ export interface Connector {
   /** Environment variable conventionally holding the vendor key. */
   apiKeyEnv: string
   routes: IngestRoute[]
+  /**
+   * For each kind of event this vendor stores, the path of the route that accepts one such event:
+   * a person's edit of a stored payload goes through it again, held to the client's rules.
+   */
+  editRoutes: Partial<Record<EventKind, string>>
   /** The key a client sent in the vendor's own auth header, checked against the ingest keys. */
   clientKey(headers: IncomingHttpHeaders): string | undefined
   /** The default most events one upstream request carries for this kind (1 = one request per event). */

@@ -4,6 +4,7 @@ import { createOutbox, type Outbox } from './outbox'
 import { createQueries, type Queries } from './queries'
 import { createDestinationStates, type DestinationStates } from './destinations'
 import { createDeviceIds, type DeviceIds } from './devices'
+import { createCorrections, type Corrections } from './corrections'
 
 export type {
   NewEvent,
@@ -15,6 +16,7 @@ export type {
   Backlog
 } from './outbox'
 export type { DestinationState } from './destinations'
+export { CorrectionError, type Actor, type BulkResult } from './corrections'
 
 export interface Store {
   db: Database.Database
@@ -22,6 +24,7 @@ export interface Store {
   queries: Queries
   destinations: DestinationStates
   devices: DeviceIds
+  corrections: Corrections
   close(): void
 }
 
@@ -35,6 +38,7 @@ export function openStore(file: string): Store {
     queries: createQueries(db),
     destinations: createDestinationStates(db),
     devices: createDeviceIds(db),
+    corrections: createCorrections(db, outbox.adjustBacklog),
     close: () => db.close()
   }
 }

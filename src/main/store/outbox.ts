@@ -85,6 +85,8 @@ export interface Outbox {
   releaseStaleLeases(): number
   pruneDelivered(sentBefore: number, max: number): number
   backlog(): Backlog
+  /** For the outbox's other writer, people's corrections: events and bytes that joined or left the backlog. */
+  adjustBacklog(events: number, bytes: number): void
 }
 
 /**
@@ -263,6 +265,10 @@ export function createOutbox(db: Database.Database): Outbox {
     makeDueNow,
     releaseStaleLeases,
     pruneDelivered,
-    backlog: (): Backlog => ({ ...backlog })
+    backlog: (): Backlog => ({ ...backlog }),
+    adjustBacklog(events, bytes) {
+      backlog.events += events
+      backlog.bytes += bytes
+    }
   }
 }

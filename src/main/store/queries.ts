@@ -7,7 +7,8 @@ import {
   type ExportedEvent,
   type EventStatus,
   type EventSummary,
-  type StatusCounts
+  type StatusCounts,
+  type UserAction
 } from '@shared/model'
 
 const SLOW_QUERY_MS = 40
@@ -120,6 +121,8 @@ export function createQueries(db: Database.Database) {
   const selectHeadDue = db.prepare(`
     SELECT next_attempt_at FROM outbox
     WHERE destination = ? AND status IN ('queued', 'retrying') ORDER BY id LIMIT 1`)
+  const selectHistory = db.prepare(`
+    SELECT id, at, actor, action, before, after FROM user_actions WHERE event_id = ? ORDER BY id DESC LIMIT 100`)
   const listStatements = new Map<string, Database.Statement>()
 
   function countsByDestination(): Map<string, StatusCounts> {
@@ -188,7 +191,11 @@ export function createQueries(db: Database.Database) {
     const row = selectEvent.get(id) as (EventRow & PayloadColumns) | undefined
     if (!row) return null
     const attempts = (selectAttempts.all(id) as AttemptRow[]).map(toAttempt)
-    return { ...toExported(row), attemptsLog: attempts }
+    const history = (selectHistory.all(id) as (Omit<UserAction, 'at'> & { at: number })[]).map((action) => ({
+      ...action,
+      at: iso(action.at) as string
+    }))
+    return { ...toExported(row), attemptsLog: attempts, history }
   }
 
   function queueHeadDueAt(destination: string): number | null {

@@ -219,6 +219,7 @@ export const embeddables: Connector = {
   defaultBaseUrl: 'https://api.embeddables.com',
   apiKeyEnv: 'EMBEDDABLES_API_KEY',
   routes: [{ path: '/projects/:projectId/events', accept: acceptEvent }],
+  editRoutes: { track: '/projects/:projectId/events' },
   clientKey: (headers: IncomingHttpHeaders) => {
     const key = headers['x-api-key']
     return typeof key === 'string' ? key : undefined

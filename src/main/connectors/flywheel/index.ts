@@ -140,6 +140,7 @@ export const flywheel: Connector = {
   defaultBaseUrl: 'https://api.flywheel.cx',
   apiKeyEnv: 'FLYWHEEL_API_KEY',
   routes: [{ path: '/v1/events', accept: acceptEvent }],
+  editRoutes: { track: '/v1/events' },
   clientKey: (headers: IncomingHttpHeaders) => headers.authorization,
   batchLimit: () => 1,
   buildRequest(events: ClaimedEvent[], { apiKey }) {

@@ -266,6 +266,7 @@ export const userflux: Connector = {
     { path: '/event/ingest/batch', accept: acceptBatch },
     { path: '/profile', accept: acceptProfile }
   ],
+  editRoutes: { track: '/event/ingest', identify: '/profile' },
   clientKey,
   batchLimit: (kind) => (kind === 'track' ? DEFAULT_BATCH : 1),
   buildRequest(events: ClaimedEvent[], { apiKey }) {

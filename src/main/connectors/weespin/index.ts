@@ -140,6 +140,7 @@ export const weespin: Connector = {
     { path: '/events/initialize', accept: acceptRegistration },
     { path: '/events', accept: acceptEvent }
   ],
+  editRoutes: { device: '/initialize-device', track: '/events' },
   clientKey: (headers: IncomingHttpHeaders) => headers.authorization,
   batchLimit: () => 1,
   buildRequest(events: ClaimedEvent[], { apiKey }) {

@@ -184,6 +184,7 @@ export const whisperr: Connector = {
     { path: '/v1/events/batch', accept: acceptBatch },
     { path: '/v1/identify', accept: acceptIdentify }
   ],
+  editRoutes: { track: '/v1/events/track', identify: '/v1/identify' },
   clientKey,
   batchLimit: (kind) => (kind === 'track' ? MAX_BATCH : 1),
   buildRequest(events: ClaimedEvent[], { apiKey }) {

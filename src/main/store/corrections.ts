@@ -1,0 +1,168 @@
+import type Database from 'better-sqlite3'
+import type { EventKind, EventStatus } from '@shared/model'
+
+/** Who did it and when: every correction is recorded in user_actions. */
+export interface Actor {
+  actor: string
+  at: number
+}
+
+/** What an edit changes: the payload to send, and what the list shows of it. */
+export interface PayloadEdit {
+  payload: string
+  name: string
+  userKey: string | null
+  occurredAt: number | null
+}
+
+export interface EditTarget {
+  destination: string
+  kind: EventKind
+  status: EventStatus
+  payload: string
+  upstreamParams: string | null
+}
+
+export interface BulkResult {
+  changed: number[]
+  /** Ids left as they were: unknown, or in a state the action does not apply to. */
+  skipped: number[]
+  /** Destinations with events that became waiting: their workers should look again. */
+  destinations: string[]
+}
+
+export class CorrectionError extends Error {
+  override name = 'CorrectionError'
+}
+
+/** Statuses whose events the backlog counts: not delivered, not discarded. */
+const IN_BACKLOG: readonly EventStatus[] = ['queued', 'retrying', 'sending', 'failed']
+/** Not while a request carries it, not once delivered. */
+const EDITABLE: readonly EventStatus[] = ['queued', 'retrying', 'failed', 'discarded']
+const RESENDABLE: readonly EventStatus[] = ['failed', 'discarded']
+const DISCARDABLE: readonly EventStatus[] = ['queued', 'retrying', 'failed']
+
+interface Row {
+  id: number
+  destination: string
+  status: EventStatus
+  payload: string
+  bytes: number
+}
+
+/**
+ * What people do to stored events: edit a payload, resend, discard. Each runs in one
+ * transaction with its user_actions row, and reports its effect on the backlog.
+ */
+export function createCorrections(
+  db: Database.Database,
+  adjustBacklog: (events: number, bytes: number) => void
+) {
+  const selectTarget = db.prepare(`
+    SELECT destination, kind, status, payload, upstream_params AS upstreamParams FROM outbox WHERE id = ?`)
+  const selectRow = db.prepare(`SELECT id, destination, status, payload, bytes FROM outbox WHERE id = ?`)
+  const selectBatch = db.prepare(
+    `SELECT event_id AS id FROM attempt_events WHERE attempt_id = ? ORDER BY event_id`
+  )
+  const updatePayload = db.prepare(`
+    UPDATE outbox SET received_payload = coalesce(received_payload, payload), payload = @payload,
+      name = @name, user_key = @userKey, occurred_at = @occurredAt, bytes = @bytes, revision = revision + 1
+    WHERE id = @id`)
+  const requeue = db.prepare(
+    `UPDATE outbox SET status = 'queued', next_attempt_at = ?, lease_until = NULL WHERE id = ?`
+  )
+  const discard = db.prepare(`UPDATE outbox SET status = 'discarded', lease_until = NULL WHERE id = ?`)
+  const recordAction = db.prepare(`
+    INSERT INTO user_actions (at, actor, action, event_id, destination, before, after)
+    VALUES (@at, @actor, @action, @eventId, @destination, @before, @after)`)
+
+  const inBacklog = (status: EventStatus) => IN_BACKLOG.includes(status)
+
+  function target(id: number): EditTarget | null {
+    return (selectTarget.get(id) as EditTarget | undefined) ?? null
+  }
+
+  const editTransaction = db.transaction((id: number, edit: PayloadEdit, who: Actor) => {
+    const row = selectRow.get(id) as Row | undefined
+    if (!row) throw new CorrectionError(`Event #${id} no longer exists`)
+    if (!EDITABLE.includes(row.status)) {
+      throw new CorrectionError(
+        `Event #${id} is ${row.status}: only events waiting, failed or discarded can be edited`
+      )
+    }
+    if (edit.payload === row.payload) return { changed: false, bytesDelta: 0 }
+    const bytes = Buffer.byteLength(edit.payload)
+    updatePayload.run({ id, ...edit, bytes })
+    recordAction.run({
+      ...who,
+      action: 'edit',
+      eventId: id,
+      destination: row.destination,
+      before: row.payload,
+      after: edit.payload
+    })
+    return { changed: true, bytesDelta: inBacklog(row.status) ? bytes - row.bytes : 0 }
+  })
+
+  /** Saves an edited payload as a new revision; the payload as received is kept. False when unchanged. */
+  function editPayload(id: number, edit: PayloadEdit, who: Actor): boolean {
+    const { changed, bytesDelta } = editTransaction(id, edit, who)
+    // Counted only once committed: a failed transaction leaves the backlog as it was.
+    adjustBacklog(0, bytesDelta)
+    return changed
+  }
+
+  /** Applies `change` to every listed event in one of `from`, in one transaction; the rest are skipped. */
+  function bulk(
+    action: 'resend' | 'discard',
+    from: readonly EventStatus[],
+    to: EventStatus,
+    change: (row: Row, who: Actor) => void
+  ) {
+    const transaction = db.transaction((ids: number[], who: Actor) => {
+      const result: BulkResult = { changed: [], skipped: [], destinations: [] }
+      const delta = { events: 0, bytes: 0 }
+      for (const id of ids) {
+        const row = selectRow.get(id) as Row | undefined
+        if (!row || !from.includes(row.status)) {
+          result.skipped.push(id)
+          continue
+        }
+        change(row, who)
+        recordAction.run({
+          ...who,
+          action,
+          eventId: id,
+          destination: row.destination,
+          before: row.status,
+          after: to
+        })
+        const counted = Number(inBacklog(to)) - Number(inBacklog(row.status))
+        delta.events += counted
+        delta.bytes += counted * row.bytes
+        result.changed.push(id)
+        if (!result.destinations.includes(row.destination)) result.destinations.push(row.destination)
+      }
+      return { result, delta }
+    })
+    return (ids: number[], who: Actor): BulkResult => {
+      const { result, delta } = transaction(ids, who)
+      adjustBacklog(delta.events, delta.bytes)
+      return result
+    }
+  }
+
+  /** Failed or discarded events go back to the queue, due now, with their message ids unchanged. */
+  const resendEvents = bulk('resend', RESENDABLE, 'queued', (row, who) => requeue.run(who.at, row.id))
+
+  const discardEvents = bulk('discard', DISCARDABLE, 'discarded', (row) => discard.run(row.id))
+
+  /** The events one upstream request carried, for "resend this batch". */
+  function eventsOfAttempt(attemptId: number): number[] {
+    return (selectBatch.all(attemptId) as { id: number }[]).map((row) => row.id)
+  }
+
+  return { target, editPayload, resendEvents, discardEvents, eventsOfAttempt }
+}
+
+export type Corrections = ReturnType<typeof createCorrections>
