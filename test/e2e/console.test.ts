@@ -223,4 +223,58 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     await expect.poll(() => upstream.received.has(held.context.$message_id), { timeout: 10_000 }).toBe(true)
     await ui.page.close()
   })
+
+  it('lets support fix a refused payload, resend it, and discard a selection; all in the history', async () => {
+    const ui = new ConsolePage(await browser.newPage())
+    await ui.open(`${collector.url}/#token=e2e-token`)
+    upstream.failNext(1, { type: 'status', status: 422, body: { error: 'unknown plan' } })
+    const refused = whisperrEvent({
+      event_type: 'plan_changed',
+      external_user_id: 'fiona',
+      properties: { plan: 'platnum' }
+    })
+    await send('/whisperr/v1/events/track', refused)
+    await ui.page.getByTestId('filter-search').fill('fiona')
+    await expect.poll(() => ui.rows().first().getAttribute('data-status'), { timeout: 10_000 }).toBe('failed')
+    await ui.rows().first().click()
+
+    const detail = ui.page.getByTestId('event-detail')
+    await detail.getByTestId('event-edit').click()
+    const draft = detail.getByTestId('payload-draft')
+    await draft.fill((await draft.inputValue()).replace('"plan_changed"', '"Plan Changed"'))
+    await detail.getByTestId('draft-save').click()
+    await expect
+      .poll(() => detail.getByTestId('edit-refusal').textContent())
+      .toMatch(/event_type must be snake_case/)
+
+    await draft.fill(
+      (await draft.inputValue()).replace('"Plan Changed"', '"plan_changed"').replace('platnum', 'platinum')
+    )
+    await detail.getByTestId('draft-show-changes').click()
+    expect(await detail.getByTestId('json-diff').locator('.diff-added').allTextContents()).toEqual([
+      '+     "plan": "platinum"'
+    ])
+    await detail.getByTestId('draft-save-resend').click()
+    await expect.poll(() => ui.rows().first().getAttribute('data-status'), { timeout: 10_000 }).toBe('sent')
+    expect(upstream.received.get(refused.context.$message_id)?.properties).toEqual({ plan: 'platinum' })
+    await expect
+      .poll(() => detail.getByTestId('history-entry').allTextContents())
+      .toEqual([
+        expect.stringMatching(/web console resent \(failed → queued\)/),
+        expect.stringMatching(/web console edited the payload/)
+      ])
+
+    await ui.page.getByTestId('pause-whisperr').click()
+    await send('/whisperr/v1/events/track', whisperrEvent({ external_user_id: 'fiona' }))
+    await send('/whisperr/v1/events/track', whisperrEvent({ external_user_id: 'fiona' }))
+    await expect.poll(() => ui.rows().count(), { timeout: 10_000 }).toBe(3)
+    await ui.rows().nth(0).getByTestId('event-check').check()
+    await ui.rows().nth(1).getByTestId('event-check').check()
+    await ui.page.getByTestId('discard-checked').click()
+    await expect.poll(() => ui.page.getByTestId('notice').textContent()).toMatch(/2 events discarded/)
+    await expect.poll(() => ui.total('discarded').textContent()).toBe('2')
+    expect(await ui.page.getByTestId('selection-bar').count()).toBe(0)
+    await ui.page.getByTestId('resume-whisperr').click()
+    await ui.page.close()
+  })
 })

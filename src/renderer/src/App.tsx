@@ -1,5 +1,5 @@
 import { useEffect } from 'react'
-import { ConnectionNotice, ErrorBanner } from './components/Banners'
+import { ConnectionNotice, ErrorBanner, NoticeBanner } from './components/Banners'
 import { DestinationsStrip } from './components/DestinationsStrip'
 import { ErrorBoundary } from './components/ErrorBoundary'
 import { EventDetailPane } from './components/EventDetailPane'
@@ -81,6 +81,7 @@ export function App() {
       <TopBar />
       <ConnectionNotice />
       <ErrorBanner />
+      <NoticeBanner />
       <main className="app-body">
         <Body />
       </main>

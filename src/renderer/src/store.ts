@@ -1,12 +1,15 @@
 import { create } from 'zustand'
 import type { OutpostApi } from '@shared/api'
 import type {
+  BulkOutcome,
   EventDetail,
   EventPage,
   EventQuery,
   EventStatus,
   EventSummary,
+  RejectedField,
   Rejection,
+  ResendSelection,
   Stats
 } from '@shared/model'
 import {
@@ -52,6 +55,10 @@ interface OutpostState {
   authProblem: string | null
   /** The last failed user action, until dismissed. */
   banner: string | null
+  /** What the last bulk action did, e.g. that some events were skipped. */
+  notice: string | null
+  /** Events ticked in the list for a bulk resend or discard. */
+  checkedIds: number[]
   stats: Stats | null
   events: EventSummary[]
   nextBeforeId: number | null
@@ -92,9 +99,19 @@ interface OutpostActions {
   clearRejections(): Promise<void>
   /** Saves the events the filters match, with their payloads, as a JSON file. */
   exportEvents(): Promise<void>
+  toggleChecked(id: number): void
+  /** Ticks every event shown, or none. */
+  checkAll(checked: boolean): void
+  /** Saves an edited payload; on refusal, the vendor's words and the fields they name. */
+  editPayload(id: number, payload: unknown): Promise<EditResult>
+  resendEvents(selection: ResendSelection): Promise<void>
+  discardEvents(ids: number[]): Promise<void>
   showError(message: string): void
   dismissBanner(): void
+  dismissNotice(): void
 }
+
+export type EditResult = { ok: true } | { ok: false; message: string; problems: RejectedField[] }
 
 export type OutpostStore = OutpostState & OutpostActions
 
@@ -121,6 +138,8 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
   connectionProblem: null,
   authProblem: null,
   banner: null,
+  notice: null,
+  checkedIds: [],
   stats: null,
   events: [],
   nextBeforeId: null,
@@ -256,12 +275,51 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
     })
   },
 
+  toggleChecked(id) {
+    const { checkedIds } = get()
+    set({ checkedIds: checkedIds.includes(id) ? checkedIds.filter((c) => c !== id) : [...checkedIds, id] })
+  },
+
+  checkAll(checked) {
+    set({ checkedIds: checked ? get().events.map((event) => event.id) : [] })
+  },
+
+  async editPayload(id, payload) {
+    const client = api
+    if (!client) return { ok: false, message: 'Not connected to the collector', problems: [] }
+    try {
+      const detail = await client.editPayload({ id, payload })
+      if (get().selectedId === id) set({ detail, detailState: 'loaded' })
+      poller.wake()
+      return { ok: true }
+    } catch (error) {
+      if (isUnauthorized(error)) askForToken(REFUSED_TOKEN)
+      return { ok: false, message: describeError(error), problems: problemsIn(error) }
+    }
+  },
+
+  async resendEvents(selection) {
+    await runBulk('Resend', 'resent', 'only failed or discarded events are resent', (client) =>
+      client.resendEvents(selection)
+    )
+  },
+
+  async discardEvents(ids) {
+    await runBulk('Discard', 'discarded', 'only waiting or failed events are discarded', (client) =>
+      client.discardEvents({ ids })
+    )
+  },
+
   showError(message) {
     set({ banner: message })
   },
 
   dismissBanner() {
     set({ banner: null })
+  },
+
+  dismissNotice() {
+    set({ notice: null })
   }
 }))
 
@@ -360,7 +418,8 @@ function applyFilters(next: EventFilters): void {
     next.search === current.search
   )
     return
-  writeState({ filters: next })
+  // Ticked events the new filters hide would be acted on unseen.
+  writeState({ filters: next, checkedIds: [] })
   const client = api
   if (!client) return
   fetchEvents(client, 'reset').catch((error: unknown) => reportActionFailure('Loading events', error))
@@ -388,6 +447,28 @@ async function runAction(what: string, action: (client: OutpostApi) => Promise<v
     // Show the effect now rather than at the next tick.
     poller.wake()
   }
+}
+
+/** A bulk action: its outcome in words (what was skipped, and why), the ticks cleared. */
+async function runBulk(
+  what: string,
+  done: string,
+  rule: string,
+  action: (client: OutpostApi) => Promise<BulkOutcome>
+): Promise<void> {
+  await runAction(what, async (client) => {
+    const { changed, skipped } = await action(client)
+    const count = (n: number) => `${n} ${n === 1 ? 'event' : 'events'}`
+    const notice = skipped.length
+      ? `${count(changed.length)} ${done}; ${skipped.length} skipped: ${rule}.`
+      : `${count(changed.length)} ${done}.`
+    writeState({ notice, checkedIds: [] })
+  })
+}
+
+function problemsIn(error: unknown): RejectedField[] {
+  const problems = (error as { problems?: unknown }).problems
+  return Array.isArray(problems) ? (problems as RejectedField[]) : []
 }
 
 function askForToken(problem: string | null): void {

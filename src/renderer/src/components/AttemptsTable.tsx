@@ -35,7 +35,13 @@ function ResponseBody({ body }: { body: string | null }) {
   )
 }
 
-function AttemptRows({ attempt }: { attempt: Attempt }) {
+interface AttemptsProps {
+  attempts: Attempt[]
+  /** Resends the events of a refused request (the ones still failed). */
+  onResendRequest(attemptId: number): void
+}
+
+function AttemptRows({ attempt, onResendRequest }: { attempt: Attempt; onResendRequest(id: number): void }) {
   return (
     <tbody className="attempt">
       <tr data-testid="attempt-row" title={attempt.request}>
@@ -61,11 +67,26 @@ function AttemptRows({ attempt }: { attempt: Attempt }) {
           <ResponseBody body={attempt.responseBody} />
         </td>
       </tr>
+      {attempt.outcome === 'permanent' && attempt.batchSize > 1 && (
+        <tr className="attempt-line">
+          <td colSpan={COLUMNS}>
+            <button
+              type="button"
+              className="button"
+              data-testid="attempt-resend"
+              title="Resend every event this request carried that is still failed"
+              onClick={() => onResendRequest(attempt.id)}
+            >
+              Resend the {attempt.batchSize} events of this request
+            </button>
+          </td>
+        </tr>
+      )}
     </tbody>
   )
 }
 
-export function AttemptsTable({ attempts }: { attempts: Attempt[] }) {
+export function AttemptsTable({ attempts, onResendRequest }: AttemptsProps) {
   if (attempts.length === 0) return <p className="muted">No delivery attempts yet.</p>
   return (
     <table className="attempts">
@@ -79,7 +100,7 @@ export function AttemptsTable({ attempts }: { attempts: Attempt[] }) {
         </tr>
       </thead>
       {attempts.map((attempt) => (
-        <AttemptRows key={attempt.id} attempt={attempt} />
+        <AttemptRows key={attempt.id} attempt={attempt} onResendRequest={onResendRequest} />
       ))}
     </table>
   )

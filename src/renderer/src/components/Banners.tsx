@@ -1,3 +1,4 @@
+import { useEffect } from 'react'
 import { useOutpost } from '../store'
 
 /** The last failed action; stays until dismissed so it cannot be missed. */
@@ -15,6 +16,28 @@ export function ErrorBanner() {
         data-testid="error-dismiss"
         onClick={dismissBanner}
       >
+        ×
+      </button>
+    </div>
+  )
+}
+
+const NOTICE_MS = 8_000
+
+/** What a bulk action did; goes away by itself. */
+export function NoticeBanner() {
+  const notice = useOutpost((state) => state.notice)
+  const dismissNotice = useOutpost((state) => state.dismissNotice)
+  useEffect(() => {
+    if (!notice) return
+    const timer = setTimeout(dismissNotice, NOTICE_MS)
+    return () => clearTimeout(timer)
+  }, [notice, dismissNotice])
+  if (!notice) return null
+  return (
+    <div className="banner banner-notice" role="status" data-testid="notice">
+      <span className="banner-text">{notice}</span>
+      <button type="button" className="banner-dismiss" aria-label="Dismiss" onClick={dismissNotice}>
         ×
       </button>
     </div>

@@ -1,9 +1,12 @@
-import { useMemo, type ReactNode } from 'react'
+import { useMemo, useState, type ReactNode } from 'react'
 import type { EventDetail } from '@shared/model'
 import { formatDateTime, prettyJson } from '../format'
 import { useOutpost } from '../store'
 import { AttemptsTable } from './AttemptsTable'
 import { CopyJsonButton } from './CopyJsonButton'
+import { EventHistory } from './EventHistory'
+import { JsonDiff } from './JsonDiff'
+import { PayloadEditor, RESENDABLE } from './PayloadEditor'
 import { StatusChip } from './StatusChip'
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
@@ -42,33 +45,105 @@ function EventFields({ detail }: { detail: EventDetail }) {
   )
 }
 
-function Payloads({ detail }: { detail: EventDetail }) {
+const EDITABLE = ['queued', 'retrying', 'failed', 'discarded']
+const DISCARDABLE = ['queued', 'retrying', 'failed']
+
+function ReceivedPayload({ received, payload }: { received: string; payload: string }) {
+  const [showChanges, setShowChanges] = useState(false)
+  return (
+    <section className="detail-section">
+      <h3>
+        Payload as received{' '}
+        <button
+          type="button"
+          className="link-button"
+          aria-expanded={showChanges}
+          data-testid="received-show-changes"
+          onClick={() => setShowChanges(!showChanges)}
+        >
+          {showChanges ? 'Hide changes' : 'Show what changed'}
+        </button>
+      </h3>
+      {showChanges ? (
+        <JsonDiff before={received} after={payload} />
+      ) : (
+        <pre className="json" data-testid="received-payload">
+          {received}
+        </pre>
+      )}
+    </section>
+  )
+}
+
+function Payloads({
+  detail,
+  editing,
+  onEditDone
+}: {
+  detail: EventDetail
+  editing: boolean
+  onEditDone(): void
+}) {
   const payload = useMemo(() => prettyJson(detail.payload), [detail.payload])
   const received = useMemo(() => prettyJson(detail.receivedPayload), [detail.receivedPayload])
-  const edited = received !== payload
   return (
     <>
       <section className="detail-section">
         <h3>
           Payload to send{detail.revision > 0 && <span className="muted"> · revision {detail.revision}</span>}
         </h3>
-        <pre className="json" data-testid="payload">
-          {payload}
-        </pre>
-      </section>
-      {edited && (
-        <section className="detail-section">
-          <h3>Payload as received</h3>
-          <pre className="json" data-testid="received-payload">
-            {received}
+        {editing ? (
+          <PayloadEditor detail={detail} onClose={onEditDone} />
+        ) : (
+          <pre className="json" data-testid="payload">
+            {payload}
           </pre>
-        </section>
-      )}
+        )}
+      </section>
+      {received !== payload && <ReceivedPayload received={received} payload={payload} />}
     </>
   )
 }
 
+function EventActions({ detail, onEdit }: { detail: EventDetail; onEdit(): void }) {
+  const resendEvents = useOutpost((state) => state.resendEvents)
+  const discardEvents = useOutpost((state) => state.discardEvents)
+  return (
+    <div className="detail-actions">
+      {EDITABLE.includes(detail.status) && (
+        <button type="button" className="button" data-testid="event-edit" onClick={onEdit}>
+          Edit
+        </button>
+      )}
+      {RESENDABLE.includes(detail.status) && (
+        <button
+          type="button"
+          className="button"
+          data-testid="event-resend"
+          title="Send it again, with its message id"
+          onClick={() => void resendEvents({ ids: [detail.id] })}
+        >
+          Resend
+        </button>
+      )}
+      {DISCARDABLE.includes(detail.status) && (
+        <button
+          type="button"
+          className="button"
+          data-testid="event-discard"
+          title="Never send it; it stays listed as discarded"
+          onClick={() => void discardEvents([detail.id])}
+        >
+          Discard
+        </button>
+      )}
+    </div>
+  )
+}
+
 function EventDetailView({ detail }: { detail: EventDetail }) {
+  const [editing, setEditing] = useState(false)
+  const resendEvents = useOutpost((state) => state.resendEvents)
   return (
     <>
       <header className="detail-header">
@@ -79,11 +154,19 @@ function EventDetailView({ detail }: { detail: EventDetail }) {
         <span className="muted mono">#{detail.id}</span>
         <CopyJsonButton value={detail} />
       </header>
+      {!editing && <EventActions detail={detail} onEdit={() => setEditing(true)} />}
       <EventFields detail={detail} />
-      <Payloads detail={detail} />
+      <Payloads detail={detail} editing={editing} onEditDone={() => setEditing(false)} />
       <section className="detail-section">
         <h3>Delivery attempts</h3>
-        <AttemptsTable attempts={detail.attemptsLog} />
+        <AttemptsTable
+          attempts={detail.attemptsLog}
+          onResendRequest={(attemptId) => void resendEvents({ attemptId })}
+        />
+      </section>
+      <section className="detail-section">
+        <h3>History</h3>
+        <EventHistory history={detail.history} />
       </section>
     </>
   )
@@ -95,7 +178,8 @@ export function EventDetailPane() {
   const detailState = useOutpost((state) => state.detailState)
 
   let content: ReactNode
-  if (detail && detailState === 'loaded') content = <EventDetailView detail={detail} />
+  // Keyed by event: a draft being edited belongs to its event, never to the next one shown.
+  if (detail && detailState === 'loaded') content = <EventDetailView key={detail.id} detail={detail} />
   else if (detailState === 'missing')
     content = (
       <p className="muted">

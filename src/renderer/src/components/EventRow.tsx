@@ -6,10 +6,12 @@ import { StatusChip } from './StatusChip'
 interface EventRowProps {
   event: EventSummary
   selected: boolean
+  checked: boolean
   onSelect(id: number): void
+  onCheck(id: number): void
 }
 
-export function EventRow({ event, selected, onSelect }: EventRowProps) {
+export function EventRow({ event, selected, checked, onSelect, onCheck }: EventRowProps) {
   const rowRef = useRef<HTMLTableRowElement>(null)
 
   // Keyboard selection can move past the visible rows.
@@ -27,6 +29,16 @@ export function EventRow({ event, selected, onSelect }: EventRowProps) {
       aria-selected={selected}
       onClick={() => onSelect(event.id)}
     >
+      {/* Ticking is not opening: the click stays in its cell. */}
+      <td className="col-check" onClick={(click) => click.stopPropagation()}>
+        <input
+          type="checkbox"
+          aria-label={`Select event #${event.id}`}
+          data-testid="event-check"
+          checked={checked}
+          onChange={() => onCheck(event.id)}
+        />
+      </td>
       <td className="col-time mono" title={formatDateTime(event.receivedAt)}>
         {formatClock(event.receivedAt)}
       </td>

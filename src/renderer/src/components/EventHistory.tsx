@@ -1,0 +1,47 @@
+import { useState } from 'react'
+import type { UserAction } from '@shared/model'
+import { formatDateTime, prettyJson } from '../format'
+import { JsonDiff } from './JsonDiff'
+
+const ACTION_WORDS: Record<UserAction['action'], string> = {
+  edit: 'edited the payload',
+  resend: 'resent',
+  discard: 'discarded'
+}
+
+const pretty = (json: string | null) => (json === null ? '' : prettyJson(JSON.parse(json)))
+
+function HistoryEntry({ action }: { action: UserAction }) {
+  const [open, setOpen] = useState(false)
+  return (
+    <li data-testid="history-entry">
+      <span className="mono">{formatDateTime(action.at)}</span> · {action.actor} {ACTION_WORDS[action.action]}
+      {action.action === 'edit' ? (
+        <>
+          {' '}
+          <button type="button" className="link-button" aria-expanded={open} onClick={() => setOpen(!open)}>
+            {open ? 'Hide changes' : 'Show changes'}
+          </button>
+          {open && <JsonDiff before={pretty(action.before)} after={pretty(action.after)} />}
+        </>
+      ) : (
+        <span className="muted">
+          {' '}
+          ({action.before} → {action.after})
+        </span>
+      )}
+    </li>
+  )
+}
+
+/** Everything people did to this event, newest first. */
+export function EventHistory({ history }: { history: UserAction[] }) {
+  if (history.length === 0) return <p className="muted">Nobody has changed this event.</p>
+  return (
+    <ul className="history">
+      {history.map((action) => (
+        <HistoryEntry key={action.id} action={action} />
+      ))}
+    </ul>
+  )
+}

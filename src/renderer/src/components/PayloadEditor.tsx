@@ -1,0 +1,117 @@
+import { useMemo, useState } from 'react'
+import type { EventDetail, RejectedField } from '@shared/model'
+import { prettyJson } from '../format'
+import { useOutpost } from '../store'
+import { JsonDiff } from './JsonDiff'
+
+export const RESENDABLE = ['failed', 'discarded']
+
+type Parsed = { ok: true; value: unknown } | { ok: false; reason: string }
+
+function parse(text: string): Parsed {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown }
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message }
+  }
+}
+
+/**
+ * Edits a draft of the payload to send: nothing changes until Save, which the collector checks
+ * with the vendor's own ingest rules; the changes against the current payload are one click away.
+ */
+export function PayloadEditor({ detail, onClose }: { detail: EventDetail; onClose(): void }) {
+  const editPayload = useOutpost((state) => state.editPayload)
+  const resendEvents = useOutpost((state) => state.resendEvents)
+  const current = useMemo(() => prettyJson(detail.payload), [detail.payload])
+  const [draft, setDraft] = useState(current)
+  const [showChanges, setShowChanges] = useState(false)
+  const [saving, setSaving] = useState(false)
+  const [refusal, setRefusal] = useState<{ message: string; problems: RejectedField[] } | null>(null)
+  const parsed = parse(draft)
+
+  const save = async (thenResend: boolean) => {
+    if (!parsed.ok) return
+    setSaving(true)
+    const result = await editPayload(detail.id, parsed.value)
+    setSaving(false)
+    if (!result.ok) {
+      setRefusal(result)
+      return
+    }
+    if (thenResend) await resendEvents({ ids: [detail.id] })
+    onClose()
+  }
+
+  return (
+    <div data-testid="payload-editor">
+      <textarea
+        className="payload-editor"
+        aria-label="Payload to send"
+        spellCheck={false}
+        data-testid="payload-draft"
+        value={draft}
+        onChange={(change) => {
+          setDraft(change.target.value)
+          setRefusal(null)
+        }}
+      />
+      {!parsed.ok && (
+        <p className="text-error" data-testid="draft-json-error">
+          Not valid JSON: {parsed.reason}
+        </p>
+      )}
+      {refusal && (
+        <div data-testid="edit-refusal">
+          <p className="text-error">
+            {refusal.problems.length ? 'The vendor would refuse this payload:' : refusal.message}
+          </p>
+          {refusal.problems.length > 0 && (
+            <ul className="editor-problems">
+              {refusal.problems.map((problem, index) => (
+                <li key={index}>
+                  <code>{problem.field || 'body'}</code> {problem.reason}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      <div className="editor-actions">
+        <button
+          type="button"
+          className="button button-primary"
+          disabled={!parsed.ok || saving}
+          data-testid="draft-save"
+          onClick={() => void save(false)}
+        >
+          Save
+        </button>
+        {RESENDABLE.includes(detail.status) && (
+          <button
+            type="button"
+            className="button"
+            disabled={!parsed.ok || saving}
+            data-testid="draft-save-resend"
+            onClick={() => void save(true)}
+          >
+            Save and resend
+          </button>
+        )}
+        <button type="button" className="button" disabled={saving} onClick={onClose}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="link-button"
+          aria-expanded={showChanges}
+          data-testid="draft-show-changes"
+          onClick={() => setShowChanges(!showChanges)}
+        >
+          {showChanges ? 'Hide changes' : 'Show changes'}
+        </button>
+      </div>
+      {showChanges && <JsonDiff before={current} after={draft} />}
+    </div>
+  )
+}
