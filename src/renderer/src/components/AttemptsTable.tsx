@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import type { Attempt } from '@shared/model'
 import { formatClock, formatDateTime, truncate } from '../format'
+import { DisclosureButton } from './DisclosureButton'
 
 const BODY_PREVIEW_CHARS = 120
 const REASON_CHARS = 400
@@ -21,15 +22,13 @@ function ResponseBody({ body }: { body: string | null }) {
         <code>{truncate(body, BODY_PREVIEW_CHARS)}</code>
       )}
       {expandable && (
-        <button
-          type="button"
-          className="link-button"
-          data-testid="attempt-expand"
-          aria-expanded={expanded}
-          onClick={() => setExpanded(!expanded)}
-        >
-          {expanded ? 'Collapse' : 'Expand'}
-        </button>
+        <DisclosureButton
+          open={expanded}
+          onToggle={() => setExpanded(!expanded)}
+          show="Expand"
+          hide="Collapse"
+          testId="attempt-expand"
+        />
       )}
     </>
   )

@@ -4,6 +4,7 @@ import { formatDateTime, prettyJson } from '../format'
 import { useOutpost } from '../store'
 import { AttemptsTable } from './AttemptsTable'
 import { CopyJsonButton } from './CopyJsonButton'
+import { DisclosureButton } from './DisclosureButton'
 import { EventHistory } from './EventHistory'
 import { JsonDiff } from './JsonDiff'
 import { PayloadEditor, RESENDABLE } from './PayloadEditor'
@@ -54,15 +55,13 @@ function ReceivedPayload({ received, payload }: { received: string; payload: str
     <section className="detail-section">
       <h3>
         Payload as received{' '}
-        <button
-          type="button"
-          className="link-button"
-          aria-expanded={showChanges}
-          data-testid="received-show-changes"
-          onClick={() => setShowChanges(!showChanges)}
-        >
-          {showChanges ? 'Hide changes' : 'Show what changed'}
-        </button>
+        <DisclosureButton
+          open={showChanges}
+          onToggle={() => setShowChanges(!showChanges)}
+          show="Show what changed"
+          hide="Hide changes"
+          testId="received-show-changes"
+        />
       </h3>
       {showChanges ? (
         <JsonDiff before={received} after={payload} />

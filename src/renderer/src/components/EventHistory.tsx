@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import type { UserAction } from '@shared/model'
 import { formatDateTime, prettyJson } from '../format'
+import { DisclosureButton } from './DisclosureButton'
 import { JsonDiff } from './JsonDiff'
 
 const ACTION_WORDS: Record<UserAction['action'], string> = {
@@ -19,9 +20,12 @@ function HistoryEntry({ action }: { action: UserAction }) {
       {action.action === 'edit' ? (
         <>
           {' '}
-          <button type="button" className="link-button" aria-expanded={open} onClick={() => setOpen(!open)}>
-            {open ? 'Hide changes' : 'Show changes'}
-          </button>
+          <DisclosureButton
+            open={open}
+            onToggle={() => setOpen(!open)}
+            show="Show changes"
+            hide="Hide changes"
+          />
           {open && <JsonDiff before={pretty(action.before)} after={pretty(action.after)} />}
         </>
       ) : (

@@ -1,4 +1,4 @@
-import { useArrowKeySelection } from '../keyboard'
+import { useArrowKeySelection } from '../list-selection'
 import { useOutpost } from '../store'
 import { EmptyEvents } from './EmptyEvents'
 import { EventRow } from './EventRow'

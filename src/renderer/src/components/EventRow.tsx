@@ -1,6 +1,6 @@
-import { useEffect, useRef } from 'react'
 import type { EventSummary } from '@shared/model'
 import { formatClock, formatDateTime } from '../format'
+import { useScrolledIntoView } from '../list-selection'
 import { StatusChip } from './StatusChip'
 
 interface EventRowProps {
@@ -12,12 +12,7 @@ interface EventRowProps {
 }
 
 export function EventRow({ event, selected, checked, onSelect, onCheck }: EventRowProps) {
-  const rowRef = useRef<HTMLTableRowElement>(null)
-
-  // Keyboard selection can move past the visible rows.
-  useEffect(() => {
-    if (selected) rowRef.current?.scrollIntoView({ block: 'nearest' })
-  }, [selected])
+  const rowRef = useScrolledIntoView<HTMLTableRowElement>(selected)
 
   return (
     <tr

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react'
 import type { EventDetail, RejectedField } from '@shared/model'
 import { prettyJson } from '../format'
 import { useOutpost } from '../store'
+import { DisclosureButton } from './DisclosureButton'
 import { JsonDiff } from './JsonDiff'
 
 export const RESENDABLE = ['failed', 'discarded']
@@ -101,15 +102,13 @@ export function PayloadEditor({ detail, onClose }: { detail: EventDetail; onClos
         <button type="button" className="button" disabled={saving} onClick={onClose}>
           Cancel
         </button>
-        <button
-          type="button"
-          className="link-button"
-          aria-expanded={showChanges}
-          data-testid="draft-show-changes"
-          onClick={() => setShowChanges(!showChanges)}
-        >
-          {showChanges ? 'Hide changes' : 'Show changes'}
-        </button>
+        <DisclosureButton
+          open={showChanges}
+          onToggle={() => setShowChanges(!showChanges)}
+          show="Show changes"
+          hide="Hide changes"
+          testId="draft-show-changes"
+        />
       </div>
       {showChanges && <JsonDiff before={current} after={draft} />}
     </div>

@@ -1,7 +1,6 @@
-import { useEffect, useRef } from 'react'
 import type { Rejection } from '@shared/model'
 import { formatClock, formatDateTime } from '../format'
-import { useArrowKeySelection } from '../keyboard'
+import { useArrowKeySelection, useScrolledIntoView } from '../list-selection'
 import { useOutpost } from '../store'
 
 export function requestLine(rejection: Rejection): string {
@@ -10,10 +9,7 @@ export function requestLine(rejection: Rejection): string {
 
 function RejectionRow({ rejection, selected }: { rejection: Rejection; selected: boolean }) {
   const select = useOutpost((state) => state.selectRejection)
-  const rowRef = useRef<HTMLTableRowElement>(null)
-  useEffect(() => {
-    if (selected) rowRef.current?.scrollIntoView({ block: 'nearest' })
-  }, [selected])
+  const rowRef = useScrolledIntoView<HTMLTableRowElement>(selected)
   return (
     <tr
       ref={rowRef}

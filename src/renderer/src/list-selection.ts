@@ -1,4 +1,4 @@
-import { useEffect } from 'react'
+import { useEffect, useRef } from 'react'
 
 function isTypingTarget(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false
@@ -17,4 +17,13 @@ export function useArrowKeySelection(move: (offset: 1 | -1) => void): void {
     window.addEventListener('keydown', onKeyDown)
     return () => window.removeEventListener('keydown', onKeyDown)
   }, [move])
+}
+
+/** A row's ref that keeps it in view while selected: keyboard selection can move past the visible rows. */
+export function useScrolledIntoView<T extends HTMLElement>(selected: boolean) {
+  const ref = useRef<T>(null)
+  useEffect(() => {
+    if (selected) ref.current?.scrollIntoView({ block: 'nearest' })
+  }, [selected])
+  return ref
 }
