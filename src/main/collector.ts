@@ -109,7 +109,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   registerAdminApi(app, api, adminToken)
   const consoleServed = await registerConsole(app, options.rendererDir ?? null)
 
-  const prune = () => store.outbox.pruneDelivered(now() - config.storage.retentionDays * 86_400_000, 10_000)
+  const prune = () => store.outbox.pruneFinished(now() - config.storage.retentionDays * 86_400_000, 10_000)
   prune()
   const pruneTimer = setInterval(prune, PRUNE_EVERY_MS)
   pruneTimer.unref()

@@ -216,8 +216,8 @@ describe('store', () => {
     expect(cut.events.map((e) => e.messageId)).toEqual(['d', 'c', 'b'])
   })
 
-  it('prunes delivered events after the retention period only', () => {
-    store.outbox.enqueueEvents([[event('old'), event('kept')]], 0)
+  it('prunes delivered and discarded events after the retention period only', () => {
+    store.outbox.enqueueEvents([[event('old'), event('kept'), event('dropped'), event('dropped-late')]], 0)
     const claim = store.outbox.claimDueBatch('whisperr', 1, 1, 1000, batchable)
     if (claim.kind !== 'claimed') throw new Error('expected a claim')
     store.outbox.settleAttempt(
@@ -234,9 +234,14 @@ describe('store', () => {
       [{ ids: [claim.events[0]!.id], settlement: { status: 'sent' } }],
       10
     )
-    expect(store.outbox.pruneDelivered(5, 100)).toBe(0)
-    expect(store.outbox.pruneDelivered(11, 100)).toBe(1)
-    expect(store.queries.listEvents({}).events.map((e) => e.messageId)).toEqual(['kept'])
+    const idOf = (messageId: string) =>
+      store.queries.listEvents({ search: messageId }).events.find((e) => e.messageId === messageId)!.id
+    store.corrections.discardEvents([idOf('dropped')], { actor: 'test', at: 8 })
+    store.corrections.discardEvents([idOf('dropped-late')], { actor: 'test', at: 20 })
+    expect(store.outbox.pruneFinished(5, 100)).toBe(0)
+    expect(store.outbox.pruneFinished(11, 100)).toBe(2)
+    expect(store.queries.listEvents({}).events.map((e) => e.messageId)).toEqual(['dropped-late', 'kept'])
+    expect(store.outbox.backlog().events).toBe(1)
   })
 })
 
@@ -284,6 +289,11 @@ describe('migrations', () => {
     expect(
       plan(`SELECT id FROM outbox WHERE status = 'sent' AND sent_at < 5 ORDER BY sent_at LIMIT 10`)
     ).toMatch(/outbox_sent_at/)
+    expect(
+      plan(
+        `SELECT id FROM outbox WHERE status = 'discarded' AND discarded_at < 5 ORDER BY discarded_at LIMIT 10`
+      )
+    ).toMatch(/INDEX outbox_discarded_at \(status=\? AND discarded_at<\?\)/)
     db.close()
   })
 })

@@ -69,9 +69,11 @@ export function createCorrections(
       name = @name, user_key = @userKey, occurred_at = @occurredAt, bytes = @bytes, revision = revision + 1
     WHERE id = @id`)
   const requeue = db.prepare(
-    `UPDATE outbox SET status = 'queued', next_attempt_at = ?, lease_until = NULL WHERE id = ?`
+    `UPDATE outbox SET status = 'queued', next_attempt_at = ?, lease_until = NULL, discarded_at = NULL WHERE id = ?`
   )
-  const discard = db.prepare(`UPDATE outbox SET status = 'discarded', lease_until = NULL WHERE id = ?`)
+  const discard = db.prepare(
+    `UPDATE outbox SET status = 'discarded', lease_until = NULL, discarded_at = ? WHERE id = ?`
+  )
   const recordAction = db.prepare(`
     INSERT INTO user_actions (at, actor, action, event_id, destination, before, after)
     VALUES (@at, @actor, @action, @eventId, @destination, @before, @after)`)
@@ -155,7 +157,7 @@ export function createCorrections(
   /** Failed or discarded events go back to the queue, due now, with their message ids unchanged. */
   const resendEvents = bulk('resend', RESENDABLE, 'queued', (row, who) => requeue.run(who.at, row.id))
 
-  const discardEvents = bulk('discard', DISCARDABLE, 'discarded', (row) => discard.run(row.id))
+  const discardEvents = bulk('discard', DISCARDABLE, 'discarded', (row, who) => discard.run(who.at, row.id))
 
   /** The events one upstream request carried, for "resend this batch". */
   function eventsOfAttempt(attemptId: number): number[] {

@@ -83,7 +83,7 @@ export interface Outbox {
   ): void
   makeDueNow(destination: string, now: number): number
   releaseStaleLeases(): number
-  pruneDelivered(sentBefore: number, max: number): number
+  pruneFinished(before: number, max: number): number
   backlog(): Backlog
   /** For the outbox's other writer, people's corrections: events and bytes that joined or left the backlog. */
   adjustBacklog(events: number, bytes: number): void
@@ -129,8 +129,11 @@ export function createOutbox(db: Database.Database): Outbox {
   const rescheduleHead = db.prepare(
     `UPDATE outbox SET next_attempt_at = ? WHERE destination = ? AND ${WAITING} AND next_attempt_at > ?`
   )
-  const selectPruneable = db.prepare(
+  const selectPruneableSent = db.prepare(
     `SELECT id FROM outbox WHERE status = 'sent' AND sent_at < ? ORDER BY sent_at LIMIT ?`
+  )
+  const selectPruneableDiscarded = db.prepare(
+    `SELECT id FROM outbox WHERE status = 'discarded' AND discarded_at < ? ORDER BY discarded_at LIMIT ?`
   )
   const deleteEvent = db.prepare(`DELETE FROM outbox WHERE id = ?`)
   const deleteOrphanAttempts = db.prepare(`
@@ -250,12 +253,16 @@ export function createOutbox(db: Database.Database): Outbox {
     return releaseLeases.run().changes
   }
 
-  /** Deletes delivered events older than the cutoff (with attempts no longer linked to any event). */
-  const pruneDelivered = db.transaction((sentBefore: number, max: number): number => {
-    const ids = selectPruneable.all(sentBefore, max) as { id: number }[]
-    for (const { id } of ids) deleteEvent.run(id)
-    deleteOrphanAttempts.run(sentBefore)
-    return ids.length
+  /**
+   * Deletes events finished before the cutoff: delivered, or discarded by a person (with the
+   * attempts no longer linked to any event). At most `max` a call.
+   */
+  const pruneFinished = db.transaction((before: number, max: number): number => {
+    const sent = selectPruneableSent.all(before, max) as { id: number }[]
+    const discarded = selectPruneableDiscarded.all(before, max - sent.length) as { id: number }[]
+    for (const { id } of [...sent, ...discarded]) deleteEvent.run(id)
+    deleteOrphanAttempts.run(before)
+    return sent.length + discarded.length
   })
 
   return {
@@ -264,7 +271,7 @@ export function createOutbox(db: Database.Database): Outbox {
     settleAttempt,
     makeDueNow,
     releaseStaleLeases,
-    pruneDelivered,
+    pruneFinished,
     backlog: (): Backlog => ({ ...backlog }),
     adjustBacklog(events, bytes) {
       backlog.events += events

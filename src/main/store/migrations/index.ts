@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3'
 import { outbox } from './001-outbox'
 import { upstreamParams } from './002-upstream-params'
 import { devices } from './003-devices'
+import { discardedAt } from './004-discarded-at'
 
 export interface Migration {
   version: number
@@ -10,7 +11,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append only: a shipped migration is never edited. */
-export const migrations: Migration[] = [outbox, upstreamParams, devices]
+export const migrations: Migration[] = [outbox, upstreamParams, devices, discardedAt]
 
 export class NewerDatabaseError extends Error {
   constructor(found: number, known: number) {
