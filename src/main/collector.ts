@@ -100,7 +100,6 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   registerIngestRoutes(app, {
     destinations,
     writer,
-    keys: config.ingest.keys,
     now,
     realDeviceId: store.devices.realIdOf,
     awaitRealDeviceId: (destination, provisionalId) =>

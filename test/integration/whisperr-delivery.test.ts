@@ -277,6 +277,26 @@ describe('collector limits and guards', () => {
     expect(stats.destinations[0]).toMatchObject({ configured: false, hold: 'not_configured' })
   })
 
+  it("takes a destination's own ingest keys instead of the global ones", async () => {
+    upstream = await startMockWhisperr({ apiKey: API_KEY })
+    const destination = (id: string, ingestKeys?: string[]) => ({
+      id,
+      vendor: 'whisperr' as const,
+      baseUrl: upstream.url,
+      apiKey: API_KEY,
+      ingestKeys
+    })
+    outpost = await startTestCollector({
+      destinations: [destination('kiosk', ['kiosk-key']), destination('shared'), destination('open', [])],
+      ingest: { keys: ['global-key'] }
+    })
+    const status = async (id: string, key?: string) =>
+      (await outpost.post(`/${id}/v1/events/track`, whisperrEvent(), key ? { 'x-api-key': key } : {})).status
+    expect([await status('kiosk', 'global-key'), await status('kiosk', 'kiosk-key')]).toEqual([401, 202])
+    expect([await status('shared', 'kiosk-key'), await status('shared', 'global-key')]).toEqual([401, 202])
+    expect(await status('open')).toBe(202)
+  })
+
   it('requires an ingest key when keys are configured, and the admin token on /api', async () => {
     upstream = await startMockWhisperr({ apiKey: API_KEY })
     outpost = await startTestCollector({

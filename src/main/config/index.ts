@@ -12,6 +12,8 @@ export interface DestinationConfig {
   apiKeyEnv?: string
   /** Most events per upstream request, for vendors that batch (default: the connector's). */
   batchSize?: number
+  /** Keys this destination's clients must send; replaces `ingest.keys` for it. */
+  ingestKeys?: string[]
 }
 
 export interface OutpostConfig {
@@ -35,6 +37,8 @@ export interface Destination {
   configuredKey: { value: string; source: Exclude<KeySource, 'outpost'> } | null
   /** Most events per upstream request for batchable kinds. */
   batchSize: number
+  /** Keys a client must present in the vendor's auth header; empty = open (loopback only by default). */
+  ingestKeys: string[]
   connector: Connector
 }
 
@@ -71,7 +75,8 @@ const schema = {
           baseUrl: { type: 'string', pattern: '^https?://' },
           apiKey: { type: 'string' },
           apiKeyEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
-          batchSize: { type: 'integer', minimum: 1, maximum: 10000 }
+          batchSize: { type: 'integer', minimum: 1, maximum: 10000 },
+          ingestKeys: { type: 'array', items: { type: 'string', minLength: 1 } }
         }
       }
     },
@@ -194,6 +199,7 @@ export function resolveDestinations(
       keyProblem: null,
       configuredKey: configuredKeyOf(destination, env),
       batchSize: destination.batchSize ?? connector.batchLimit('track'),
+      ingestKeys: destination.ingestKeys ?? config.ingest.keys,
       connector
     }
     applyStoredKey(resolved, keys?.get(destination.id) ?? null)

@@ -8,8 +8,6 @@ import { registrationDeviceId, withKnownDeviceIds } from './devices'
 export interface IngestDeps {
   destinations: Destination[]
   writer: GroupCommitWriter
-  /** Ingest keys a client must present in the vendor's auth header; empty = open (loopback). */
-  keys: string[]
   now(): number
   realDeviceId(destination: string, provisionalId: string): string | null
   /** Resolves with the vendor's id of a fresh registration if it comes quickly, else null. */
@@ -30,9 +28,10 @@ function refuse(reply: FastifyReply, status: number, error: string, message: str
 
 function handlerFor(destination: Destination, route: IngestRoute, deps: IngestDeps) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (deps.keys.length > 0) {
+    const keys = destination.ingestKeys
+    if (keys.length > 0) {
       const key = destination.connector.clientKey(request.headers)
-      if (!key || !deps.keys.includes(key)) {
+      if (!key || !keys.includes(key)) {
         return refuse(
           reply,
           401,
