@@ -164,6 +164,69 @@ describe('store', () => {
     expect(store.outbox.backlog()).toEqual({ events: 0, bytes: 0 })
   })
 
+  it('keeps the status counts equal to the rows through every kind of write', () => {
+    const counted = () =>
+      store.db.prepare('SELECT destination, status, n FROM status_counts WHERE n > 0 ORDER BY 1, 2').all()
+    const actual = () =>
+      store.db
+        .prepare('SELECT destination, status, count(*) AS n FROM outbox GROUP BY 1, 2 ORDER BY 1, 2')
+        .all()
+    const attempt = (outcome: 'ok' | 'retry' | 'permanent') => ({
+      destination: 'whisperr',
+      startedAt: 1,
+      durationMs: 1,
+      status: outcome === 'ok' ? 202 : 500,
+      outcome,
+      reason: outcome,
+      request: 'POST',
+      responseBody: null
+    })
+    const claimOne = (now = 1) => {
+      const claim = store.outbox.claimDueBatch('whisperr', now, 1, 1000, batchable)
+      if (claim.kind !== 'claimed') throw new Error('expected a claim')
+      return claim.events[0]!.id
+    }
+    const who = { actor: 'test', at: 5 }
+
+    store.outbox.enqueueEvents(
+      [[event('a'), event('b'), event('c'), event('d'), event('e', { destination: 'other' })]],
+      0
+    )
+    expect(counted()).toEqual(actual())
+    const sent = claimOne()
+    store.outbox.settleAttempt(attempt('ok'), [{ ids: [sent], settlement: { status: 'sent' } }], 2)
+    const failed = claimOne()
+    store.outbox.settleAttempt(
+      attempt('permanent'),
+      [{ ids: [failed], settlement: { status: 'failed', error: 'no' } }],
+      3
+    )
+    const retrying = claimOne()
+    store.outbox.settleAttempt(
+      attempt('retry'),
+      [{ ids: [retrying], settlement: { status: 'retrying', nextAttemptAt: 4, error: 'later' } }],
+      3
+    )
+    expect(counted()).toEqual(actual())
+    store.corrections.discardEvents([retrying], who)
+    store.corrections.resendEvents([failed], who)
+    store.corrections.editPayload(
+      failed,
+      { payload: '{"edited":true}', name: 'x', userKey: null, occurredAt: null },
+      who
+    )
+    expect(counted()).toEqual(actual())
+    claimOne(10)
+    store.close()
+    store = openStore(file())
+    expect(store.outbox.pruneFinished(100, 100)).toBe(2)
+    expect(counted()).toEqual(actual())
+    expect(counted()).toEqual([
+      { destination: 'other', status: 'queued', n: 1 },
+      { destination: 'whisperr', status: 'queued', n: 2 }
+    ])
+  })
+
   it('returns leases left by a crash to the queue when reopened', () => {
     store.outbox.enqueueEvents([[event('a'), event('b')]], 0)
     expect(store.outbox.claimDueBatch('whisperr', 1, 500, 1000, batchable).kind).toBe('claimed')
@@ -283,9 +346,12 @@ describe('migrations', () => {
         `SELECT id FROM outbox WHERE destination = 'w' AND status IN ('queued', 'retrying') ORDER BY id LIMIT 500`
       )
     ).toMatch(/USING INDEX outbox_pending/)
-    expect(plan(`SELECT destination, status, count(*) FROM outbox GROUP BY status, destination`)).toMatch(
-      /COVERING INDEX outbox_status/
-    )
+    const statusFilter = plan(`SELECT id FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT 200`)
+    expect(statusFilter).toMatch(/INDEX outbox_status \(status=\?\)/)
+    expect(statusFilter).not.toMatch(/TEMP B-TREE/)
+    expect(db.prepare('SELECT destination, status, n FROM status_counts').all()).toEqual([
+      { destination: 'w', status: 'queued', n: 1 }
+    ])
     expect(
       plan(`SELECT id FROM outbox WHERE status = 'sent' AND sent_at < 5 ORDER BY sent_at LIMIT 10`)
     ).toMatch(/outbox_sent_at/)

@@ -3,6 +3,7 @@ import { outbox } from './001-outbox'
 import { upstreamParams } from './002-upstream-params'
 import { devices } from './003-devices'
 import { discardedAt } from './004-discarded-at'
+import { statusCounts } from './005-status-counts'
 
 export interface Migration {
   version: number
@@ -11,7 +12,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append only: a shipped migration is never edited. */
-export const migrations: Migration[] = [outbox, upstreamParams, devices, discardedAt]
+export const migrations: Migration[] = [outbox, upstreamParams, devices, discardedAt, statusCounts]
 
 export class NewerDatabaseError extends Error {
   constructor(found: number, known: number) {
