@@ -1,4 +1,5 @@
 import { BrowserWindow, shell, type IpcMainInvokeEvent } from 'electron'
+import { isPermissionGranted } from './desktop/permissions'
 
 const DEV_SERVER_URL = process.env.ELECTRON_RENDERER_URL
 
@@ -31,8 +32,11 @@ export function createMainWindow(files: AppFiles): BrowserWindow {
     }
   })
   window.once('ready-to-show', () => window.show())
-  // The UI needs no camera, notifications or other permissions: refuse every request.
-  window.webContents.session.setPermissionRequestHandler((_contents, _permission, answer) => answer(false))
+  const { session } = window.webContents
+  session.setPermissionRequestHandler((_contents, permission, answer) =>
+    answer(isPermissionGranted(permission))
+  )
+  session.setPermissionCheckHandler((_contents, permission) => isPermissionGranted(permission))
   window.webContents.setWindowOpenHandler(({ url }) => {
     if (/^https:\/\//.test(url)) void shell.openExternal(url)
     return { action: 'deny' }

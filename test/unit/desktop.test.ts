@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { MenuItemConstructorOptions } from 'electron'
 import { desktopEntry, execArgument, HIDDEN_FLAG, xdgAutostart } from '../../src/main/desktop/autostart'
+import { isPermissionGranted } from '../../src/main/desktop/permissions'
 import { trayMenuTemplate, trayStatus, type TrayActions } from '../../src/main/desktop/tray-menu'
 import type { DestinationSummary, Stats, StatusCounts } from '../../src/shared/model'
 import { tempDir } from '../support/temp'
@@ -103,6 +104,15 @@ describe('tray status', () => {
       enabled: false,
       checked: false
     })
+  })
+})
+
+describe('window permissions', () => {
+  it('grants the clipboard write Copy JSON needs, and nothing else', () => {
+    expect(isPermissionGranted('clipboard-sanitized-write')).toBe(true)
+    for (const permission of ['clipboard-read', 'media', 'notifications', 'geolocation', 'openExternal']) {
+      expect(isPermissionGranted(permission)).toBe(false)
+    }
   })
 })
 
