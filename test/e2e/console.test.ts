@@ -240,16 +240,16 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
 
     const detail = ui.page.getByTestId('event-detail')
     await detail.getByTestId('event-edit').click()
+    // The draft is a CodeMirror editor: its text is typed, as a person would.
     const draft = detail.getByTestId('payload-draft')
-    await draft.fill((await draft.inputValue()).replace('"plan_changed"', '"Plan Changed"'))
+    const pretty = (value: unknown) => JSON.stringify(value, null, 2)
+    await draft.fill(pretty({ ...refused, event_type: 'Plan Changed' }))
     await detail.getByTestId('draft-save').click()
     await expect
       .poll(() => detail.getByTestId('edit-refusal').textContent())
       .toMatch(/event_type must be snake_case/)
 
-    await draft.fill(
-      (await draft.inputValue()).replace('"Plan Changed"', '"plan_changed"').replace('platnum', 'platinum')
-    )
+    await draft.fill(pretty({ ...refused, properties: { plan: 'platinum' } }))
     await detail.getByTestId('draft-show-changes').click()
     expect(await detail.getByTestId('json-diff').locator('.diff-added').allTextContents()).toEqual([
       '+     "plan": "platinum"'

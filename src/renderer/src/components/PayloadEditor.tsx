@@ -4,6 +4,7 @@ import { prettyJson } from '../format'
 import { useOutpost } from '../store'
 import { DisclosureButton } from './DisclosureButton'
 import { JsonDiff } from './JsonDiff'
+import { JsonEditor } from './JsonEditor'
 
 export const RESENDABLE = ['failed', 'discarded']
 
@@ -46,14 +47,12 @@ export function PayloadEditor({ detail, onClose }: { detail: EventDetail; onClos
 
   return (
     <div data-testid="payload-editor">
-      <textarea
-        className="payload-editor"
-        aria-label="Payload to send"
-        spellCheck={false}
-        data-testid="payload-draft"
-        value={draft}
-        onChange={(change) => {
-          setDraft(change.target.value)
+      <JsonEditor
+        initialValue={current}
+        label="Payload to send"
+        testId="payload-draft"
+        onChange={(text) => {
+          setDraft(text)
           setRefusal(null)
         }}
       />
