@@ -277,4 +277,34 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     await ui.page.getByTestId('resume-whisperr').click()
     await ui.page.close()
   })
+
+  it('keeps a long list light: only the rows in view are in the page, and the keys still reach every row', async () => {
+    const ui = new ConsolePage(await browser.newPage())
+    await ui.open(`${collector.url}/#token=e2e-token`)
+    const events = Array.from({ length: 400 }, (_, n) =>
+      whisperrEvent({ event_type: 'bulk_row', external_user_id: `bulk-${String(n).padStart(3, '0')}` })
+    )
+    for (const part of [events.slice(0, 200), events.slice(200)]) {
+      expect((await send('/whisperr/v1/events/batch', { events: part })).status).toBe(202)
+    }
+    await ui.page.getByTestId('filter-search').fill('bulk_row')
+    await expect.poll(() => ui.page.getByText('200 events shown, more below').count()).toBe(1)
+    await ui.page.getByTestId('load-more').click()
+    await expect.poll(() => ui.page.getByText('400 events shown').count()).toBe(1)
+    expect(await ui.rows().count()).toBeLessThan(100)
+
+    // From the top row, 150 rows down is 150 events older (the list is newest first).
+    await ui.page.locator('.event-list').evaluate((list) => list.scrollTo({ top: 0 }))
+    await expect.poll(() => ui.rows().first().textContent()).toContain('bulk-399')
+    const clicked = ui.rows().first()
+    const user = Number(/bulk-(\d{3})/.exec((await clicked.textContent()) ?? '')?.[1])
+    await clicked.click()
+    for (let n = 0; n < 150; n++) await ui.page.keyboard.press('ArrowDown')
+    const expected = `bulk-${String(user - 150).padStart(3, '0')}`
+    const selected = ui.page.locator('[data-event-id][aria-selected="true"]')
+    await expect.poll(() => selected.textContent()).toContain(expected)
+    expect(await selected.isVisible()).toBe(true)
+    await expect.poll(() => ui.page.getByTestId('event-detail').textContent()).toContain(expected)
+    await ui.page.close()
+  })
 })

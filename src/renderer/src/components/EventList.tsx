@@ -1,3 +1,6 @@
+import { useEffect, useRef, type RefObject } from 'react'
+import { useVirtualizer } from '@tanstack/react-virtual'
+import type { EventSummary } from '@shared/model'
 import { useArrowKeySelection } from '../list-selection'
 import { useOutpost } from '../store'
 import { EmptyEvents } from './EmptyEvents'
@@ -58,6 +61,39 @@ function SelectionBar() {
   )
 }
 
+/** Every row has this height (styles.css, .event-row): the virtualizer places rows by it. */
+const ROW_HEIGHT = 28
+
+/**
+ * The table renders only the rows in view, between two spacer rows: "Load more" can grow the
+ * list to thousands of events, and the list re-renders on every change of the outbox.
+ */
+function useVisibleRows(
+  scrollElement: RefObject<HTMLElement | null>,
+  events: EventSummary[],
+  selectedId: number | null
+) {
+  // The app does not use the React Compiler, and nothing memoizes the virtualizer's functions.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({
+    count: events.length,
+    getScrollElement: () => scrollElement.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 20
+  })
+  // Keyboard selection can move past the rows in view, or past the rows rendered at all.
+  const selectedIndex = events.findIndex((event) => event.id === selectedId)
+  useEffect(() => {
+    if (selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' })
+  }, [selectedIndex, virtualizer])
+  const rows = virtualizer.getVirtualItems()
+  return {
+    rows,
+    spaceAbove: rows[0]?.start ?? 0,
+    spaceBelow: virtualizer.getTotalSize() - (rows.at(-1)?.end ?? 0)
+  }
+}
+
 export function EventList() {
   const events = useOutpost((state) => state.events)
   const selectedId = useOutpost((state) => state.selectedId)
@@ -67,6 +103,8 @@ export function EventList() {
   const checkAll = useOutpost((state) => state.checkAll)
   const moveSelection = useOutpost((state) => state.moveSelection)
   useArrowKeySelection(moveSelection)
+  const scrollElement = useRef<HTMLElement>(null)
+  const { rows, spaceAbove, spaceBelow } = useVisibleRows(scrollElement, events, selectedId)
 
   if (events.length === 0) {
     return (
@@ -77,7 +115,7 @@ export function EventList() {
   }
 
   return (
-    <section className="event-list" aria-label="Events">
+    <section className="event-list" aria-label="Events" ref={scrollElement}>
       <SelectionBar />
       <table className="events" role="grid" aria-label="Events" data-testid="event-table">
         <thead>
@@ -101,16 +139,21 @@ export function EventList() {
           </tr>
         </thead>
         <tbody>
-          {events.map((event) => (
-            <EventRow
-              key={event.id}
-              event={event}
-              selected={event.id === selectedId}
-              checked={checkedIds.includes(event.id)}
-              onSelect={select}
-              onCheck={toggleChecked}
-            />
-          ))}
+          {spaceAbove > 0 && <tr className="spacer" style={{ height: spaceAbove }} aria-hidden />}
+          {rows.map(({ index }) => {
+            const event = events[index] as EventSummary
+            return (
+              <EventRow
+                key={event.id}
+                event={event}
+                selected={event.id === selectedId}
+                checked={checkedIds.includes(event.id)}
+                onSelect={select}
+                onCheck={toggleChecked}
+              />
+            )
+          })}
+          {spaceBelow > 0 && <tr className="spacer" style={{ height: spaceBelow }} aria-hidden />}
         </tbody>
       </table>
       <LoadMore />

@@ -1,6 +1,5 @@
 import type { EventSummary } from '@shared/model'
 import { formatClock, formatDateTime } from '../format'
-import { useScrolledIntoView } from '../list-selection'
 import { StatusChip } from './StatusChip'
 
 interface EventRowProps {
@@ -12,11 +11,8 @@ interface EventRowProps {
 }
 
 export function EventRow({ event, selected, checked, onSelect, onCheck }: EventRowProps) {
-  const rowRef = useScrolledIntoView<HTMLTableRowElement>(selected)
-
   return (
     <tr
-      ref={rowRef}
       className={selected ? 'event-row selected' : 'event-row'}
       data-testid="event-row"
       data-event-id={event.id}
