@@ -56,7 +56,7 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
     const { registerIpcApi } = await import('../../src/main/admin/ipc')
     unregister = registerIpcApi(
       outpost.collector.api,
-      (event) => (event as { sender: { trusted: boolean } }).sender.trusted
+      (event) => (event as unknown as { sender: { trusted: boolean } }).sender.trusted
     )
     await import('../../src/preload/index')
     api = electron.exposed.outpost as OutpostApi
