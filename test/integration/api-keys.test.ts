@@ -59,6 +59,18 @@ describe('vendor keys set in Outpost', () => {
     await eventually(() => expect(upstream.received.size).toBe(1))
   })
 
+  it('does not hold the destination for a refusal of a key that was replaced meanwhile', async () => {
+    outpost = await start('wk_live_wrong')
+    upstream.failNext(1, { type: 'slow', delayMs: 800 })
+    await track()
+    await eventually(() => expect(upstream.requests).toHaveLength(1))
+    // The request with the old key is still waiting for its 401 when the right key is set.
+    await outpost.api.setApiKey({ id: 'whisperr', apiKey: KEY })
+    await eventually(() => expect(upstream.received.size).toBe(1), 5_000)
+    expect(upstream.requests.map((request) => request.status)).toEqual([401, 202])
+    expect((await summary()).hold).toBeNull()
+  })
+
   it("falls back to the config's key when the one set in Outpost is removed", async () => {
     outpost = await start('wk_from_config')
     expect((await summary()).keySource).toBe('config')

@@ -284,7 +284,9 @@ export class DestinationWorker {
       request: `POST ${request.path} (${events.length} event${events.length === 1 ? '' : 's'}, ${request.body.length} bytes)`,
       responseBody: result.kind === 'answer' ? result.answer.body : null
     }
-    const settlement = this.settle(verdict, events.length, result, finishedAt)
+    // A person may have set a new key while this request was out: its refusal is not about it.
+    const keyReplaced = this.destination.apiKey !== apiKey
+    const settlement = this.settle(verdict, events.length, result, finishedAt, keyReplaced)
     this.deps.store.outbox.settleAttempt(
       attempt,
       [{ ids: events.map((event) => event.id), settlement }],
@@ -298,7 +300,13 @@ export class DestinationWorker {
   }
 
   /** Where the verdict sends the batch, and what it teaches this worker. */
-  private settle(verdict: Verdict, batchSize: number, result: TransportResult, now: number): Settlement {
+  private settle(
+    verdict: Verdict,
+    batchSize: number,
+    result: TransportResult,
+    now: number,
+    keyReplaced: boolean
+  ): Settlement {
     const maxBatch = this.destination.batchSize
     switch (verdict.outcome) {
       case 'ok':
@@ -307,6 +315,13 @@ export class DestinationWorker {
         this.batchLimit = Math.min(maxBatch, this.batchLimit * 2)
         return { status: 'sent' }
       case 'auth':
+        if (keyReplaced) {
+          const vendor = this.destination.connector.label
+          return {
+            status: 'queued',
+            error: `${vendor} refused the key this request carried, since replaced; trying the new one`
+          }
+        }
         this.deps.store.destinations.setAuthHold(this.destination.id, verdict.reason)
         return { status: 'queued', error: verdict.reason }
       case 'permanent':
