@@ -7,8 +7,9 @@ import { startCollector } from './collector'
 const USAGE = `Usage: outpost serve [--config FILE] [--data-dir DIR] [--host HOST] [--port PORT]
 
   --config FILE    JSON config (destinations, ingest, storage, sync); default: one
-                   destination per supported vendor, without keys (events are held)
-  --data-dir DIR   where the outbox lives (default: ${defaultDataDir()})
+                   destination per supported vendor, without keys (events are held
+                   until a key is set in the console or the environment)
+  --data-dir DIR   where the outbox and keys set in the console live (default: ${defaultDataDir()})
   --host HOST      address to listen on (default from config: 127.0.0.1)
   --port PORT      port to listen on; 0 picks a free one (default from config: 8787)
 
