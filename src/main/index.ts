@@ -65,6 +65,7 @@ async function start(): Promise<void> {
   const disposeTray = createTray({
     api: collector.api,
     login: loginItem(),
+    dataDir,
     openWindow: showWindow,
     quit: () => app.quit()
   })

@@ -47,6 +47,7 @@ function recordingActions() {
   const calls: string[] = []
   const actions: TrayActions = {
     openWindow: () => calls.push('open'),
+    openDataFolder: () => calls.push('folder'),
     syncNow: () => calls.push('sync'),
     setOpenAtLogin: (enabled) => calls.push(`login:${enabled}`),
     quit: () => calls.push('quit')
@@ -83,15 +84,17 @@ describe('tray status', () => {
       'flywheel: API key refused',
       'Open Outpost',
       'Sync now',
+      'Open data folder',
       'Start at login',
       'Quit Outpost (stops collecting)'
     ])
     const byLabel = (label: string) => template.find((item) => item.label === label)
     click(byLabel('Open Outpost'))
     click(byLabel('Sync now'))
+    click(byLabel('Open data folder'))
     click(byLabel('Start at login'), true)
     click(byLabel('Quit Outpost (stops collecting)'))
-    expect(calls).toEqual(['open', 'sync', 'login:true', 'quit'])
+    expect(calls).toEqual(['open', 'sync', 'folder', 'login:true', 'quit'])
   })
 
   it('greys out start at login where the app cannot register itself', () => {

@@ -8,6 +8,8 @@ import type { DestinationHold, Stats } from '@shared/model'
 
 export interface TrayActions {
   openWindow(): void
+  /** Shows the data folder (outpost.json, the outbox) in the file manager. */
+  openDataFolder(): void
   syncNow(): void
   setOpenAtLogin(enabled: boolean): void
   quit(): void
@@ -54,6 +56,7 @@ export function trayMenuTemplate(
     { type: 'separator' },
     { label: 'Open Outpost', click: () => actions.openWindow() },
     { label: 'Sync now', click: () => actions.syncNow() },
+    { label: 'Open data folder', click: () => actions.openDataFolder() },
     { type: 'separator' },
     {
       label: login.supported ? 'Start at login' : 'Start at login (installed app only)',

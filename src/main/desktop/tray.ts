@@ -1,4 +1,4 @@
-import { Menu, nativeImage, Tray } from 'electron'
+import { Menu, nativeImage, shell, Tray } from 'electron'
 import type { OutpostApi } from '@shared/api'
 import type { Stats } from '@shared/model'
 import iconPath from '../../../resources/icon.png?asset'
@@ -12,12 +12,13 @@ const ICON_SIZE = process.platform === 'linux' ? 24 : 16
 export interface TrayOptions {
   api: OutpostApi
   login: LoginItem
+  dataDir: string
   openWindow(): void
   quit(): void
 }
 
 /** The tray icon and menu, refreshed from the collector's stats; returns its disposer. */
-export function createTray({ api, login, openWindow, quit }: TrayOptions): () => void {
+export function createTray({ api, login, dataDir, openWindow, quit }: TrayOptions): () => void {
   const icon = nativeImage.createFromPath(iconPath).resize({ width: ICON_SIZE, height: ICON_SIZE })
   const tray = new Tray(icon)
   let stats: Stats | null = null
@@ -30,6 +31,7 @@ export function createTray({ api, login, openWindow, quit }: TrayOptions): () =>
       {
         openWindow,
         quit,
+        openDataFolder: () => void shell.openPath(dataDir),
         syncNow: () => void api.syncNow({}),
         setOpenAtLogin: (enabled) => {
           login.setEnabled(enabled)
