@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openKeyStore, PLAIN_CIPHER, type KeyCipher } from '../../src/main/config/keys'
@@ -36,6 +36,14 @@ describe('key store', () => {
     keys.set('whisperr', null)
     expect(keys.get('whisperr')).toBeNull()
     expect(openKeyStore(file, PLAIN_CIPHER).get('userflux')).toEqual({ ok: true, value: 'uf_1' })
+  })
+
+  it('says which file is damaged and what to do, rather than a bare parse error', () => {
+    writeFileSync(file, '{"whisperr": {"encrypted": fal')
+    expect(() => openKeyStore(file, PLAIN_CIPHER).get('whisperr')).toThrow(`${file} is damaged (`)
+    expect(() => openKeyStore(file, PLAIN_CIPHER).get('whisperr')).toThrow(
+      /remove it, then set the vendor keys again/
+    )
   })
 
   it('never writes a key in clear when a keychain is there', () => {

@@ -35,8 +35,16 @@ export interface KeyStore {
 
 /** keys.json: `{ "<destination id>": { "encrypted": bool, "value": "..." } }`, owner-only. */
 export function openKeyStore(file: string, cipher: KeyCipher): KeyStore {
-  const read = (): Record<string, StoredKey> =>
-    existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, StoredKey>) : {}
+  const read = (): Record<string, StoredKey> => {
+    if (!existsSync(file)) return {}
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as Record<string, StoredKey>
+    } catch (error) {
+      throw new Error(
+        `${file} is damaged (${(error as Error).message}): remove it, then set the vendor keys again in Outpost`
+      )
+    }
+  }
 
   const write = (keys: Record<string, StoredKey>): void => {
     // Written whole, then renamed: a crash leaves the old file or the new one, never half of one.
