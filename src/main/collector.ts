@@ -56,10 +56,11 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const { config } = options
   const now = options.now ?? Date.now
   mkdirSync(options.dataDir, { recursive: true })
-  const unlock = lockDataDir(options.dataDir)
-  const store = openStore(join(options.dataDir, 'outbox.sqlite'))
+  // Read before the folder is locked: a damaged keys.json then stops the start with nothing held.
   const keys = openKeyStore(join(options.dataDir, 'keys.json'), options.keyCipher ?? PLAIN_CIPHER)
   const destinations = resolveDestinations(config, options.env, keys)
+  const unlock = lockDataDir(options.dataDir)
+  const store = openStore(join(options.dataDir, 'outbox.sqlite'))
   let version = 0
   const onChange = () => void version++
 

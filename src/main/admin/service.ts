@@ -97,7 +97,7 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     },
     async exportEvents(query) {
       const { events, truncated } = deps.store.queries.exportEvents(query, EXPORT_LIMIT)
-      return { exportedAt: new Date().toISOString(), query, truncated, events }
+      return { exportedAt: new Date(deps.now()).toISOString(), query, truncated, events }
     },
     async getEvent({ id }) {
       return deps.store.queries.getEvent(id)
