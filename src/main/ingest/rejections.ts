@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { RejectedField, Rejection } from '@shared/model'
 
 /** The newest refusals kept; older ones fall out. */
-const CAPACITY = 500
+const CAPACITY = 200
 /** Enough of a body to see what was wrong with it. */
 const BODY_PREVIEW_CHARS = 16 * 1024
 

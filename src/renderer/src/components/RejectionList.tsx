@@ -94,7 +94,7 @@ export function RejectionsToolbar() {
         Clear
       </button>
       <span className="filters-summary muted">
-        {count} refused {count === 1 ? 'request' : 'requests'} · the newest 500 are kept until Outpost
+        {count} refused {count === 1 ? 'request' : 'requests'} · the newest 200 are kept until Outpost
         restarts
       </span>
     </div>
