@@ -59,7 +59,8 @@ const destinationId = { type: 'string', minLength: 1, maxLength: 64 }
 const eventFilters = {
   destination: destinationId,
   status: { enum: [...EVENT_STATUSES] },
-  search: { type: 'string', maxLength: 200 }
+  search: { type: 'string', maxLength: 200 },
+  attemptId: { type: 'integer', minimum: 1 }
 }
 const eventId = { type: 'integer', minimum: 1 }
 const eventIds = { type: 'array', minItems: 1, maxItems: 10_000, uniqueItems: true, items: eventId }

@@ -131,6 +131,8 @@ export interface EventQuery {
   status?: EventStatus
   /** Matches the event name, the user key or the message id. */
   search?: string
+  /** Only the events one upstream request carried. */
+  attemptId?: number
   /** Page backwards from this id (exclusive). */
   beforeId?: number
   limit?: number

@@ -307,4 +307,39 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     await expect.poll(() => ui.page.getByTestId('event-detail').textContent()).toContain(expected)
     await ui.page.close()
   })
+
+  it('finds the events of one refused request and resends them together', async () => {
+    const ui = new ConsolePage(await browser.newPage())
+    await ui.open(`${collector.url}/#token=e2e-token`)
+    upstream.failNext(1, { type: 'status', status: 422 })
+    const batch = [1, 2, 3].map((n) => whisperrEvent({ external_user_id: `gina-${n}` }))
+    expect((await send('/whisperr/v1/events/batch', { events: batch })).status).toBe(202)
+    await ui.page.getByTestId('filter-search').fill('gina-2')
+    await expect.poll(() => ui.rows().first().getAttribute('data-status'), { timeout: 10_000 }).toBe('failed')
+    await ui.rows().first().click()
+
+    const detail = ui.page.getByTestId('event-detail')
+    await detail.getByTestId('attempt-show-events').click()
+    await expect.poll(() => ui.page.getByTestId('filter-request').textContent()).toMatch(/^Request #\d+/)
+    expect(await ui.page.getByTestId('filter-search').inputValue()).toBe('')
+    await expect
+      .poll(async () => (await ui.rows().allTextContents()).map((row) => /gina-\d/.exec(row)?.[0]))
+      .toEqual(['gina-3', 'gina-2', 'gina-1'])
+
+    await detail.getByTestId('attempt-resend').click()
+    await expect.poll(() => ui.page.getByTestId('notice').textContent()).toMatch(/3 events resent/)
+    await expect
+      .poll(
+        async () =>
+          new Set(await ui.rows().evaluateAll((rows) => rows.map((row) => row.getAttribute('data-status')))),
+        {
+          timeout: 10_000
+        }
+      )
+      .toEqual(new Set(['sent']))
+    await ui.page.getByTestId('filter-request').getByRole('button').click()
+    await expect.poll(() => ui.page.getByTestId('filter-request').count()).toBe(0)
+    await expect.poll(() => ui.rows().count()).toBeGreaterThan(3)
+    await ui.page.close()
+  })
 })

@@ -251,6 +251,46 @@ describe('store', () => {
     expect(store.queries.listEvents({ search: 'a', status: 'sent' }).events).toEqual([])
   })
 
+  it('lists the events one upstream request carried', () => {
+    store.outbox.enqueueEvents([[event('a'), event('b'), event('c')]], 0)
+    const settleAs = (limit: number) => {
+      const claim = store.outbox.claimDueBatch('whisperr', 1, limit, 1000, batchable)
+      if (claim.kind !== 'claimed') throw new Error('expected a claim')
+      const ids = claim.events.map((e) => e.id)
+      store.outbox.settleAttempt(
+        {
+          destination: 'whisperr',
+          startedAt: 1,
+          durationMs: 1,
+          status: 422,
+          outcome: 'permanent',
+          reason: 'no',
+          request: 'POST',
+          responseBody: null
+        },
+        [{ ids, settlement: { status: 'failed', error: 'no' } }],
+        2
+      )
+      return store.queries.getEvent(ids[0]!)!.attemptsLog[0]!.id
+    }
+    const first = settleAs(2)
+    const second = settleAs(1)
+    expect(store.queries.listEvents({ attemptId: first }).events.map((e) => e.messageId)).toEqual(['b', 'a'])
+    expect(
+      store.queries.listEvents({ attemptId: second, status: 'failed' }).events.map((e) => e.messageId)
+    ).toEqual(['c'])
+    const plan = (
+      store.db
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT id FROM outbox WHERE id IN (SELECT event_id FROM attempt_events WHERE attempt_id = 1) ORDER BY id DESC`
+        )
+        .all() as { detail: string }[]
+    )
+      .map((row) => row.detail)
+      .join(' | ')
+    expect(plan).toMatch(/attempt_events_attempt/)
+  })
+
   it('exports the newest events a filter matches, with both payloads, and says when it cut', () => {
     const rewritten = JSON.stringify({ event_type: 'trial_started', device: 'real' })
     store.outbox.enqueueEvents(

@@ -139,7 +139,7 @@ export function createQueries(db: Database.Database) {
     return result
   }
 
-  /** Statements are built per filter combination (at most 32) and kept, so each stays prepared. */
+  /** Statements are built per filter combination (at most 64) and kept, so each stays prepared. */
   function listStatement(query: EventQuery, columns: string): Database.Statement {
     const where: string[] = []
     if (query.destination !== undefined) where.push('destination = @destination')
@@ -148,6 +148,8 @@ export function createQueries(db: Database.Database) {
       where.push(
         `(name LIKE @search ESCAPE '\\' OR user_key LIKE @search ESCAPE '\\' OR message_id = @exact)`
       )
+    if (query.attemptId !== undefined)
+      where.push('id IN (SELECT event_id FROM attempt_events WHERE attempt_id = @attemptId)')
     if (query.beforeId !== undefined) where.push('id < @beforeId')
     const sql = `SELECT ${columns} FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`
     let statement = listStatements.get(sql)
@@ -166,6 +168,7 @@ export function createQueries(db: Database.Database) {
         status: query.status,
         search,
         exact: query.search,
+        attemptId: query.attemptId,
         beforeId: query.beforeId,
         limit
       })

@@ -29,6 +29,8 @@ export interface EventFilters {
   status: EventStatus | ''
   destination: string
   search: string
+  /** Only the events one upstream request carried; null for all. */
+  attemptId: number | null
 }
 
 export type DetailState = 'none' | 'loading' | 'loaded' | 'missing'
@@ -45,7 +47,7 @@ const MAX_PAGE_SIZE = 1000
 
 const REFUSED_TOKEN = 'The collector refused that admin token. Enter the one printed by outpost serve.'
 
-const NO_FILTERS: EventFilters = { status: '', destination: '', search: '' }
+const NO_FILTERS: EventFilters = { status: '', destination: '', search: '', attemptId: null }
 
 interface OutpostState {
   appState: AppState
@@ -83,6 +85,8 @@ interface OutpostActions {
   setStatusFilter(status: EventStatus | ''): void
   setDestinationFilter(destination: string): void
   setSearchText(text: string): void
+  /** Lists the events of one upstream request, whatever the other filters were. */
+  showRequestEvents(attemptId: number | null): void
   clearFilters(): void
   loadMore(): Promise<void>
   select(id: number | null): void
@@ -188,10 +192,13 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
     }, SEARCH_DEBOUNCE_MS)
   },
 
+  showRequestEvents(attemptId) {
+    if (attemptId !== null) clearSearchText()
+    applyFilters(attemptId === null ? { ...get().filters, attemptId } : { ...NO_FILTERS, attemptId })
+  },
+
   clearFilters() {
-    if (searchTimer !== null) clearTimeout(searchTimer)
-    searchTimer = null
-    set({ searchText: '' })
+    clearSearchText()
     applyFilters(NO_FILTERS)
   },
 
@@ -410,12 +417,20 @@ async function refreshDetail(version: number | null): Promise<void> {
   }
 }
 
+/** Empties the search box, and forgets a search still waiting for its pause in typing. */
+function clearSearchText(): void {
+  if (searchTimer !== null) clearTimeout(searchTimer)
+  searchTimer = null
+  writeState({ searchText: '' })
+}
+
 function applyFilters(next: EventFilters): void {
   const current = readState().filters
   if (
     next.status === current.status &&
     next.destination === current.destination &&
-    next.search === current.search
+    next.search === current.search &&
+    next.attemptId === current.attemptId
   )
     return
   // Ticked events the new filters hide would be acted on unseen.
@@ -430,6 +445,7 @@ function toQuery(filters: EventFilters): EventQuery {
   if (filters.status) query.status = filters.status
   if (filters.destination) query.destination = filters.destination
   if (filters.search) query.search = filters.search
+  if (filters.attemptId !== null) query.attemptId = filters.attemptId
   return query
 }
 

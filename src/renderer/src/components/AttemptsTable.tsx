@@ -34,13 +34,22 @@ function ResponseBody({ body }: { body: string | null }) {
   )
 }
 
-interface AttemptsProps {
-  attempts: Attempt[]
+interface RequestActions {
   /** Resends the events of a refused request (the ones still failed). */
   onResendRequest(attemptId: number): void
+  /** Lists the events the request carried. */
+  onShowRequestEvents(attemptId: number): void
 }
 
-function AttemptRows({ attempt, onResendRequest }: { attempt: Attempt; onResendRequest(id: number): void }) {
+interface AttemptsProps extends RequestActions {
+  attempts: Attempt[]
+}
+
+function AttemptRows({
+  attempt,
+  onResendRequest,
+  onShowRequestEvents
+}: { attempt: Attempt } & RequestActions) {
   return (
     <tbody className="attempt">
       <tr data-testid="attempt-row" title={attempt.request}>
@@ -66,18 +75,31 @@ function AttemptRows({ attempt, onResendRequest }: { attempt: Attempt; onResendR
           <ResponseBody body={attempt.responseBody} />
         </td>
       </tr>
-      {attempt.outcome === 'permanent' && attempt.batchSize > 1 && (
+      {attempt.batchSize > 1 && (
         <tr className="attempt-line">
           <td colSpan={COLUMNS}>
-            <button
-              type="button"
-              className="button"
-              data-testid="attempt-resend"
-              title="Resend every event this request carried that is still failed"
-              onClick={() => onResendRequest(attempt.id)}
-            >
-              Resend the {attempt.batchSize} events of this request
-            </button>
+            <div className="attempt-actions">
+              <button
+                type="button"
+                className="button"
+                data-testid="attempt-show-events"
+                title="List the events this request carried"
+                onClick={() => onShowRequestEvents(attempt.id)}
+              >
+                Show its {attempt.batchSize} events
+              </button>
+              {attempt.outcome === 'permanent' && (
+                <button
+                  type="button"
+                  className="button"
+                  data-testid="attempt-resend"
+                  title="Resend every event this request carried that is still failed"
+                  onClick={() => onResendRequest(attempt.id)}
+                >
+                  Resend them
+                </button>
+              )}
+            </div>
           </td>
         </tr>
       )}
@@ -85,7 +107,7 @@ function AttemptRows({ attempt, onResendRequest }: { attempt: Attempt; onResendR
   )
 }
 
-export function AttemptsTable({ attempts, onResendRequest }: AttemptsProps) {
+export function AttemptsTable({ attempts, ...actions }: AttemptsProps) {
   if (attempts.length === 0) return <p className="muted">No delivery attempts yet.</p>
   return (
     <table className="attempts">
@@ -99,7 +121,7 @@ export function AttemptsTable({ attempts, onResendRequest }: AttemptsProps) {
         </tr>
       </thead>
       {attempts.map((attempt) => (
-        <AttemptRows key={attempt.id} attempt={attempt} onResendRequest={onResendRequest} />
+        <AttemptRows key={attempt.id} attempt={attempt} {...actions} />
       ))}
     </table>
   )

@@ -143,6 +143,7 @@ function EventActions({ detail, onEdit }: { detail: EventDetail; onEdit(): void 
 function EventDetailView({ detail }: { detail: EventDetail }) {
   const [editing, setEditing] = useState(false)
   const resendEvents = useOutpost((state) => state.resendEvents)
+  const showRequestEvents = useOutpost((state) => state.showRequestEvents)
   return (
     <>
       <header className="detail-header">
@@ -161,6 +162,7 @@ function EventDetailView({ detail }: { detail: EventDetail }) {
         <AttemptsTable
           attempts={detail.attemptsLog}
           onResendRequest={(attemptId) => void resendEvents({ attemptId })}
+          onShowRequestEvents={showRequestEvents}
         />
       </section>
       <section className="detail-section">

@@ -6,6 +6,24 @@ function toStatusFilter(value: string): EventStatus | '' {
   return EVENT_STATUSES.find((status) => status === value) ?? ''
 }
 
+/** The one-request filter, set from an attempt ("Show its events"); the × lifts it. */
+function RequestChip({ attemptId }: { attemptId: number }) {
+  const showRequestEvents = useOutpost((state) => state.showRequestEvents)
+  return (
+    <span className="filter-chip" data-testid="filter-request">
+      Request #{attemptId}
+      <button
+        type="button"
+        className="filter-chip-remove"
+        aria-label="Show every request's events"
+        onClick={() => showRequestEvents(null)}
+      >
+        ×
+      </button>
+    </span>
+  )
+}
+
 export function Filters() {
   const filters = useOutpost((state) => state.filters)
   const searchText = useOutpost((state) => state.searchText)
@@ -57,6 +75,7 @@ export function Filters() {
         value={searchText}
         onChange={(event) => setSearchText(event.target.value)}
       />
+      {filters.attemptId !== null && <RequestChip attemptId={filters.attemptId} />}
       <span className="filters-summary muted">
         {shown} {shown === 1 ? 'event' : 'events'} shown{hasMore ? ', more below' : ''}
       </span>
