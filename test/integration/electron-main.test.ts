@@ -1,0 +1,199 @@
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { MenuItemConstructorOptions } from 'electron'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { apiMethods } from '../../src/shared/api'
+import { eventually, tempDir } from '../support/temp'
+import { whisperrEvent } from '../support/whisperr-events'
+
+/**
+ * The Electron entry (src/main/index.ts) over a stand-in `electron` module, for machines without
+ * the Electron binary: the real start-up, window options, IPC wiring, tray, window-all-closed and
+ * quit run, with the real collector on 127.0.0.1:0. The smoke test in test/e2e runs real Electron.
+ */
+const fake = vi.hoisted(() => {
+  type Listener = (...args: unknown[]) => void
+  function emitter() {
+    const listeners = new Map<string, Listener[]>()
+    return {
+      on(name: string, listener: Listener) {
+        listeners.set(name, [...(listeners.get(name) ?? []), listener])
+        return this
+      },
+      once(name: string, listener: Listener) {
+        return this.on(name, listener)
+      },
+      emit(name: string, ...args: unknown[]) {
+        for (const listener of listeners.get(name) ?? []) listener(...args)
+      },
+      count: (name: string) => (listeners.get(name) ?? []).length
+    }
+  }
+
+  const state = { quitRequests: 0, quit: false, exitCode: null as number | null }
+  const app = Object.assign(emitter(), {
+    isPackaged: false,
+    requestSingleInstanceLock: () => true,
+    whenReady: () => Promise.resolve(),
+    getPath: (name: string) => `/nonexistent/${name}`,
+    getLoginItemSettings: () => ({ openAtLogin: false, wasOpenedAtLogin: false }),
+    exit: (code: number) => {
+      state.exitCode = code
+    },
+    // As Electron does: before-quit first, and only an unprevented one quits.
+    quit: () => {
+      state.quitRequests++
+      let prevented = false
+      app.emit('before-quit', { preventDefault: () => (prevented = true) })
+      if (!prevented) state.quit = true
+    }
+  })
+
+  const windows: FakeWindow[] = []
+  class FakeWindow {
+    static getAllWindows = () => [...windows]
+    events = emitter()
+    loaded: string | null = null
+    permissionRequest:
+      ((contents: unknown, permission: string, answer: (ok: boolean) => void) => void) | null = null
+    webContents = {
+      session: {
+        setPermissionRequestHandler: (handler: FakeWindow['permissionRequest']) =>
+          (this.permissionRequest = handler),
+        setPermissionCheckHandler: () => undefined
+      },
+      setWindowOpenHandler: () => undefined,
+      on: () => undefined
+    }
+    constructor(readonly options: { webPreferences: Record<string, unknown> }) {
+      windows.push(this)
+    }
+    once = (name: string, listener: () => void) => this.events.once(name, listener)
+    loadFile = async (file: string) => {
+      this.loaded = file
+    }
+    loadURL = async (url: string) => {
+      this.loaded = url
+    }
+    isMinimized = () => false
+    restore = () => undefined
+    show = () => undefined
+    focus = () => undefined
+    close = () => {
+      windows.splice(windows.indexOf(this), 1)
+      if (windows.length === 0) app.emit('window-all-closed')
+    }
+  }
+
+  const trays: { menu: MenuItemConstructorOptions[]; tooltip: string; destroyed: boolean }[] = []
+  class FakeTray {
+    record = { menu: [] as MenuItemConstructorOptions[], tooltip: '', destroyed: false }
+    constructor() {
+      trays.push(this.record)
+    }
+    setToolTip = (text: string) => (this.record.tooltip = text)
+    setContextMenu = (menu: { template: MenuItemConstructorOptions[] }) => (this.record.menu = menu.template)
+    on = () => undefined
+    destroy = () => (this.record.destroyed = true)
+  }
+
+  const ipcHandlers = new Map<string, unknown>()
+  return {
+    state,
+    windows,
+    trays,
+    ipcHandlers,
+    module: {
+      app,
+      BrowserWindow: FakeWindow,
+      Tray: FakeTray,
+      Menu: { buildFromTemplate: (template: unknown) => ({ template }) },
+      nativeImage: { createFromPath: (file: string) => ({ file, resize: () => ({ file }) }) },
+      dialog: { showErrorBox: () => undefined },
+      shell: { openExternal: async () => undefined, openPath: async () => '' },
+      safeStorage: { isEncryptionAvailable: () => false, getSelectedStorageBackend: () => 'basic_text' },
+      ipcMain: {
+        handle: (channel: string, handler: unknown) => ipcHandlers.set(channel, handler),
+        removeHandler: (channel: string) => ipcHandlers.delete(channel)
+      }
+    }
+  }
+})
+vi.mock('electron', () => fake.module)
+
+describe('the Electron entry over a stand-in electron module', () => {
+  const dir = tempDir('outpost-electron-main')
+  let url = ''
+
+  beforeAll(async () => {
+    writeFileSync(
+      join(dir.path, 'outpost.json'),
+      JSON.stringify({
+        ingest: { host: '127.0.0.1', port: 0 },
+        destinations: [{ id: 'whisperr', vendor: 'whisperr' }]
+      })
+    )
+    process.env.OUTPOST_DATA_DIR = dir.path
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined)
+    await import('../../src/main/index')
+    url = await eventually(() => {
+      const line = log.mock.calls.map((call) => String(call[0])).find((text) => text.includes('listening on'))
+      const found = /listening on (http:\/\/[\d.:]+)/.exec(line ?? '')?.[1]
+      if (!found) throw new Error('the collector has not started')
+      return found
+    })
+    log.mockRestore()
+  })
+  afterAll(() => dir.remove())
+
+  const track = () =>
+    fetch(`${url}/whisperr/v1/events/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(whisperrEvent())
+    }).then((response) => response.status)
+  const trayItem = (label: string) => {
+    const item = fake.trays[0]?.menu.find((entry) => entry.label === label)
+    if (!item?.click) throw new Error(`no tray item "${label}"`)
+    return () => (item.click as () => void)()
+  }
+
+  it('opens one isolated, sandboxed window, answers IPC for every method, and starts the tray', () => {
+    expect(fake.windows).toHaveLength(1)
+    expect(fake.windows[0]?.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false
+    })
+    expect(fake.windows[0]?.loaded).toMatch(/renderer[/\\]index\.html$/)
+    const answers: Record<string, boolean> = {}
+    for (const permission of ['clipboard-sanitized-write', 'media']) {
+      fake.windows[0]?.permissionRequest?.(null, permission, (ok) => (answers[permission] = ok))
+    }
+    expect(answers).toEqual({ 'clipboard-sanitized-write': true, media: false })
+    expect(fake.ipcHandlers.size).toBe(apiMethods.length)
+    expect(fake.trays).toHaveLength(1)
+    expect(fake.trays[0]?.tooltip).toMatch(/^Outpost: /)
+  })
+
+  it('keeps collecting with its window closed, and the tray brings a window back', async () => {
+    expect(await track()).toBe(202)
+    fake.windows[0]?.close()
+    expect(fake.windows).toHaveLength(0)
+    expect(fake.state.quitRequests).toBe(0)
+    expect(await track()).toBe(202)
+    trayItem('Open Outpost')()
+    expect(fake.windows).toHaveLength(1)
+  })
+
+  it('quits from the tray only after the collector has closed and freed its data folder', async () => {
+    expect(existsSync(join(dir.path, 'outpost.lock'))).toBe(true)
+    trayItem('Quit Outpost (stops collecting)')()
+    await eventually(() => expect(fake.state.quit).toBe(true))
+    expect(fake.state.quitRequests).toBe(2)
+    expect(fake.trays[0]?.destroyed).toBe(true)
+    expect(existsSync(join(dir.path, 'outpost.lock'))).toBe(false)
+    await expect(track()).rejects.toThrow()
+    expect(fake.state.exitCode).toBeNull()
+  })
+})
