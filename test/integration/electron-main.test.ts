@@ -85,13 +85,15 @@ const fake = vi.hoisted(() => {
     }
   }
 
-  const trays: { menu: MenuItemConstructorOptions[]; tooltip: string; destroyed: boolean }[] = []
+  const trays: { menu: MenuItemConstructorOptions[]; tooltip: string; image: string; destroyed: boolean }[] =
+    []
   class FakeTray {
-    record = { menu: [] as MenuItemConstructorOptions[], tooltip: '', destroyed: false }
+    record = { menu: [] as MenuItemConstructorOptions[], tooltip: '', image: '', destroyed: false }
     constructor() {
       trays.push(this.record)
     }
     setToolTip = (text: string) => (this.record.tooltip = text)
+    setImage = (image: { file: string }) => (this.record.image = image.file)
     setContextMenu = (menu: { template: MenuItemConstructorOptions[] }) => (this.record.menu = menu.template)
     on = () => undefined
     destroy = () => (this.record.destroyed = true)
@@ -174,6 +176,8 @@ describe('the Electron entry over a stand-in electron module', () => {
     expect(fake.ipcHandlers.size).toBe(apiMethods.length)
     expect(fake.trays).toHaveLength(1)
     expect(fake.trays[0]?.tooltip).toMatch(/^Outpost: /)
+    // No key yet is a choice, not an alarm: the calm icon.
+    expect(fake.trays[0]?.image).toMatch(/resources[/\\]icon\.png$/)
   })
 
   it('keeps collecting with its window closed, and the tray brings a window back', async () => {

@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest'
 import type { MenuItemConstructorOptions } from 'electron'
 import { desktopEntry, execArgument, HIDDEN_FLAG, xdgAutostart } from '../../src/main/desktop/autostart'
 import { isPermissionGranted } from '../../src/main/desktop/permissions'
-import { trayMenuTemplate, trayStatus, type TrayActions } from '../../src/main/desktop/tray-menu'
+import {
+  needsAttention,
+  trayMenuTemplate,
+  trayStatus,
+  type TrayActions
+} from '../../src/main/desktop/tray-menu'
 import type { DestinationSummary, Stats, StatusCounts } from '../../src/shared/model'
 import { tempDir } from '../support/temp'
 
@@ -95,6 +100,16 @@ describe('tray status', () => {
     click(byLabel('Start at login'), true)
     click(byLabel('Quit Outpost (stops collecting)'))
     expect(calls).toEqual(['open', 'sync', 'folder', 'login:true', 'quit'])
+  })
+
+  it('asks for attention for failed events, a refused key or no network, not for a setup or a pause', () => {
+    expect(needsAttention(null)).toBe(false)
+    expect(
+      needsAttention(stats({ queued: 5 }, [destination('a', 'not_configured'), destination('b', 'paused')]))
+    ).toBe(false)
+    expect(needsAttention(stats({ failed: 1 }))).toBe(true)
+    expect(needsAttention(stats({}, [destination('a', 'auth')]))).toBe(true)
+    expect(needsAttention(stats({}, [destination('a', 'offline')]))).toBe(true)
   })
 
   it('greys out start at login where the app cannot register itself', () => {

@@ -38,6 +38,19 @@ export function trayStatus(stats: Stats | null): string {
   return `Outpost: ${parts.join(', ')}`
 }
 
+/**
+ * Whether the tray should show its alert icon: events failed, or a destination cannot deliver
+ * (key refused, offline). A destination without a key yet, or paused by a person, is a choice,
+ * not an alarm: a fresh install would otherwise be red from the start.
+ */
+export function needsAttention(stats: Stats | null): boolean {
+  if (!stats) return false
+  if (stats.counts.failed > 0) return true
+  return stats.destinations.some(
+    (destination) => destination.hold === 'auth' || destination.hold === 'offline'
+  )
+}
+
 /** One line per destination that is not delivering, e.g. `userflux: offline, retrying`. */
 export function heldDestinations(stats: Stats | null): string[] {
   return (stats?.destinations ?? []).flatMap((destination) =>

@@ -2,8 +2,9 @@ import { Menu, nativeImage, shell, Tray } from 'electron'
 import type { OutpostApi } from '@shared/api'
 import type { Stats } from '@shared/model'
 import iconPath from '../../../resources/icon.png?asset'
+import alertIconPath from '../../../resources/icon-alert.png?asset'
 import type { LoginItem } from './autostart'
-import { trayMenuTemplate, trayStatus } from './tray-menu'
+import { needsAttention, trayMenuTemplate, trayStatus } from './tray-menu'
 
 const REFRESH_MS = 5_000
 // Linux panels draw tray icons at 22–24 px; macOS menu bar and Windows notification area at 16.
@@ -19,8 +20,10 @@ export interface TrayOptions {
 
 /** The tray icon and menu, refreshed from the collector's stats; returns its disposer. */
 export function createTray({ api, login, dataDir, openWindow, quit }: TrayOptions): () => void {
-  const icon = nativeImage.createFromPath(iconPath).resize({ width: ICON_SIZE, height: ICON_SIZE })
-  const tray = new Tray(icon)
+  const trayImage = (file: string) =>
+    nativeImage.createFromPath(file).resize({ width: ICON_SIZE, height: ICON_SIZE })
+  const icons = { calm: trayImage(iconPath), alert: trayImage(alertIconPath) }
+  const tray = new Tray(icons.calm)
   let stats: Stats | null = null
   let shown = ''
 
@@ -39,10 +42,12 @@ export function createTray({ api, login, dataDir, openWindow, quit }: TrayOption
         }
       }
     )
+    const alert = needsAttention(stats)
     // Rebuilding an unchanged menu makes some Linux panels flicker.
-    const key = JSON.stringify(template.map(({ label, checked }) => [label, checked]))
+    const key = JSON.stringify([alert, template.map(({ label, checked }) => [label, checked])])
     if (key === shown) return
     shown = key
+    tray.setImage(alert ? icons.alert : icons.calm)
     tray.setToolTip(trayStatus(stats))
     tray.setContextMenu(Menu.buildFromTemplate(template))
   }
