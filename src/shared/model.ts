@@ -3,6 +3,11 @@
 export const EVENT_STATUSES = ['queued', 'sending', 'retrying', 'failed', 'sent', 'discarded'] as const
 export type EventStatus = (typeof EVENT_STATUSES)[number]
 
+/** What a person may do to an event in each state (the store enforces it, the UI offers it). */
+export const EDITABLE_STATUSES: readonly EventStatus[] = ['queued', 'retrying', 'failed', 'discarded']
+export const RESENDABLE_STATUSES: readonly EventStatus[] = ['failed', 'discarded']
+export const DISCARDABLE_STATUSES: readonly EventStatus[] = ['queued', 'retrying', 'failed']
+
 export const EVENT_KINDS = ['track', 'identify', 'device'] as const
 export type EventKind = (typeof EVENT_KINDS)[number]
 

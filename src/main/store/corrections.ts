@@ -1,5 +1,11 @@
 import type Database from 'better-sqlite3'
-import type { EventKind, EventStatus } from '@shared/model'
+import {
+  DISCARDABLE_STATUSES,
+  EDITABLE_STATUSES,
+  RESENDABLE_STATUSES,
+  type EventKind,
+  type EventStatus
+} from '@shared/model'
 
 /** Who did it and when: every correction is recorded in user_actions. */
 export interface Actor {
@@ -37,10 +43,6 @@ export class CorrectionError extends Error {
 
 /** Statuses whose events the backlog counts: not delivered, not discarded. */
 const IN_BACKLOG: readonly EventStatus[] = ['queued', 'retrying', 'sending', 'failed']
-/** Not while a request carries it, not once delivered. */
-const EDITABLE: readonly EventStatus[] = ['queued', 'retrying', 'failed', 'discarded']
-const RESENDABLE: readonly EventStatus[] = ['failed', 'discarded']
-const DISCARDABLE: readonly EventStatus[] = ['queued', 'retrying', 'failed']
 
 interface Row {
   id: number
@@ -87,7 +89,7 @@ export function createCorrections(
   const editTransaction = db.transaction((id: number, edit: PayloadEdit, who: Actor) => {
     const row = selectRow.get(id) as Row | undefined
     if (!row) throw new CorrectionError(`Event #${id} no longer exists`)
-    if (!EDITABLE.includes(row.status)) {
+    if (!EDITABLE_STATUSES.includes(row.status)) {
       throw new CorrectionError(
         `Event #${id} is ${row.status}: only events waiting, failed or discarded can be edited`
       )
@@ -155,9 +157,13 @@ export function createCorrections(
   }
 
   /** Failed or discarded events go back to the queue, due now, with their message ids unchanged. */
-  const resendEvents = bulk('resend', RESENDABLE, 'queued', (row, who) => requeue.run(who.at, row.id))
+  const resendEvents = bulk('resend', RESENDABLE_STATUSES, 'queued', (row, who) =>
+    requeue.run(who.at, row.id)
+  )
 
-  const discardEvents = bulk('discard', DISCARDABLE, 'discarded', (row, who) => discard.run(who.at, row.id))
+  const discardEvents = bulk('discard', DISCARDABLE_STATUSES, 'discarded', (row, who) =>
+    discard.run(who.at, row.id)
+  )
 
   /** The events one upstream request carried, for "resend this batch". */
   function eventsOfAttempt(attemptId: number): number[] {

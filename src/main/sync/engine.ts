@@ -32,7 +32,6 @@ export function createSyncEngine(store: Store, destinations: Destination[], opti
     wake: (ids: Iterable<string>) => {
       for (const id of ids) workers.get(id)?.wake()
     },
-    has: (id: string) => workers.has(id),
     waitForDevice: (id: string, provisionalId: string, timeoutMs: number) =>
       worker(id).waitForDevice(provisionalId, timeoutMs),
     state: (id: string): WorkerState => worker(id).state(),

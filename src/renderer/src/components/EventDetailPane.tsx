@@ -1,5 +1,5 @@
 import { useMemo, useState, type ReactNode } from 'react'
-import type { EventDetail } from '@shared/model'
+import { DISCARDABLE_STATUSES, EDITABLE_STATUSES, RESENDABLE_STATUSES, type EventDetail } from '@shared/model'
 import { formatDateTime, prettyJson } from '../format'
 import { useOutpost } from '../store'
 import { AttemptsTable } from './AttemptsTable'
@@ -7,7 +7,7 @@ import { CopyJsonButton } from './CopyJsonButton'
 import { DisclosureButton } from './DisclosureButton'
 import { EventHistory } from './EventHistory'
 import { JsonDiff } from './JsonDiff'
-import { PayloadEditor, RESENDABLE } from './PayloadEditor'
+import { PayloadEditor } from './PayloadEditor'
 import { StatusChip } from './StatusChip'
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
@@ -45,9 +45,6 @@ function EventFields({ detail }: { detail: EventDetail }) {
     </dl>
   )
 }
-
-const EDITABLE = ['queued', 'retrying', 'failed', 'discarded']
-const DISCARDABLE = ['queued', 'retrying', 'failed']
 
 function ReceivedPayload({ received, payload }: { received: string; payload: string }) {
   const [showChanges, setShowChanges] = useState(false)
@@ -109,12 +106,12 @@ function EventActions({ detail, onEdit }: { detail: EventDetail; onEdit(): void 
   const discardEvents = useOutpost((state) => state.discardEvents)
   return (
     <div className="detail-actions">
-      {EDITABLE.includes(detail.status) && (
+      {EDITABLE_STATUSES.includes(detail.status) && (
         <button type="button" className="button" data-testid="event-edit" onClick={onEdit}>
           Edit
         </button>
       )}
-      {RESENDABLE.includes(detail.status) && (
+      {RESENDABLE_STATUSES.includes(detail.status) && (
         <button
           type="button"
           className="button"
@@ -125,7 +122,7 @@ function EventActions({ detail, onEdit }: { detail: EventDetail; onEdit(): void 
           Resend
         </button>
       )}
-      {DISCARDABLE.includes(detail.status) && (
+      {DISCARDABLE_STATUSES.includes(detail.status) && (
         <button
           type="button"
           className="button"

@@ -1,12 +1,10 @@
 import { useMemo, useState } from 'react'
-import type { EventDetail, RejectedField } from '@shared/model'
+import { RESENDABLE_STATUSES, type EventDetail, type RejectedField } from '@shared/model'
 import { prettyJson } from '../format'
 import { useOutpost } from '../store'
 import { DisclosureButton } from './DisclosureButton'
 import { JsonDiff } from './JsonDiff'
 import { JsonEditor } from './JsonEditor'
-
-export const RESENDABLE = ['failed', 'discarded']
 
 type Parsed = { ok: true; value: unknown } | { ok: false; reason: string }
 
@@ -87,7 +85,7 @@ export function PayloadEditor({ detail, onClose }: { detail: EventDetail; onClos
         >
           Save
         </button>
-        {RESENDABLE.includes(detail.status) && (
+        {RESENDABLE_STATUSES.includes(detail.status) && (
           <button
             type="button"
             className="button"
