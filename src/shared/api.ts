@@ -37,7 +37,7 @@ export interface OutpostApi {
   setApiKey(input: { id: string; apiKey: string | null }): Promise<void>
   /** Deliver due and waiting events now, skipping any backoff; all destinations when id is absent. */
   syncNow(input: { id?: string }): Promise<void>
-  /** Refused ingest requests, newest first. */
+  /** Refused ingest requests, newest first: the whole log (the newest 200) unless limited. */
   listRejections(input: { limit?: number }): Promise<Rejection[]>
   clearRejections(input: Record<string, never>): Promise<void>
 }

@@ -23,6 +23,7 @@ describe('rejection log', () => {
       [3, '/r3']
     ])
     expect(log.list(2).map((r) => r.id)).toEqual([5, 4])
+    expect(log.list().map((r) => r.id)).toEqual([5, 4, 3])
     expect(log.list(1)[0]?.at).toBe('2026-11-24T09:00:00.004Z')
     expect([log.count(), log.lastId()]).toEqual([3, 5])
     log.clear()

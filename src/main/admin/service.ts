@@ -44,8 +44,6 @@ export interface ServiceDeps {
   collectorUrl(): string
 }
 
-const REJECTIONS_PAGE = 200
-
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 /** The one implementation of OutpostApi; IPC and HTTP both call into it. */
@@ -149,7 +147,7 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
       if (id !== undefined) requireDestination(id)
       deps.sync.syncNow(id)
     },
-    async listRejections({ limit = REJECTIONS_PAGE }) {
+    async listRejections({ limit }) {
       return deps.rejections.list(limit)
     },
     async clearRejections() {

@@ -8,8 +8,8 @@ const BODY_PREVIEW_CHARS = 16 * 1024
 
 export interface RejectionLog {
   record(rejection: Omit<Rejection, 'id' | 'at'>): void
-  /** Newest first. */
-  list(limit: number): Rejection[]
+  /** Newest first; the whole log without a limit. */
+  list(limit?: number): Rejection[]
   clear(): void
   count(): number
   /** The id of the newest refusal ever recorded (0 before the first): the UI refetches when it moves. */
@@ -25,7 +25,7 @@ export function createRejectionLog(now: () => number, capacity = CAPACITY): Reje
       entries.push({ ...rejection, id: ++lastId, at: new Date(now()).toISOString() })
       if (entries.length > capacity) entries = entries.slice(-capacity)
     },
-    list: (limit) => entries.slice(-limit).reverse(),
+    list: (limit = entries.length) => entries.slice(-limit).reverse(),
     clear() {
       entries = []
     },

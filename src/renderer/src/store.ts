@@ -41,7 +41,6 @@ export type View = 'events' | 'rejected'
 const POLL_INTERVAL_MS = 1000
 const SEARCH_DEBOUNCE_MS = 250
 const PAGE_SIZE = 200
-const REJECTIONS_SHOWN = 200
 /** The admin API's largest page; a refresh re-reads at most this many rows. */
 const MAX_PAGE_SIZE = 1000
 
@@ -394,7 +393,7 @@ function movedSelection(rows: { id: number }[], selectedId: number | null, offse
 
 async function refreshRejections(client: OutpostApi, version: string): Promise<void> {
   const request = ++rejectionsRequest
-  const rejections = await client.listRejections({ limit: REJECTIONS_SHOWN })
+  const rejections = await client.listRejections({})
   if (request !== rejectionsRequest || client !== api) return
   rejectionsVersion = version
   const { selectedRejectionId } = readState()
