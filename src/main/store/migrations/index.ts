@@ -4,6 +4,7 @@ import { upstreamParams } from './002-upstream-params'
 import { devices } from './003-devices'
 import { discardedAt } from './004-discarded-at'
 import { statusCounts } from './005-status-counts'
+import { integrity } from './006-integrity'
 
 export interface Migration {
   version: number
@@ -12,7 +13,14 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append only: a shipped migration is never edited. */
-export const migrations: Migration[] = [outbox, upstreamParams, devices, discardedAt, statusCounts]
+export const migrations: Migration[] = [
+  outbox,
+  upstreamParams,
+  devices,
+  discardedAt,
+  statusCounts,
+  integrity
+]
 
 export class NewerDatabaseError extends Error {
   constructor(found: number, known: number) {
