@@ -1,10 +1,11 @@
-import { writeFileSync } from 'node:fs'
-import { existsSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { existsSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createHttpClient } from '../../src/shared/http-client'
 import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
-import { startCli, type CliProcess } from '../support/cli-process'
+import { CLI, startCli, type CliProcess } from '../support/cli-process'
 import { eventually, tempDir } from '../support/temp'
 import { messageIdOf, whisperrEvent } from '../support/whisperr-events'
 
@@ -167,5 +168,13 @@ describe('outpost serve (headless, real process)', () => {
   it('rejects an invalid config with a clear message', async () => {
     writeFileSync(configFile, JSON.stringify({ destinations: [{ id: 'x', vendor: 'nosuch' }] }))
     await expect(serve()).rejects.toThrow(/not a valid Outpost config: vendor "nosuch" .* is not supported/)
+  })
+})
+
+describe('the package bin (npx outpost)', () => {
+  it('is executable after a build and runs by its own path, through its shebang', async () => {
+    expect(statSync(CLI).mode & 0o111).toBe(0o111)
+    const { stdout } = await promisify(execFile)(CLI, ['--help'])
+    expect(stdout).toMatch(/^Usage: outpost serve/)
   })
 })
