@@ -105,8 +105,25 @@ describe('store', () => {
       ['a', project('p1')],
       ['b', project('p1')]
     ])
+    const sent = (claim: typeof first) => {
+      if (claim.kind !== 'claimed') throw new Error('expected a claim')
+      const attempt = {
+        destination: 'whisperr',
+        startedAt: 1,
+        durationMs: 1,
+        status: 202,
+        outcome: 'ok' as const
+      }
+      store.outbox.settleAttempt(
+        { ...attempt, reason: 'ok', request: 'POST', responseBody: null },
+        [{ ids: claim.events.map((e) => e.id), settlement: { status: 'sent' } }],
+        1
+      )
+    }
+    sent(first)
     const second = store.outbox.claimDueBatch('whisperr', 1, 500, 1000, batchable)
     expect(second.kind === 'claimed' && second.events.map((e) => e.messageId)).toEqual(['c'])
+    sent(second)
 
     store.outbox.enqueueEvents([[event('d'), event('e')]], 0)
     const alone = store.outbox.claimDueBatch('whisperr', 1, 500, 1000, () => false)
@@ -383,14 +400,14 @@ describe('migrations', () => {
         .join(' | ')
     expect(
       plan(
-        `SELECT id FROM outbox WHERE destination = 'w' AND status IN ('queued', 'retrying') ORDER BY id LIMIT 500`
+        `SELECT id FROM outbox WHERE destination = 'w' AND status IN ('queued', 'retrying', 'sending') ORDER BY id LIMIT 500`
       )
     ).toMatch(/USING INDEX outbox_pending/)
     const statusFilter = plan(`SELECT id FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT 200`)
     expect(statusFilter).toMatch(/INDEX outbox_status \(status=\?\)/)
     expect(statusFilter).not.toMatch(/TEMP B-TREE/)
-    expect(db.prepare('SELECT destination, status, n FROM status_counts').all()).toEqual([
-      { destination: 'w', status: 'queued', n: 1 }
+    expect(db.prepare('SELECT destination, status, n, bytes FROM status_counts').all()).toEqual([
+      { destination: 'w', status: 'queued', n: 1, bytes: 2 }
     ])
     expect(
       plan(`SELECT id FROM outbox WHERE status = 'sent' AND sent_at < 5 ORDER BY sent_at LIMIT 10`)

@@ -41,28 +41,21 @@ export class CorrectionError extends Error {
   override name = 'CorrectionError'
 }
 
-/** Statuses whose events the backlog counts: not delivered, not discarded. */
-const IN_BACKLOG: readonly EventStatus[] = ['queued', 'retrying', 'sending', 'failed']
-
 interface Row {
   id: number
   destination: string
   status: EventStatus
   payload: string
-  bytes: number
 }
 
 /**
  * What people do to stored events: edit a payload, resend, discard. Each runs in one
- * transaction with its user_actions row, and reports its effect on the backlog.
+ * transaction with its user_actions row; the backlog follows from the status counts' triggers.
  */
-export function createCorrections(
-  db: Database.Database,
-  adjustBacklog: (events: number, bytes: number) => void
-) {
+export function createCorrections(db: Database.Database) {
   const selectTarget = db.prepare(`
     SELECT destination, kind, status, payload, upstream_params AS upstreamParams FROM outbox WHERE id = ?`)
-  const selectRow = db.prepare(`SELECT id, destination, status, payload, bytes FROM outbox WHERE id = ?`)
+  const selectRow = db.prepare(`SELECT id, destination, status, payload FROM outbox WHERE id = ?`)
   const selectBatch = db.prepare(
     `SELECT event_id AS id FROM attempt_events WHERE attempt_id = ? ORDER BY event_id`
   )
@@ -80,13 +73,11 @@ export function createCorrections(
     INSERT INTO user_actions (at, actor, action, event_id, destination, before, after)
     VALUES (@at, @actor, @action, @eventId, @destination, @before, @after)`)
 
-  const inBacklog = (status: EventStatus) => IN_BACKLOG.includes(status)
-
   function target(id: number): EditTarget | null {
     return (selectTarget.get(id) as EditTarget | undefined) ?? null
   }
 
-  const editTransaction = db.transaction((id: number, edit: PayloadEdit, who: Actor) => {
+  const editTransaction = db.transaction((id: number, edit: PayloadEdit, who: Actor): boolean => {
     const row = selectRow.get(id) as Row | undefined
     if (!row) throw new CorrectionError(`Event #${id} no longer exists`)
     if (!EDITABLE_STATUSES.includes(row.status)) {
@@ -94,7 +85,7 @@ export function createCorrections(
         `Event #${id} is ${row.status}: only events waiting, failed or discarded can be edited`
       )
     }
-    if (edit.payload === row.payload) return { changed: false, bytesDelta: 0 }
+    if (edit.payload === row.payload) return false
     const bytes = Buffer.byteLength(edit.payload)
     updatePayload.run({ id, ...edit, bytes })
     recordAction.run({
@@ -105,16 +96,11 @@ export function createCorrections(
       before: row.payload,
       after: edit.payload
     })
-    return { changed: true, bytesDelta: inBacklog(row.status) ? bytes - row.bytes : 0 }
+    return true
   })
 
   /** Saves an edited payload as a new revision; the payload as received is kept. False when unchanged. */
-  function editPayload(id: number, edit: PayloadEdit, who: Actor): boolean {
-    const { changed, bytesDelta } = editTransaction(id, edit, who)
-    // Counted only once committed: a failed transaction leaves the backlog as it was.
-    adjustBacklog(0, bytesDelta)
-    return changed
-  }
+  const editPayload = (id: number, edit: PayloadEdit, who: Actor): boolean => editTransaction(id, edit, who)
 
   /** Applies `change` to every listed event in one of `from`, in one transaction; the rest are skipped. */
   function bulk(
@@ -123,9 +109,8 @@ export function createCorrections(
     to: EventStatus,
     change: (row: Row, who: Actor) => void
   ) {
-    const transaction = db.transaction((ids: number[], who: Actor) => {
+    const transaction = db.transaction((ids: number[], who: Actor): BulkResult => {
       const result: BulkResult = { changed: [], skipped: [], destinations: [] }
-      const delta = { events: 0, bytes: 0 }
       for (const id of ids) {
         const row = selectRow.get(id) as Row | undefined
         if (!row || !from.includes(row.status)) {
@@ -141,19 +126,12 @@ export function createCorrections(
           before: row.status,
           after: to
         })
-        const counted = Number(inBacklog(to)) - Number(inBacklog(row.status))
-        delta.events += counted
-        delta.bytes += counted * row.bytes
         result.changed.push(id)
         if (!result.destinations.includes(row.destination)) result.destinations.push(row.destination)
       }
-      return { result, delta }
-    })
-    return (ids: number[], who: Actor): BulkResult => {
-      const { result, delta } = transaction(ids, who)
-      adjustBacklog(delta.events, delta.bytes)
       return result
-    }
+    })
+    return (ids: number[], who: Actor): BulkResult => transaction(ids, who)
   }
 
   /** Failed or discarded events go back to the queue, due now, with their message ids unchanged. */

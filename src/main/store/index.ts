@@ -38,7 +38,7 @@ export function openStore(file: string): Store {
     queries: createQueries(db),
     destinations: createDestinationStates(db),
     devices: createDeviceIds(db),
-    corrections: createCorrections(db, outbox.adjustBacklog),
+    corrections: createCorrections(db),
     close: () => db.close()
   }
 }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import type { EventKind } from '@shared/model'
+import type { EventKind, EventStatus } from '@shared/model'
 
 /** An event accepted at ingest, ready to be stored for one destination. */
 export interface NewEvent {
@@ -64,8 +64,15 @@ export interface Backlog {
   bytes: number
 }
 
-/** Must read exactly as the WHERE of the partial index outbox_pending. */
-const WAITING = `status IN ('queued', 'retrying')`
+/** Statuses of events not delivered yet: what the outbox's bounds count. */
+const BACKLOG_STATUSES: readonly EventStatus[] = ['queued', 'retrying', 'sending', 'failed']
+
+/**
+ * The delivery queue: events waiting, and events leased to a request. Must read exactly as the
+ * WHERE of the partial index outbox_pending. Leased rows stay in it: an event behind one must not
+ * overtake it, and once its lease has expired it is waiting again.
+ */
+const QUEUE = `status IN ('queued', 'retrying', 'sending')`
 
 export interface Outbox {
   enqueueEvents(requests: NewEvent[][], receivedAt: number): EnqueueResult[]
@@ -83,16 +90,13 @@ export interface Outbox {
   ): void
   makeDueNow(destination: string, now: number): number
   releaseStaleLeases(): number
+  releaseClaim(ids: number[], dueAt: number, error: string): void
   pruneFinished(before: number, max: number): number
+  /** Events and bytes not delivered yet (waiting, in flight or failed): what the outbox bounds hold. */
   backlog(): Backlog
-  /** For the outbox's other writer, people's corrections: events and bytes that joined or left the backlog. */
-  adjustBacklog(events: number, bytes: number): void
 }
 
-/**
- * The write side of the outbox. The store is the only writer of its database (one collector
- * per data folder), so the backlog size is kept in memory instead of counted on every request.
- */
+/** The write side of the outbox: ingest, the delivery queue and its leases. */
 export function createOutbox(db: Database.Database): Outbox {
   const insertEvent = db.prepare(`
     INSERT INTO outbox (destination, message_id, kind, name, user_key, occurred_at, received_at,
@@ -102,17 +106,22 @@ export function createOutbox(db: Database.Database): Outbox {
     ON CONFLICT (destination, message_id) DO NOTHING`)
   const selectRecentCopy = db.prepare(`
     SELECT 1 FROM outbox WHERE destination = ? AND message_id >= ? AND message_id < ? AND received_at >= ? LIMIT 1`)
+  // The trigger-kept ledger (migrations 5 and 6): it moves in the same transaction as every write,
+  // so a rolled-back write never counts, and reading it costs a few rows whatever the outbox holds.
   const selectBacklog = db.prepare(`
-    SELECT count(*) AS events, coalesce(sum(bytes), 0) AS bytes
-    FROM outbox WHERE status IN ('queued', 'retrying', 'sending', 'failed')`)
+    SELECT coalesce(sum(n), 0) AS events, coalesce(sum(bytes), 0) AS bytes
+    FROM status_counts WHERE status IN (${BACKLOG_STATUSES.map((status) => `'${status}'`).join(', ')})`)
   const selectQueueHead = db.prepare(`
     SELECT id, message_id AS messageId, kind, payload, upstream_params AS upstreamParams, attempts,
-           next_attempt_at AS nextAttemptAt
-    FROM outbox WHERE destination = ? AND ${WAITING} ORDER BY id LIMIT ?`)
+           CASE status WHEN 'sending' THEN lease_until ELSE next_attempt_at END AS dueAt
+    FROM outbox WHERE destination = ? AND ${QUEUE} ORDER BY id LIMIT ?`)
   const leaseEvent = db.prepare(`UPDATE outbox SET status = 'sending', lease_until = ? WHERE id = ?`)
   const releaseLeases = db.prepare(
     `UPDATE outbox SET status = 'queued', lease_until = NULL WHERE status = 'sending'`
   )
+  const releaseLease = db.prepare(`
+    UPDATE outbox SET status = 'retrying', lease_until = NULL, next_attempt_at = ?, last_error = ?
+    WHERE id = ? AND status = 'sending'`)
   const insertAttempt = db.prepare(`
     INSERT INTO attempts (destination, started_at, duration_ms, status, outcome, reason, request, response_body, batch_size)
     VALUES (@destination, @startedAt, @durationMs, @status, @outcome, @reason, @request, @responseBody, @batchSize)`)
@@ -121,13 +130,12 @@ export function createOutbox(db: Database.Database): Outbox {
     UPDATE outbox SET status = @status, attempts = attempts + 1, lease_until = NULL,
       last_status = @lastStatus, last_error = @error, next_attempt_at = coalesce(@nextAttemptAt, next_attempt_at),
       sent_at = CASE WHEN @status = 'sent' THEN @now ELSE sent_at END
-    WHERE id = @id AND status = 'sending'
-    RETURNING bytes`)
+    WHERE id = @id AND status = 'sending'`)
   const recordSuccess = db.prepare(`
     INSERT INTO destination_state (id, last_success_at) VALUES (?, ?)
     ON CONFLICT (id) DO UPDATE SET last_success_at = excluded.last_success_at`)
   const rescheduleHead = db.prepare(
-    `UPDATE outbox SET next_attempt_at = ? WHERE destination = ? AND ${WAITING} AND next_attempt_at > ?`
+    `UPDATE outbox SET next_attempt_at = ? WHERE destination = ? AND ${QUEUE} AND next_attempt_at > ?`
   )
   const selectPruneableSent = db.prepare(
     `SELECT id FROM outbox WHERE status = 'sent' AND sent_at < ? ORDER BY sent_at LIMIT ?`
@@ -138,8 +146,6 @@ export function createOutbox(db: Database.Database): Outbox {
   const deleteEvent = db.prepare(`DELETE FROM outbox WHERE id = ?`)
   const deleteOrphanAttempts = db.prepare(`
     DELETE FROM attempts WHERE started_at < ? AND NOT EXISTS (SELECT 1 FROM attempt_events WHERE attempt_id = attempts.id)`)
-
-  const backlog: Backlog = selectBacklog.get() as Backlog
 
   /** The id to store the event under, or null when it repeats an event still inside its window. */
   function storedMessageId(event: NewEvent, receivedAt: number): string | null {
@@ -176,11 +182,7 @@ export function createOutbox(db: Database.Database): Outbox {
           receivedAt,
           bytes
         }
-        if (insertEvent.run(row).changes === 1) {
-          inserted++
-          backlog.events++
-          backlog.bytes += bytes
-        }
+        if (insertEvent.run(row).changes === 1) inserted++
       }
       return { inserted, duplicates: events.length - inserted }
     })
@@ -188,7 +190,8 @@ export function createOutbox(db: Database.Database): Outbox {
 
   /**
    * Leases the next batch of a destination. The queue is FIFO: when its oldest event is not due
-   * yet, nothing behind it goes either, which keeps identify and track calls in accepted order.
+   * yet (waiting for its backoff, or leased to a request whose lease runs), nothing behind it goes
+   * either, which keeps identify and track calls in accepted order. An expired lease is due.
    * A batch holds events of one kind and the same upstream parameters only, up to `limit`;
    * kinds that `sameBatch` says cannot be batched go alone.
    */
@@ -200,17 +203,20 @@ export function createOutbox(db: Database.Database): Outbox {
       leaseMs: number,
       sameBatch: (kind: EventKind) => boolean
     ): BatchClaim => {
-      const rows = selectQueueHead.all(destination, limit) as (ClaimedEvent & { nextAttemptAt: number })[]
+      const rows = selectQueueHead.all(destination, limit) as (ClaimedEvent & { dueAt: number })[]
       const head = rows[0]
       if (!head) return { kind: 'empty' }
-      if (head.nextAttemptAt > now) return { kind: 'waiting', dueAt: head.nextAttemptAt }
+      if (head.dueAt > now) return { kind: 'waiting', dueAt: head.dueAt }
       const events: ClaimedEvent[] = []
       for (const row of rows) {
         const joinsBatch =
-          row.kind === head.kind && row.upstreamParams === head.upstreamParams && sameBatch(row.kind)
+          row.kind === head.kind &&
+          row.upstreamParams === head.upstreamParams &&
+          sameBatch(row.kind) &&
+          row.dueAt <= now
         if (events.length > 0 && !joinsBatch) break
         leaseEvent.run(now + leaseMs, row.id)
-        const { nextAttemptAt: _due, ...event } = row
+        const { dueAt: _due, ...event } = row
         events.push(event)
       }
       return { kind: 'claimed', events }
@@ -226,18 +232,14 @@ export function createOutbox(db: Database.Database): Outbox {
       for (const { ids, settlement } of groups) {
         for (const id of ids) {
           linkAttempt.run(id, attemptId)
-          const settled = settleEvent.get({
+          settleEvent.run({
             id,
             now,
             status: settlement.status,
             lastStatus: attempt.status,
             error: settlement.status === 'sent' ? null : settlement.error,
             nextAttemptAt: settlement.status === 'retrying' ? settlement.nextAttemptAt : null
-          }) as { bytes: number } | undefined
-          if (settled && settlement.status === 'sent') {
-            backlog.events--
-            backlog.bytes -= settled.bytes
-          }
+          })
         }
       }
     }
@@ -252,6 +254,14 @@ export function createOutbox(db: Database.Database): Outbox {
   function releaseStaleLeases(): number {
     return releaseLeases.run().changes
   }
+
+  /**
+   * Gives claimed events back to the queue, due at `dueAt`, when their attempt could not be
+   * recorded (the request was never built, or the store refused the settlement).
+   */
+  const releaseClaim = db.transaction((ids: number[], dueAt: number, error: string): void => {
+    for (const id of ids) releaseLease.run(dueAt, error, id)
+  })
 
   /**
    * Deletes events finished before the cutoff: delivered, or discarded by a person (with the
@@ -271,11 +281,8 @@ export function createOutbox(db: Database.Database): Outbox {
     settleAttempt,
     makeDueNow,
     releaseStaleLeases,
+    releaseClaim,
     pruneFinished,
-    backlog: (): Backlog => ({ ...backlog }),
-    adjustBacklog(events, bytes) {
-      backlog.events += events
-      backlog.bytes += bytes
-    }
+    backlog: () => selectBacklog.get() as Backlog
   }
 }

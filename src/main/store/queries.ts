@@ -117,9 +117,6 @@ export function createQueries(db: Database.Database) {
   const selectAttempts = db.prepare(`
     SELECT a.* FROM attempt_events ae JOIN attempts a ON a.id = ae.attempt_id
     WHERE ae.event_id = ? ORDER BY a.id DESC LIMIT 100`)
-  const selectHeadDue = db.prepare(`
-    SELECT next_attempt_at FROM outbox
-    WHERE destination = ? AND status IN ('queued', 'retrying') ORDER BY id LIMIT 1`)
   const selectHistory = db.prepare(`
     SELECT id, at, actor, action, before, after FROM user_actions WHERE event_id = ? ORDER BY id DESC LIMIT 100`)
   const listStatements = new Map<string, Database.Statement>()
@@ -200,12 +197,7 @@ export function createQueries(db: Database.Database) {
     return { ...toExported(row), attemptsLog: attempts, history }
   }
 
-  function queueHeadDueAt(destination: string): number | null {
-    const row = selectHeadDue.get(destination) as { next_attempt_at: number } | undefined
-    return row?.next_attempt_at ?? null
-  }
-
-  return { countsByDestination, listEvents, exportEvents, getEvent, queueHeadDueAt }
+  return { countsByDestination, listEvents, exportEvents, getEvent }
 }
 
 export type Queries = ReturnType<typeof createQueries>

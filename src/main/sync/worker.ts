@@ -1,6 +1,6 @@
 import type { DestinationHold } from '@shared/model'
 import type { Destination } from '../config'
-import type { Verdict } from '../connectors/types'
+import type { UpstreamRequest, Verdict } from '../connectors/types'
 import type { AttemptRecord, ClaimedEvent, Settlement, Store } from '../store'
 import { backoffDelay, type BackoffOptions } from './backoff'
 import type { Transport, TransportResult } from './transport'
@@ -176,8 +176,48 @@ export class DestinationWorker {
     }
     this.waitingUntil = null
     this.deps.onChange()
-    await this.send(claim.events)
+    await this.sendOrRelease(claim.events)
     return true
+  }
+
+  /**
+   * A claimed batch is always settled or given back: whatever throws between the claim and the
+   * settlement (the transport, the store recording the attempt) returns the events to the queue
+   * after a backoff. Should even that write fail, their lease expires and they are due again.
+   */
+  private async sendOrRelease(events: ClaimedEvent[]): Promise<void> {
+    try {
+      await this.send(events)
+    } catch (error) {
+      const dueAt = this.deps.now() + backoffDelay(this.failures++, this.deps.backoff)
+      const reason = `not sent: ${(error as Error).message ?? String(error)}; retried later`
+      try {
+        this.deps.store.outbox.releaseClaim(
+          events.map((event) => event.id),
+          dueAt,
+          reason
+        )
+      } catch (releaseError) {
+        console.error(
+          `[outpost] ${this.destination.id}: events stay leased until their lease expires`,
+          releaseError
+        )
+      }
+      throw error
+    }
+  }
+
+  /** The request for a batch; null when the connector cannot build it (the batch has then failed). */
+  private buildRequest(events: ClaimedEvent[], apiKey: string): UpstreamRequest | null {
+    try {
+      return this.destination.connector.buildRequest(events, { apiKey })
+    } catch (error) {
+      this.failUnsent(
+        events,
+        `Outpost could not build the ${this.destination.connector.label} request: ${(error as Error).message}`
+      )
+      return null
+    }
   }
 
   private scheduleAt(at: number): void {
@@ -258,7 +298,8 @@ export class DestinationWorker {
       )
     }
     const { connector, baseUrl, apiKey } = this.destination
-    const request = connector.buildRequest(events, { apiKey: apiKey as string })
+    const request = this.buildRequest(events, apiKey as string)
+    if (!request) return
     const startedAt = this.deps.now()
     const result = await this.deps.transport.post(
       baseUrl + request.path,
