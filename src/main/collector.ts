@@ -60,7 +60,15 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const keys = openKeyStore(join(options.dataDir, 'keys.json'), options.keyCipher ?? PLAIN_CIPHER)
   const destinations = resolveDestinations(config, options.env, keys)
   const unlock = lockDataDir(options.dataDir)
-  const store = openStore(join(options.dataDir, 'outbox.sqlite'))
+  let store: Store
+  try {
+    store = openStore(join(options.dataDir, 'outbox.sqlite'))
+  } catch (error) {
+    // The OS frees the lock only when this process ends: a failed start in a process that goes on
+    // (a retry, a test) must give the folder back itself.
+    unlock()
+    throw error
+  }
   let version = 0
   const onChange = () => void version++
 
