@@ -1,8 +1,8 @@
-import type { OutpostApi } from '../shared/api'
+import type { OutpostBridge } from '../shared/bridge-client'
 
 declare global {
   interface Window {
     /** Present in the Electron app (preload bridge); absent in the headless web console. */
-    outpost?: OutpostApi
+    outpost?: OutpostBridge
   }
 }

@@ -1,15 +1,14 @@
 import { contextBridge, ipcRenderer } from 'electron'
-import { apiContract, apiMethods, type Envelope, type OutpostApi } from '@shared/api'
+import { apiContract, apiMethods } from '@shared/api'
+import type { OutpostBridge } from '@shared/bridge-client'
 
-// Fixed, named functions only: the renderer cannot reach any other channel.
-const api: Record<string, (input: unknown) => Promise<unknown>> = {}
+// Fixed, named functions only: the renderer cannot reach any other channel. Each returns the
+// IPC envelope unchanged: the bridge copies plain data whole but rebuilds a thrown Error from its
+// message alone, so a refusal crosses as data and becomes an error on the renderer's side
+// (createBridgeClient).
+const bridge: Record<string, (input: unknown) => Promise<unknown>> = {}
 for (const method of apiMethods) {
-  api[method] = async (input: unknown) => {
-    const envelope = (await ipcRenderer.invoke(apiContract[method].channel, input ?? {})) as Envelope<unknown>
-    if (envelope.ok) return envelope.value
-    const { message, code, problems = [] } = envelope.error
-    throw Object.assign(new Error(message), { code, problems })
-  }
+  bridge[method] = (input: unknown) => ipcRenderer.invoke(apiContract[method].channel, input ?? {})
 }
 
-contextBridge.exposeInMainWorld('outpost', api as unknown as OutpostApi)
+contextBridge.exposeInMainWorld('outpost', bridge as OutpostBridge)

@@ -179,8 +179,12 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
 
 export const apiMethods = Object.keys(apiContract) as ApiMethod[]
 
-/** What crosses IPC: errors travel as data, never as thrown exceptions with lost types. */
-export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ApiError }
+/**
+ * What crosses IPC and the preload bridge: errors travel as data, since Electron rebuilds a
+ * thrown Error from its message alone. A refusal carries the HTTP status /api gives the same
+ * refusal, so the renderer raises the same error over either transport.
+ */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ApiError & { status: number } }
 
 export interface ApiError {
   code: 'invalid_input' | 'not_found' | 'unauthorized' | 'conflict' | 'internal'

@@ -1,17 +1,9 @@
 import { apiContract, apiMethods, type ApiMethod, type OutpostApi } from './api'
+import { ApiRequestError } from './api-error'
 import type { RejectedField } from './model'
 
-export class ApiRequestError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly code: string,
-    readonly problems: RejectedField[] = []
-  ) {
-    super(message)
-    this.name = 'ApiRequestError'
-  }
-}
+// What this client throws, importable along with it.
+export { ApiRequestError }
 
 export interface HttpClientOptions {
   /** Origin of the collector, e.g. http://127.0.0.1:8787; '' for the page's own origin. */

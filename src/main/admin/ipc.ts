@@ -17,12 +17,14 @@ export function registerIpcApi(
   })
   for (const method of apiMethods) {
     ipcMain.handle(apiContract[method].channel, async (event, input: unknown): Promise<Envelope<unknown>> => {
+      // 403, not 401: no token would help, and the app's own window never gets this.
       if (!isTrustedSender(event))
-        return { ok: false, error: { code: 'unauthorized', message: 'Untrusted sender' } }
+        return { ok: false, error: { code: 'unauthorized', status: 403, message: 'Untrusted sender' } }
       try {
         return { ok: true, value: await dispatch(method, input) }
       } catch (error) {
-        return { ok: false, error: toApiError(error).error }
+        const { status, error: refusal } = toApiError(error)
+        return { ok: false, error: { ...refusal, status } }
       }
     })
   }

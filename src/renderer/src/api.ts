@@ -1,10 +1,13 @@
 import type { OutpostApi } from '@shared/api'
-import { ApiRequestError, createHttpClient } from '@shared/http-client'
+import { createBridgeClient } from '@shared/bridge-client'
+import { createHttpClient } from '@shared/http-client'
+
+export { describeError, isRefusedByCollector, isUnauthorized } from '@shared/api-error'
 
 /**
  * Picks the transport once. In Electron the preload bridge is present; in a plain browser (the
- * headless console) the same API is reached over HTTP with an admin token. Nothing else in the
- * renderer knows which one it got.
+ * headless console) the same API is reached over HTTP with an admin token. Both transports
+ * throw ApiRequestError for a refusal, so nothing else in the renderer knows which one it got.
  */
 
 const TOKEN_KEY = 'outpost.token'
@@ -48,7 +51,7 @@ function httpApi(token: string): OutpostApi {
 
 /** The API to use now, or null when the console still needs an admin token. */
 export function connect(): OutpostApi | null {
-  if (window.outpost) return window.outpost
+  if (window.outpost) return createBridgeClient(window.outpost)
   adoptTokenFromLocation()
   const token = readToken()
   return token ? httpApi(token) : null
@@ -63,18 +66,4 @@ export function connectWithToken(token: string): OutpostApi {
 /** The stored token was refused: drop it so the form asks again. */
 export function disconnect(): void {
   forgetToken()
-}
-
-export function isUnauthorized(error: unknown): boolean {
-  return error instanceof ApiRequestError && error.status === 401
-}
-
-/** The collector answered but refused the call (as opposed to not answering at all). */
-export function isRefusedByCollector(error: unknown): boolean {
-  return error instanceof ApiRequestError
-}
-
-export function describeError(error: unknown): string {
-  if (error instanceof Error && error.message) return error.message
-  return String(error)
 }
