@@ -4,6 +4,14 @@ import { dirname } from 'node:path'
 import { migrate } from './migrations'
 
 /**
+ * After a checkpoint SQLite writes the WAL file from its start again but keeps its size, so a burst
+ * (a large group commit, a backlog delivered at once) would leave it at its high-water mark for
+ * good. Twice the auto-checkpoint size (1000 pages, ~4 MB): ordinary use is never trimmed, a
+ * burst is trimmed back on the first commit after its checkpoint.
+ */
+export const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024
+
+/**
  * Opens (creating if needed) the outbox database. WAL lets the UI read while the writer commits;
  * synchronous=FULL makes every commit durable before the client is answered.
  */
@@ -13,6 +21,7 @@ export function openDatabase(file: string): Database.Database {
   try {
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`)
     db.pragma('foreign_keys = ON')
     db.pragma('busy_timeout = 5000')
     migrate(db)

@@ -5,6 +5,7 @@ import { createQueries, type Queries } from './queries'
 import { createDestinationStates, type DestinationStates } from './destinations'
 import { createDeviceIds, type DeviceIds } from './devices'
 import { createCorrections, type Corrections } from './corrections'
+import { createRetention, type Retention } from './retention'
 
 export type {
   NewEvent,
@@ -17,6 +18,7 @@ export type {
 } from './outbox'
 export type { DestinationState } from './destinations'
 export { CorrectionError, type Actor, type BulkResult } from './corrections'
+export type { Retention } from './retention'
 
 export interface Store {
   db: Database.Database
@@ -25,6 +27,7 @@ export interface Store {
   destinations: DestinationStates
   devices: DeviceIds
   corrections: Corrections
+  retention: Retention
   close(): void
 }
 
@@ -39,6 +42,7 @@ export function openStore(file: string): Store {
     destinations: createDestinationStates(db),
     devices: createDeviceIds(db),
     corrections: createCorrections(db),
+    retention: createRetention(db),
     close: () => db.close()
   }
 }

@@ -1,0 +1,52 @@
+import type Database from 'better-sqlite3'
+
+/**
+ * Retention: events finished longer ago than the retention period are deleted, delivered ones
+ * (`sent_at`) and ones a person discarded (`discarded_at`), with the delivery attempts no
+ * remaining event links.
+ *
+ * Pruning runs on the thread that answers ingest, so it works in chunks: each call deletes a
+ * bounded number of events in its own short transaction, and every statement is an index lookup
+ * (outbox_sent_at, outbox_discarded_at, attempt_events' primary key and attempt_events_attempt),
+ * never a scan, so a chunk costs the same at ten rows or ten million.
+ */
+export interface Retention {
+  /**
+   * Deletes up to `maxEvents` events finished before `cutoff`, oldest first, and the attempts
+   * that carried only them. Returns how many events went: fewer than `maxEvents` means none is
+   * left to prune.
+   */
+  pruneExpired(cutoff: number, maxEvents: number): number
+}
+
+export function createRetention(db: Database.Database): Retention {
+  const selectExpiredSent = db
+    .prepare(`SELECT id FROM outbox WHERE status = 'sent' AND sent_at < ? ORDER BY sent_at LIMIT ?`)
+    .pluck()
+  const selectExpiredDiscarded = db
+    .prepare(
+      `SELECT id FROM outbox WHERE status = 'discarded' AND discarded_at < ? ORDER BY discarded_at LIMIT ?`
+    )
+    .pluck()
+  const selectAttemptsOfEvent = db.prepare(`SELECT attempt_id FROM attempt_events WHERE event_id = ?`).pluck()
+  // Its attempt_events rows go with it (ON DELETE CASCADE).
+  const deleteEvent = db.prepare(`DELETE FROM outbox WHERE id = ?`)
+  const deleteAttemptIfUnlinked = db.prepare(`
+    DELETE FROM attempts WHERE id = @id AND NOT EXISTS (SELECT 1 FROM attempt_events WHERE attempt_id = @id)`)
+
+  const pruneExpired = db.transaction((cutoff: number, maxEvents: number): number => {
+    const sent = selectExpiredSent.all(cutoff, maxEvents) as number[]
+    const discarded = selectExpiredDiscarded.all(cutoff, maxEvents - sent.length) as number[]
+    // One request carries up to 500 events: its attempt goes with the last of them, in this
+    // chunk or a later one.
+    const attemptIds = new Set<number>()
+    for (const id of [...sent, ...discarded]) {
+      for (const attemptId of selectAttemptsOfEvent.all(id) as number[]) attemptIds.add(attemptId)
+      deleteEvent.run(id)
+    }
+    for (const id of attemptIds) deleteAttemptIfUnlinked.run({ id })
+    return sent.length + discarded.length
+  })
+
+  return { pruneExpired }
+}
