@@ -58,6 +58,7 @@ describe('a claimed batch is always settled or released', () => {
       store,
       transport,
       backoff: { baseMs: 10, maxMs: 10 },
+      authRetry: { baseMs: 10, maxMs: 10 },
       timeoutMs: TIMEOUT_MS,
       now: () => clock,
       onChange: () => {}

@@ -86,7 +86,7 @@ describe('tray status', () => {
     expect(labels(template)).toEqual([
       'Outpost: 2 waiting',
       'userflux: offline, retrying',
-      'flywheel: API key refused',
+      'flywheel: API key refused, retrying',
       'Open Outpost',
       'Sync now',
       'Open data folder',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import Ajv from 'ajv'
 import type { VendorId } from '@shared/model'
@@ -20,7 +21,14 @@ export interface OutpostConfig {
   ingest: { host: string; port: number; keys: string[]; bodyLimitBytes: number }
   destinations: DestinationConfig[]
   storage: { maxEvents: number; maxBytes: number; retentionDays: number }
-  sync: { timeoutMs: number; backoffBaseMs: number; backoffMaxMs: number }
+  sync: {
+    timeoutMs: number
+    backoffBaseMs: number
+    backoffMaxMs: number
+    /** How soon a destination held for a refused key asks the vendor again, growing to the max. */
+    authRetryBaseMs: number
+    authRetryMaxMs: number
+  }
 }
 
 /** A destination with its connector and key resolved: what the collector runs with. */
@@ -45,8 +53,17 @@ export interface Destination {
 export const DEFAULTS = {
   ingest: { host: '127.0.0.1', port: 8787, keys: [] as string[], bodyLimitBytes: 5 * 1024 * 1024 },
   storage: { maxEvents: 1_000_000, maxBytes: 1024 * 1024 * 1024, retentionDays: 7 },
-  sync: { timeoutMs: 10_000, backoffBaseMs: 1_000, backoffMaxMs: 60_000 }
+  sync: {
+    timeoutMs: 10_000,
+    backoffBaseMs: 1_000,
+    backoffMaxMs: 60_000,
+    authRetryBaseMs: 5 * 60_000,
+    authRetryMaxMs: 15 * 60_000
+  }
 }
+
+/** The longest delay a Node timer keeps; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 const schema = {
   type: 'object',
@@ -95,7 +112,9 @@ const schema = {
       properties: {
         timeoutMs: { type: 'integer', minimum: 100 },
         backoffBaseMs: { type: 'integer', minimum: 1 },
-        backoffMaxMs: { type: 'integer', minimum: 1 }
+        backoffMaxMs: { type: 'integer', minimum: 1 },
+        authRetryBaseMs: { type: 'integer', minimum: 1, maximum: MAX_TIMER_MS },
+        authRetryMaxMs: { type: 'integer', minimum: 1, maximum: MAX_TIMER_MS }
       }
     }
   }
@@ -132,11 +151,18 @@ export function parseConfig(value: unknown, source = 'config'): OutpostConfig {
       )
     }
   }
+  const sync = { ...DEFAULTS.sync, ...raw.sync }
+  if (sync.authRetryMaxMs < sync.authRetryBaseMs) {
+    invalid(
+      source,
+      `/sync/authRetryMaxMs (${sync.authRetryMaxMs}) must not be below /sync/authRetryBaseMs (${sync.authRetryBaseMs})`
+    )
+  }
   return {
     ingest: { ...DEFAULTS.ingest, ...raw.ingest },
     destinations: raw.destinations,
     storage: { ...DEFAULTS.storage, ...raw.storage },
-    sync: { ...DEFAULTS.sync, ...raw.sync }
+    sync
   }
 }
 
@@ -173,6 +199,14 @@ function configuredKeyOf(
   if (destination.apiKey) return { value: destination.apiKey, source: 'config' }
   const fromEnv = destination.apiKeyEnv ? env[destination.apiKeyEnv] : undefined
   return fromEnv ? { value: fromEnv, source: 'env' } : null
+}
+
+/**
+ * Names a key without keeping it: the first 16 hex digits of its SHA-256. Enough to tell whether
+ * the key in effect is the one a vendor refused; the key itself never reaches the database.
+ */
+export function keyFingerprint(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 16)
 }
 
 /** Puts the key set in Outpost in use, or the configured one when none is set or it cannot be read. */

@@ -24,7 +24,7 @@ export interface LoginItemState {
 const HOLD_WORDS: Record<NonNullable<DestinationHold>, string> = {
   not_configured: 'no API key',
   paused: 'paused',
-  auth: 'API key refused',
+  auth: 'API key refused, retrying',
   offline: 'offline, retrying'
 }
 

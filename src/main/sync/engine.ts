@@ -7,6 +7,8 @@ import { DestinationWorker, type WorkerState } from './worker'
 export interface SyncOptions {
   timeoutMs: number
   backoff: BackoffOptions
+  /** Probing a key the vendor refused: sync.authRetryBaseMs growing to sync.authRetryMaxMs. */
+  authRetry: BackoffOptions
   now(): number
   onChange(): void
 }
@@ -28,7 +30,7 @@ export function createSyncEngine(store: Store, destinations: Destination[], opti
   }
 
   return {
-    start: () => workers.forEach((w) => w.wake()),
+    start: () => workers.forEach((w) => w.start()),
     wake: (ids: Iterable<string>) => {
       for (const id of ids) workers.get(id)?.wake()
     },

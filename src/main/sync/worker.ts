@@ -1,18 +1,24 @@
 import type { DestinationHold } from '@shared/model'
-import type { Destination } from '../config'
+import { keyFingerprint, type Destination } from '../config'
 import type { UpstreamRequest, Verdict } from '../connectors/types'
 import type { AttemptRecord, ClaimedEvent, Settlement, Store } from '../store'
-import { backoffDelay, type BackoffOptions } from './backoff'
+import { backoffDelay, probeDelay, type BackoffOptions } from './backoff'
 import type { Transport, TransportResult } from './transport'
 
 export interface WorkerDeps {
   store: Store
   transport: Transport
   backoff: BackoffOptions
+  /** How often a destination held for a refused key asks the vendor again (sync.authRetry*). */
+  authRetry: BackoffOptions
   timeoutMs: number
   now(): number
   onChange(): void
 }
+
+/** What an auth hold adds to the vendor's refusal: it ends by itself, or at once with another key. */
+const AUTH_PROBE_WORDS =
+  'Outpost tries again by itself at the next try, and at once with a new key (Set key, or the config and a restart)'
 
 export interface WorkerState {
   hold: DestinationHold
@@ -22,8 +28,9 @@ export interface WorkerState {
 
 /**
  * Delivers one destination's queue, oldest first, one request in flight at a time (which keeps
- * per-user order). Held while paused, unconfigured or refused for auth; after a failure the
- * queue waits for its backoff, and that next attempt is the probe that finds the upstream back.
+ * per-user order). Held while paused, unconfigured or refused for auth (a refused key is probed
+ * again on the long sync.authRetry* backoff); after a failure the queue waits for its backoff, and
+ * that next attempt is the probe that finds the upstream back.
  */
 export class DestinationWorker {
   private running = false
@@ -32,6 +39,8 @@ export class DestinationWorker {
   private timer: NodeJS.Timeout | null = null
   private inFlight: Promise<void> = Promise.resolve()
   private failures = 0
+  /** Refusals of the key since the hold began: each one pushes the next probe further out. */
+  private authRefusals = 0
   private batchLimit: number
   private offlineReason: string | null = null
   private waitingUntil: number | null = null
@@ -54,7 +63,10 @@ export class DestinationWorker {
       const noKey = `No API key: set one with "Set key", or apiKey or ${this.destination.connector.apiKeyEnv} in the config; events are kept`
       return { hold: 'not_configured', holdReason: this.destination.keyProblem ?? noKey, nextAttemptAt: null }
     }
-    if (saved.authHold) return { hold: 'auth', holdReason: saved.authHold, nextAttemptAt: null }
+    if (saved.authHold) {
+      const { reason, retryAt } = saved.authHold
+      return { hold: 'auth', holdReason: `${reason}; ${AUTH_PROBE_WORDS}`, nextAttemptAt: retryAt }
+    }
     if (this.offlineReason)
       return { hold: 'offline', holdReason: this.offlineReason, nextAttemptAt: this.waitingUntil }
     return { hold: null, holdReason: null, nextAttemptAt: this.waitingUntil }
@@ -107,11 +119,44 @@ export class DestinationWorker {
     this.clearAuthHold()
   }
 
-  /** Try the vendor again after a person fixed the key; a pause stays as it is. */
+  /**
+   * At start: a hold on a key no longer in effect (the config, its environment variable or
+   * keys.json now name another) ends at once; a hold on the same key keeps its probe time.
+   */
+  start(): void {
+    const hold = this.deps.store.destinations.get(this.destination.id).authHold
+    const { apiKey } = this.destination
+    if (hold?.keyFingerprint && apiKey && keyFingerprint(apiKey) !== hold.keyFingerprint) this.endAuthHold()
+    this.wake()
+  }
+
+  /** Try the vendor again now, without waiting for the probe (a new key, or a person resumed); a pause stays. */
   clearAuthHold(): void {
-    this.deps.store.destinations.setAuthHold(this.destination.id, null)
+    this.endAuthHold()
     this.wake()
     this.deps.onChange()
+  }
+
+  private endAuthHold(): void {
+    this.authRefusals = 0
+    this.deps.store.destinations.liftAuthHold(this.destination.id)
+  }
+
+  /** The vendor refused the key in effect: hold, note which key (by fingerprint), and when to probe. */
+  private holdForAuth(reason: string, now: number): void {
+    const retryAt = now + probeDelay(this.authRefusals++, this.deps.authRetry)
+    this.deps.store.destinations.holdForAuth(this.destination.id, {
+      reason,
+      keyFingerprint: keyFingerprint(this.destination.apiKey as string),
+      retryAt
+    })
+  }
+
+  /** Held for a refused key, the queue moves only for the probe: until it is due, sleep until then. */
+  private awaitingAuthProbe(retryAt: number | null): boolean {
+    if (retryAt === null || retryAt <= this.deps.now()) return false
+    this.scheduleAt(retryAt)
+    return true
   }
 
   /** Skip the backoff: every waiting event is due now. */
@@ -155,8 +200,9 @@ export class DestinationWorker {
 
   /** Sends the next due batch. False when there is nothing to do now. */
   private async deliverNext(): Promise<boolean> {
-    const { hold } = this.state()
-    if (hold === 'not_configured' || hold === 'paused' || hold === 'auth') return false
+    const { hold, nextAttemptAt } = this.state()
+    if (hold === 'not_configured' || hold === 'paused') return false
+    if (hold === 'auth' && this.awaitingAuthProbe(nextAttemptAt)) return false
     const { connector } = this.destination
     const now = this.deps.now()
     const claim = this.deps.store.outbox.claimDueBatch(
@@ -353,6 +399,7 @@ export class DestinationWorker {
       case 'ok':
         this.failures = 0
         this.offlineReason = null
+        this.endAuthHold()
         this.batchLimit = Math.min(maxBatch, this.batchLimit * 2)
         return { status: 'sent' }
       case 'auth':
@@ -363,7 +410,9 @@ export class DestinationWorker {
             error: `${vendor} refused the key this request carried, since replaced; trying the new one`
           }
         }
-        this.deps.store.destinations.setAuthHold(this.destination.id, verdict.reason)
+        // An answer, so not offline; the batch waits at the head of the queue for the next probe.
+        this.offlineReason = null
+        this.holdForAuth(verdict.reason, now)
         return { status: 'queued', error: verdict.reason }
       case 'permanent':
         this.failures = 0

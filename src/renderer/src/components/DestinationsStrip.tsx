@@ -11,7 +11,7 @@ import { ApiKeyEditor } from './ApiKeyEditor'
 const HOLD_LABELS: Record<NonNullable<DestinationHold>, string> = {
   not_configured: 'Not configured',
   paused: 'Paused',
-  auth: 'Auth failed',
+  auth: 'Key refused — retrying',
   offline: 'Offline — retrying'
 }
 
@@ -54,7 +54,8 @@ function DestinationCard({ destination }: { destination: DestinationSummary }) {
   const resumeDestination = useOutpost((state) => state.resumeDestination)
   const syncNow = useOutpost((state) => state.syncNow)
   const { id, vendorLabel, hold, holdReason, paused } = destination
-  // Resume also clears an auth hold, so it is offered there too (after a key was fixed).
+  // A refused key is tried again by itself at the next try; Resume tries it now (say, once the vendor
+  // re-enabled it).
   const canResume = paused || hold === 'auth'
 
   return (
@@ -101,7 +102,7 @@ function DestinationCard({ destination }: { destination: DestinationSummary }) {
             type="button"
             className="button"
             data-testid={`resume-${id}`}
-            title={paused ? 'Start delivering again' : 'Clear the auth hold and try again'}
+            title={paused ? 'Start delivering again' : 'Try the key again now instead of at the next try'}
             onClick={() => void resumeDestination(id)}
           >
             Resume
