@@ -142,7 +142,7 @@ describe('outpost serve (headless, real process)', () => {
 
   it('refuses a second collector on the same data folder', async () => {
     await serve()
-    await expect(serve()).rejects.toThrow(/Another Outpost \(pid \d+\) is using/)
+    await expect(serve()).rejects.toThrow(/Another Outpost \(pid \d+ on .+, since .+\) is using/)
   })
 
   it('runs without --config: one destination per vendor, holding events until a key is set', async () => {
