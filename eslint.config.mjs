@@ -63,7 +63,7 @@ export default tseslint.config(
           patterns: [
             {
               // Anything below connectors/ but its shared modules is a vendor's.
-              regex: 'connectors/(?!(?:types|validation|http-rules|message-id|edits|index)$)[^/]+',
+              regex: 'connectors/(?!(?:types|validation|http-rules|message-id|json-text|edits|index)$)[^/]+',
               message: 'Import connectors through the registry (src/main/connectors), not a vendor folder.'
             }
           ]

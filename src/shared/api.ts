@@ -26,7 +26,7 @@ export interface OutpostApi {
   /** The newest events the filters match (at most EXPORT_LIMIT), with their payloads. */
   exportEvents(input: Omit<EventQuery, 'beforeId' | 'limit'>): Promise<EventExport>
   /** Saves an edited payload as a new revision, checked by the vendor's ingest rules. */
-  editPayload(input: { id: number; payload: unknown }): Promise<EventDetail>
+  editPayload(input: { id: number; payload: string }): Promise<EventDetail>
   /** Failed or discarded events back to the queue, due now, with their message ids. */
   resendEvents(input: ResendSelection): Promise<BulkOutcome>
   /** Waiting or failed events are set aside: never sent, kept until pruned. */
@@ -103,7 +103,8 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
       type: 'object',
       additionalProperties: false,
       required: ['id', 'payload'],
-      properties: { id: eventId, payload: { type: 'object' } }
+      // JSON text, not a value: a parsed value would round its big integers on the way.
+      properties: { id: eventId, payload: { type: 'string' } }
     }
   },
   resendEvents: {

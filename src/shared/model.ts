@@ -88,10 +88,13 @@ export interface Attempt {
 
 /** An event with its payloads: one entry of an export. */
 export interface ExportedEvent extends EventSummary {
-  /** What the client sent, never changed. */
-  receivedPayload: unknown
-  /** What will be sent upstream (edits go here). */
-  payload: unknown
+  /**
+   * What the client sent, never changed: its own JSON text, so numbers keep every digit as
+   * written (integers beyond 2^53, `1.0`), which a parsed value would not.
+   */
+  receivedPayload: string
+  /** What will be sent upstream (edits go here), as JSON text. */
+  payload: string
   revision: number
 }
 

@@ -1,21 +1,19 @@
-import { createHash } from 'node:crypto'
-
-/** JSON with object keys sorted at every level, so equal values always give equal text. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
-    return `{${entries.join(',')}}`
-  }
-  return JSON.stringify(value)
-}
+import { randomUUID } from 'node:crypto'
+import type { AcceptedEvent, IngestRequest } from './types'
 
 /**
- * A stable message id for vendors (or calls) without one: the same request body always yields
- * the same id, so a client retrying after a lost response is deduplicated.
+ * The message id of an event that carries no key of its own (every vendor's calls but Whisperr's
+ * tracks). Outpost deduplicates only on a key the client gave: with an `Idempotency-Key` header,
+ * the i-th event of the request gets an id made from it, so a retry of the request is stored
+ * once; without one, every call is a new event, however much it looks like an earlier one (a
+ * second purchase in the same second, a profile set back to an earlier plan).
  */
-export function deriveMessageId(prefix: string, value: unknown): string {
-  return `${prefix}_${createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32)}`
+export function requestMessageId(
+  prefix: string,
+  request: IngestRequest,
+  index = 0
+): Pick<AcceptedEvent, 'messageId' | 'keyedByRequest'> {
+  const key = request.idempotencyKey
+  if (key === undefined) return { messageId: `${prefix}_${randomUUID().replaceAll('-', '')}` }
+  return { messageId: `${prefix}_key_${key}#${index}`, keyedByRequest: true }
 }

@@ -32,7 +32,12 @@ export type IngestOutcome =
 
 /** What a route sees of a request. */
 export interface IngestRequest {
+  /** The parsed body: read to validate, never stored (see json-text.ts). */
   body: unknown
+  /** The body exactly as the client sent it: events are stored as their own part of it. */
+  text: string
+  /** The request's `Idempotency-Key` header, when the client sent one. */
+  idempotencyKey?: string
   /** Path parameters of the route (`:projectId` -> params.projectId). */
   params: Record<string, string>
   query: Record<string, string | undefined>

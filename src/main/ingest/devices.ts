@@ -1,3 +1,4 @@
+import { applyEdits, modify } from 'jsonc-parser'
 import type { DeviceRegistration, AcceptedEvent } from '../connectors/types'
 
 /** Looks up the vendor's id of a provisional device id; null while unknown. */
@@ -5,7 +6,9 @@ export type RealDeviceId = (provisionalId: string) => string | null
 
 /**
  * An event that arrives with a provisional device id whose real id is already known is stored
- * with the real one (its received payload keeps what the client sent).
+ * with the real one; its received payload keeps what the client sent, so a tester still sees
+ * (and finds) the id the app used. Only that field's text changes: every other value keeps the
+ * client's own text.
  */
 export function withKnownDeviceIds(
   events: AcceptedEvent[],
@@ -13,16 +16,12 @@ export function withKnownDeviceIds(
   realIdOf: RealDeviceId
 ): AcceptedEvent[] {
   return events.map((event) => {
-    const payload = JSON.parse(event.payload) as Record<string, unknown>
-    const deviceId = payload[devices.eventField]
+    const deviceId = (JSON.parse(event.payload) as Record<string, unknown>)[devices.eventField]
     if (typeof deviceId !== 'string' || !devices.isProvisional(deviceId)) return event
     const realId = realIdOf(deviceId)
     if (!realId) return event
-    return {
-      ...event,
-      receivedPayload: event.payload,
-      payload: JSON.stringify({ ...payload, [devices.eventField]: realId })
-    }
+    const edits = modify(event.payload, [devices.eventField], realId, {})
+    return { ...event, receivedPayload: event.payload, payload: applyEdits(event.payload, edits) }
   })
 }
 

@@ -51,7 +51,7 @@ function parseAnswer(payload: unknown): ErrorAnswer {
 }
 
 function bodyPreview(request: FastifyRequest): string | null {
-  const text = request.unparsedBody ?? (request.body === undefined ? null : JSON.stringify(request.body))
+  const text = request.rawBody
   if (text === null) return null
   return text.length > BODY_PREVIEW_CHARS ? `${text.slice(0, BODY_PREVIEW_CHARS)}…` : text
 }

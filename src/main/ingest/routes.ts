@@ -14,12 +14,24 @@ export interface IngestDeps {
   awaitRealDeviceId(destination: string, provisionalId: string): Promise<string | null>
 }
 
-const MAX_JSON_DEPTH = 32
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255
+/** Visible ASCII, as a header carries it; the draft standard's quoted form is taken too. */
+const IDEMPOTENCY_KEY = /^"?([\x21\x23-\x7e]+)"?$/
 
-function depthExceeds(value: unknown, limit: number): boolean {
-  if (limit < 0) return true
-  if (value === null || typeof value !== 'object') return false
-  return Object.values(value).some((child) => depthExceeds(child, limit - 1))
+type KeyHeader = { ok: true; key?: string } | { ok: false; reason: string }
+
+/** The request's `Idempotency-Key` header (IETF draft, the form Stripe and others use). */
+function idempotencyKeyOf(request: FastifyRequest): KeyHeader {
+  const header = request.headers['idempotency-key']
+  if (header === undefined) return { ok: true }
+  const key = typeof header === 'string' ? IDEMPOTENCY_KEY.exec(header)?.[1] : undefined
+  if (key === undefined || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    return {
+      ok: false,
+      reason: `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters, sent once (e.g. a UUID)`
+    }
+  }
+  return { ok: true, key }
 }
 
 function refuse(reply: FastifyReply, status: number, error: string, message: string, extra: object = {}) {
@@ -40,11 +52,15 @@ function handlerFor(destination: Destination, route: IngestRoute, deps: IngestDe
         )
       }
     }
-    if (depthExceeds(request.body, MAX_JSON_DEPTH)) {
-      return refuse(reply, 400, 'too_deep', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels`)
+    const idempotency = idempotencyKeyOf(request)
+    if (!idempotency.ok) {
+      const problems = [{ field: 'Idempotency-Key', reason: idempotency.reason }]
+      return refuse(reply, 400, 'invalid_request', describeProblems(problems), { errors: problems })
     }
     const outcome = route.accept({
       body: request.body,
+      text: request.rawBody ?? '',
+      idempotencyKey: idempotency.key,
       params: request.params as Record<string, string>,
       query: request.query as Record<string, string | undefined>,
       now: deps.now()
@@ -61,6 +77,14 @@ function handlerFor(destination: Destination, route: IngestRoute, deps: IngestDe
       const result = await deps.writer.write(
         events.map((event) => ({ ...event, destination: destination.id }))
       )
+      if (result.keyReused) {
+        return refuse(
+          reply,
+          422,
+          'idempotency_key_reused',
+          `Idempotency-Key ${JSON.stringify(idempotency.key)} was used before with a different body; nothing was stored. Send a new request with a new key.`
+        )
+      }
       let deviceId = devices ? registrationDeviceId(events, devices, realIdOf) : undefined
       if (devices && deviceId && devices.isProvisional(deviceId)) {
         deviceId = (await deps.awaitRealDeviceId(destination.id, deviceId)) ?? deviceId

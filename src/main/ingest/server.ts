@@ -1,14 +1,15 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
-import secureJson from 'secure-json-parse'
+import { MAX_JSON_DEPTH, parseJsonText, type ParsedJson } from '../connectors/json-text'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The body text when it is not JSON: the rejection log shows what the client sent. */
-    unparsedBody: string | null
+    /** The body exactly as the client sent it; null when the request had none. */
+    rawBody: string | null
   }
 }
 
 const FORBIDDEN_KEY = 'OUTPOST_FORBIDDEN_JSON_KEY'
+const TOO_DEEP = 'OUTPOST_JSON_TOO_DEEP'
 
 type Wording = (error: FastifyError, bodyLimit: number) => string
 
@@ -21,6 +22,10 @@ const CLIENT_ERRORS: Record<string, { error: string; message: Wording }> = {
     error: 'forbidden_key',
     message: () =>
       'The body uses "__proto__" or "constructor.prototype" as a key; Outpost refuses them (prototype poisoning)'
+  },
+  [TOO_DEEP]: {
+    error: 'too_deep',
+    message: () => `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels`
   },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     error: 'empty_body',
@@ -41,39 +46,27 @@ function clientError(code: string, message: string): Error {
   return Object.assign(new Error(message), { statusCode: 400, code })
 }
 
-const POISON_SCAN = { protoAction: 'error', constructorAction: 'error', safe: true } as const
+const PARSE_ERRORS: Record<Exclude<ParsedJson, { ok: true }>['problem'], string> = {
+  empty: 'FST_ERR_CTP_EMPTY_JSON_BODY',
+  syntax: 'FST_ERR_CTP_INVALID_JSON_BODY',
+  forbidden_key: FORBIDDEN_KEY,
+  too_deep: TOO_DEEP
+}
 
 /**
- * One JSON parser for every content type we take JSON from: it keeps the parser's reason for a
- * syntax error, and refuses prototype keys (fastify's default parser would drop the reason).
+ * One JSON parser for every content type we take JSON from (fastify's default would drop the
+ * syntax error's reason). The body text is kept: events are stored as the client's own text,
+ * and the rejection log shows a refused body as it came.
  */
 function parseJsonBody(
   request: FastifyRequest,
   body: string,
   done: (error: Error | null, value?: unknown) => void
 ) {
-  if (body.length === 0) {
-    return done(clientError('FST_ERR_CTP_EMPTY_JSON_BODY', 'empty body'))
-  }
-  let value: unknown
-  try {
-    value = JSON.parse(body)
-  } catch (error) {
-    request.unparsedBody = body
-    return done(clientError('FST_ERR_CTP_INVALID_JSON_BODY', (error as Error).message))
-  }
-  // Only text naming those keys can hold them; the scan walks the whole value.
-  const suspect = body.includes('__proto__') || body.includes('constructor')
-  if (
-    suspect &&
-    value !== null &&
-    typeof value === 'object' &&
-    secureJson.scan(value, POISON_SCAN) === null
-  ) {
-    request.unparsedBody = body
-    return done(clientError(FORBIDDEN_KEY, 'forbidden key'))
-  }
-  done(null, value)
+  request.rawBody = body
+  const parsed = parseJsonText(body)
+  if (parsed.ok) return done(null, parsed.value)
+  done(clientError(PARSE_ERRORS[parsed.problem], parsed.reason))
 }
 
 /**
@@ -82,7 +75,7 @@ function parseJsonBody(
  */
 export function createHttpServer(options: { bodyLimit: number }): FastifyInstance {
   const app = Fastify({ bodyLimit: options.bodyLimit, logger: false })
-  app.decorateRequest('unparsedBody', null)
+  app.decorateRequest('rawBody', null)
 
   // Browsers' sendBeacon and some SDKs post JSON as text/plain.
   app.removeContentTypeParser(['application/json', 'text/plain'])

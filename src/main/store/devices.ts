@@ -6,8 +6,11 @@ export function createDeviceIds(db: Database.Database) {
   const insert = db.prepare(`
     INSERT INTO device_ids (destination, provisional_id, real_id, resolved_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (destination, provisional_id) DO UPDATE SET real_id = excluded.real_id, resolved_at = excluded.resolved_at`)
+  // json_set keeps every other value's text as it was (numbers digit for digit); the received
+  // payload keeps the provisional id the app sent, for testers to see and search.
   const rewrite = db.prepare(`
-    UPDATE outbox SET payload = json_set(payload, @path, @realId)
+    UPDATE outbox SET received_payload = coalesce(received_payload, payload),
+      payload = json_set(payload, @path, @realId)
     WHERE destination = @destination AND status IN ('queued', 'retrying', 'failed')
       AND json_extract(payload, @path) = @provisionalId`)
 

@@ -16,16 +16,17 @@ export interface NewEvent {
   /** Path or query parameters of the upstream request, as JSON text; null when none. */
   upstreamParams: string | null
   /**
-   * For vendors whose events carry neither an id nor a time: `messageId` is then a content key,
-   * and an equal event counts as a client retry only within this window (the row's id gets the
-   * arrival time appended), so the same event sent again later is a new event.
+   * Set when `messageId` comes from the request's Idempotency-Key: an event already stored under
+   * it must have been sent with the same text, or the key was reused for another request.
    */
-  dedupeWindowMs?: number
+  keyedByRequest?: boolean
 }
 
 export interface EnqueueResult {
   inserted: number
   duplicates: number
+  /** The request's Idempotency-Key was used before for a different body: nothing of it was stored. */
+  keyReused?: boolean
 }
 
 /** A row claimed for delivery. */
@@ -96,6 +97,9 @@ export interface Outbox {
   backlog(): Backlog
 }
 
+/** An event of the request already stored under its Idempotency-Key came with another text. */
+class KeyReused extends Error {}
+
 /** The write side of the outbox: ingest, the delivery queue and its leases. */
 export function createOutbox(db: Database.Database): Outbox {
   const insertEvent = db.prepare(`
@@ -104,8 +108,11 @@ export function createOutbox(db: Database.Database): Outbox {
     VALUES (@destination, @messageId, @kind, @name, @userKey, @occurredAt, @receivedAt,
             @receivedPayload, @payload, @upstreamParams, @receivedAt, @bytes)
     ON CONFLICT (destination, message_id) DO NOTHING`)
-  const selectRecentCopy = db.prepare(`
-    SELECT 1 FROM outbox WHERE destination = ? AND message_id >= ? AND message_id < ? AND received_at >= ? LIMIT 1`)
+  const selectReceivedText = db
+    .prepare(
+      `SELECT coalesce(received_payload, payload) FROM outbox WHERE destination = ? AND message_id = ?`
+    )
+    .pluck()
   // The trigger-kept ledger (migrations 5 and 6): it moves in the same transaction as every write,
   // so a rolled-back write never counts, and reading it costs a few rows whatever the outbox holds.
   const selectBacklog = db.prepare(`
@@ -147,44 +154,44 @@ export function createOutbox(db: Database.Database): Outbox {
   const deleteOrphanAttempts = db.prepare(`
     DELETE FROM attempts WHERE started_at < ? AND NOT EXISTS (SELECT 1 FROM attempt_events WHERE attempt_id = attempts.id)`)
 
-  /** The id to store the event under, or null when it repeats an event still inside its window. */
-  function storedMessageId(event: NewEvent, receivedAt: number): string | null {
-    if (event.dedupeWindowMs === undefined) return event.messageId
-    const key = event.messageId
-    // '@' < 'A': the range holds exactly the ids `${key}@...`, and uses the unique index.
-    const repeated = selectRecentCopy.get(
-      event.destination,
-      `${key}@`,
-      `${key}A`,
-      receivedAt - event.dedupeWindowMs
-    )
-    return repeated ? null : `${key}@${receivedAt}`
-  }
+  /** Stores one request's events; throws KeyReused, rolling back this request alone, on a reused key. */
+  const enqueueRequest = db.transaction((events: NewEvent[], receivedAt: number): EnqueueResult => {
+    let inserted = 0
+    for (const event of events) {
+      const payload = event.receivedPayload ?? event.payload
+      const row = {
+        destination: event.destination,
+        messageId: event.messageId,
+        kind: event.kind,
+        name: event.name,
+        userKey: event.userKey,
+        occurredAt: event.occurredAt,
+        payload: event.payload,
+        receivedPayload: event.receivedPayload ?? null,
+        upstreamParams: event.upstreamParams,
+        receivedAt,
+        bytes: Buffer.byteLength(event.payload)
+      }
+      if (insertEvent.run(row).changes === 1) inserted++
+      else if (event.keyedByRequest && selectReceivedText.get(event.destination, event.messageId) !== payload)
+        throw new KeyReused()
+    }
+    return { inserted, duplicates: events.length - inserted }
+  })
 
-  /** Stores the events of many requests in one transaction; each request gets its own counts. */
+  /**
+   * Stores the events of many requests in one transaction; each request gets its own counts. A
+   * request that reuses an Idempotency-Key for a different body stores nothing (its savepoint is
+   * rolled back) and does not disturb the others.
+   */
   const enqueueEvents = db.transaction((requests: NewEvent[][], receivedAt: number): EnqueueResult[] =>
     requests.map((events) => {
-      let inserted = 0
-      for (const event of events) {
-        const messageId = storedMessageId(event, receivedAt)
-        if (messageId === null) continue
-        const bytes = Buffer.byteLength(event.payload)
-        const row = {
-          destination: event.destination,
-          messageId,
-          kind: event.kind,
-          name: event.name,
-          userKey: event.userKey,
-          occurredAt: event.occurredAt,
-          payload: event.payload,
-          receivedPayload: event.receivedPayload ?? null,
-          upstreamParams: event.upstreamParams,
-          receivedAt,
-          bytes
-        }
-        if (insertEvent.run(row).changes === 1) inserted++
+      try {
+        return enqueueRequest(events, receivedAt)
+      } catch (error) {
+        if (!(error instanceof KeyReused)) throw error
+        return { inserted: 0, duplicates: 0, keyReused: true }
       }
-      return { inserted, duplicates: events.length - inserted }
     })
   )
 

@@ -81,8 +81,8 @@ function toSummary(row: EventRow): EventSummary {
 function toExported(row: EventRow & PayloadColumns): ExportedEvent {
   return {
     ...toSummary(row),
-    receivedPayload: JSON.parse(row.received_payload),
-    payload: JSON.parse(row.payload),
+    receivedPayload: row.received_payload,
+    payload: row.payload,
     revision: row.revision
   }
 }

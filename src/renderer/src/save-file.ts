@@ -1,9 +1,9 @@
 /**
- * Saves a value as a JSON file through a download: the browser saves it to its downloads
+ * Saves JSON text as a file through a download: the browser saves it to its downloads
  * folder, Electron asks where to put it. Works the same over both transports.
  */
-export function saveJsonFile(name: string, value: unknown): void {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(value, null, 2)], { type: 'application/json' }))
+export function saveJsonFile(name: string, json: string): void {
+  const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }))
   const link = document.createElement('a')
   link.href = url
   link.download = name

@@ -21,6 +21,7 @@ import {
   isUnauthorized
 } from './api'
 import { createPoller } from './poller'
+import { exportJson } from './format'
 import { exportFileName, saveJsonFile } from './save-file'
 
 export type AppState = 'loading' | 'ready' | 'auth' | 'error'
@@ -106,7 +107,8 @@ interface OutpostActions {
   /** Ticks every event shown, or none. */
   checkAll(checked: boolean): void
   /** Saves an edited payload; on refusal, the vendor's words and the fields they name. */
-  editPayload(id: number, payload: unknown): Promise<EditResult>
+  /** `payload` is JSON text, sent as the person wrote it. */
+  editPayload(id: number, payload: string): Promise<EditResult>
   resendEvents(selection: ResendSelection): Promise<void>
   discardEvents(ids: number[]): Promise<void>
   showError(message: string): void
@@ -277,7 +279,7 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
     const query = toQuery(get().filters)
     await runAction('Export', async (client) => {
       const file = await client.exportEvents(query)
-      saveJsonFile(exportFileName(file.exportedAt), file)
+      saveJsonFile(exportFileName(file.exportedAt), exportJson(file))
     })
   },
 

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { ClaimedEvent } from '../../store'
 import { classifyByStatus, statusWords, truncate } from '../http-rules'
-import { deriveMessageId } from '../message-id'
+import { requestMessageId } from '../message-id'
 import type {
   AcceptedEvent,
   Connector,
@@ -29,8 +29,8 @@ import { validateEvent } from './schema'
  *   help until a person fixes it); 401/403 hold the destination; 429/5xx retried (Retry-After
  *   honoured on 429/503, capped at 60 s); other 4xx permanent.
  * - Unknowns, and the safe choice made:
- *   - no idempotency key: the message id is a hash of the project id and the body. The body
- *     carries its own timestamp, so an equal request is a client retry, never a second event.
+ *   - no idempotency key: every call is stored, two equal bodies are two events (nothing tells a
+ *     retry from a second call), unless the client sends them with the same `Idempotency-Key`.
  *     Upstream, a resend after a timeout or reset (outcome unknown) MAY duplicate the event at
  *     Embeddables; Outpost still resends, because losing an acknowledged event is worse;
  *   - the success body is not documented beyond "describes the stored event"
@@ -158,20 +158,21 @@ function userKeyOf(event: EmbeddablesEvent): string {
   return String(JSON.parse(identifier.value))
 }
 
-function acceptEvent({ body, params }: IngestRequest): IngestOutcome {
+function acceptEvent(request: IngestRequest): IngestOutcome {
+  const { body, params } = request
   const projectId = params.projectId ?? ''
   const problems = eventProblems(body, projectId)
   if (problems.length) return { ok: false, status: 400, problems }
   const event = body as EmbeddablesEvent
   const upstreamParams: UpstreamParams = { projectId }
-  const messageId = deriveMessageId('embeddables', { projectId, event })
+  const identity = requestMessageId('embeddables', request)
   const accepted: AcceptedEvent = {
-    messageId,
+    ...identity,
     kind: 'track',
     name: event.custom_event_name,
     userKey: userKeyOf(event),
     occurredAt: Date.parse(event.timestamp),
-    payload: JSON.stringify(event),
+    payload: request.text.trim(),
     upstreamParams: JSON.stringify(upstreamParams)
   }
   return {
@@ -180,7 +181,7 @@ function acceptEvent({ body, params }: IngestRequest): IngestOutcome {
     reply: () => ({
       status: 200,
       body: {
-        id: messageId,
+        id: identity.messageId,
         event_type: EVENT_TYPE,
         project_id: projectId,
         embeddable_id: event.embeddable_id,

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { ClaimedEvent } from '../../store'
 import { classifyByStatus, statusWords } from '../http-rules'
-import { deriveMessageId } from '../message-id'
+import { requestMessageId } from '../message-id'
 import type {
   AcceptedEvent,
   Connector,
@@ -43,8 +43,8 @@ import { validateRequest } from './schema'
  *     is documented in full, so an extra field is most likely a typo a tester should see now;
  *   - no timestamp field is documented, so none is accepted: Flywheel presumably dates an event
  *     when it receives it, so an event held offline may be dated at delivery, not at capture;
- *   - no idempotency key and no time in the event: the message id is a hash of the body, and an
- *     equal body within 60 s counts as a client retry; later it is a new event (a real repeat).
+ *   - no idempotency key and no time in the event: every call is stored, two equal bodies are two
+ *     events, unless the client sends them with the same `Idempotency-Key` header.
  *     Upstream, a resend after a timeout or reset (outcome unknown) MAY duplicate the event at
  *     Flywheel; Outpost still resends, because losing an acknowledged event is worse;
  *   - a 2xx whose JSON body says `"success": false` is not counted as delivered (permanent, for a
@@ -52,7 +52,6 @@ import { validateRequest } from './schema'
  *   - batching, rate limits, dedupe: none assumed, one event a request.
  */
 
-const RETRY_WINDOW_MS = 60_000
 const WARNINGS_HEADER = 'x-outpost-warnings'
 const TRACKED = { success: true, message: 'Event tracked successfully' }
 const snakeCase = new RegExp(SNAKE_CASE)
@@ -95,18 +94,18 @@ function warningsFor(event: FlywheelEvent): Record<string, string> {
   }
 }
 
-function acceptEvent({ body }: IngestRequest): IngestOutcome {
+function acceptEvent(request: IngestRequest): IngestOutcome {
+  const { body } = request
   const problems = problemsOf(validateRequest, body)
   if (problems.length) return { ok: false, status: 400, problems }
   const { event } = body as { event: FlywheelEvent }
   const accepted: AcceptedEvent = {
-    messageId: deriveMessageId('flywheel', body),
-    dedupeWindowMs: RETRY_WINDOW_MS,
+    ...requestMessageId('flywheel', request),
     kind: 'track',
     name: event.event,
     userKey: userKeyOf(event),
     occurredAt: null,
-    payload: JSON.stringify(body),
+    payload: request.text.trim(),
     upstreamParams: null
   }
   const headers = warningsFor(event)

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { ClaimedEvent } from '../../store'
 import { classifyByStatus, statusWords } from '../http-rules'
-import { deriveMessageId } from '../message-id'
+import { elementTexts, fieldText, isWholeNumberText } from '../json-text'
+import { requestMessageId } from '../message-id'
 import type {
   AcceptedEvent,
   Connector,
@@ -29,13 +30,12 @@ import { EVENT_FIELDS, PROFILE_FIELDS, validateBatch, validateEvent, validatePro
  *   a 4xx/5xx never is: 401/403 hold the destination; 429/5xx are retried (Retry-After honoured on
  *   429/503, capped at 60 s); other 4xx fail the request.
  * - Unknowns, and the safe choice made:
- *   - no idempotency key: an event's message id is a hash of the event and the query, so a client
- *     resending the same request is stored once. Events carry a millisecond timestamp, so two
- *     equal events are one event. A profile call has no time: an equal call counts as a client
- *     retry within 60 s only, later it is a new call (a profile set back to earlier values);
- *   - `timestamp`: a whole number of milliseconds from 2000-01-01 up to 2100-01-01, never judged
- *     against the clock (kiosk clocks drift; offline events are old); seconds and microseconds
- *     are refused with words saying so;
+ *   - no idempotency key: every call is stored, two equal events are two events (two purchases in
+ *     one millisecond) and two equal profile calls two calls; a client that retries sends an
+ *     `Idempotency-Key` header to be stored once (message-id.ts);
+ *   - `timestamp`: a whole number of milliseconds from 2000-01-01 up to 2100-01-01, judged on its
+ *     digits as sent (not on the nearest double), never against the clock (kiosk clocks drift;
+ *     offline events are old); seconds and microseconds are refused with words saying so;
  *   - `userId`/`anonymousId`: a non-empty string or null; null means absent (the official SDKs send
  *     `userId: null` before login and `anonymousId: null` from the backend); one is required;
  *     `userId` is the user key when both are set. `externalId`, `sessionId`: string or null;
@@ -55,7 +55,6 @@ import { EVENT_FIELDS, PROFILE_FIELDS, validateBatch, validateEvent, validatePro
  */
 
 const DEFAULT_BATCH = 10
-const PROFILE_RETRY_WINDOW_MS = 60_000
 const EARLIEST_TIMESTAMP = Date.UTC(2000, 0, 1)
 const LATEST_TIMESTAMP = Date.UTC(2100, 0, 1)
 const QUERY_PARAMETER = 'locationEnrichment'
@@ -79,8 +78,9 @@ interface UpstreamParams {
 
 const at = (index?: number) => (index === undefined ? {} : { index })
 
-function timestampProblem(value: number): string | null {
-  if (!Number.isInteger(value)) return `must be a whole number of epoch milliseconds, got ${value}`
+/** `written` is the number's own text: a fraction too small for a double still makes it not whole. */
+function timestampProblem(value: number, written: string): string | null {
+  if (!isWholeNumberText(written)) return `must be a whole number of epoch milliseconds, got ${written}`
   if (value >= EARLIEST_TIMESTAMP && value < LATEST_TIMESTAMP) return null
   if (value >= EARLIEST_TIMESTAMP / 1000 && value < LATEST_TIMESTAMP / 1000) {
     return `must be epoch milliseconds; ${value} looks like seconds (send ${value * 1000})`
@@ -101,13 +101,14 @@ function isObject(value: unknown): value is object {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
-function eventProblems(value: unknown, index?: number): Problem[] {
+/** `text` is the event's JSON text as sent. */
+function eventProblems(value: unknown, text: string, index?: number): Problem[] {
   const problems = problemsOf(validateEvent, value, index)
   if (!isObject(value)) return problems
   const event = value as UserFluxEvent
   problems.push(...userProblem(event, index))
   if (typeof event.timestamp === 'number') {
-    const reason = timestampProblem(event.timestamp)
+    const reason = timestampProblem(event.timestamp, fieldText(text, 'timestamp') as string)
     if (reason) problems.push({ ...at(index), field: 'timestamp', reason })
   }
   return problems
@@ -164,16 +165,16 @@ function noContent(unknown: string[]): () => IngestReply {
   return () => ({ status: 204, ...headers })
 }
 
-function toTrack(event: UserFluxEvent, params: UpstreamParams): AcceptedEvent {
+/** The i-th event of a request, stored as the client's own text of it. */
+function toTrack(request: IngestRequest, event: UserFluxEvent, text: string, index: number): AcceptedEvent {
   return {
-    // Path-free API: the query is the only request parameter that changes what UserFlux does.
-    messageId: deriveMessageId('userflux', { event, params }),
+    ...requestMessageId('userflux', request, index),
     kind: 'track',
     name: event.name,
     userKey: userKeyOf(event),
     occurredAt: event.timestamp,
-    payload: JSON.stringify(event),
-    upstreamParams: storedParams(params)
+    payload: text,
+    upstreamParams: storedParams(upstreamParamsOf(request.query))
   }
 }
 
@@ -181,46 +182,48 @@ function refused(problems: Problem[]): IngestOutcome {
   return { ok: false, status: 400, problems }
 }
 
-function acceptEvent({ body, query }: IngestRequest): IngestOutcome {
-  const problems = [...queryProblems(query), ...eventProblems(body)]
+function acceptEvent(request: IngestRequest): IngestOutcome {
+  const { body, query } = request
+  const text = request.text.trim()
+  const problems = [...queryProblems(query), ...eventProblems(body, text)]
   if (problems.length) return refused(problems)
   const event = body as UserFluxEvent
   return {
     ok: true,
-    events: [toTrack(event, upstreamParamsOf(query))],
+    events: [toTrack(request, event, text, 0)],
     reply: noContent(unknownFields(event, EVENT_FIELDS))
   }
 }
 
-function acceptBatch({ body, query }: IngestRequest): IngestOutcome {
+function acceptBatch(request: IngestRequest): IngestOutcome {
+  const { body, query } = request
   const shape = [...queryProblems(query), ...problemsOf(validateBatch, body)]
   if (shape.length) return refused(shape)
   const events = (body as { events: unknown[] }).events
-  const problems = events.flatMap((event, index) => eventProblems(event, index))
+  const texts = elementTexts(request.text, 'events')
+  const problems = events.flatMap((event, index) => eventProblems(event, texts[index] as string, index))
   if (problems.length) return refused(problems)
-  const params = upstreamParamsOf(query)
   const valid = events as UserFluxEvent[]
   return {
     ok: true,
-    events: valid.map((event) => toTrack(event, params)),
+    events: valid.map((event, index) => toTrack(request, event, texts[index] as string, index)),
     reply: noContent(valid.flatMap((event) => unknownFields(event, EVENT_FIELDS)))
   }
 }
 
-function acceptProfile({ body, query }: IngestRequest): IngestOutcome {
+function acceptProfile(request: IngestRequest): IngestOutcome {
+  const { body, query } = request
   const problems = [...queryProblems(query), ...profileProblems(body)]
   if (problems.length) return refused(problems)
   const profile = body as UserIds
-  const params = upstreamParamsOf(query)
   const event: AcceptedEvent = {
-    messageId: deriveMessageId('userflux_profile', { profile, params }),
-    dedupeWindowMs: PROFILE_RETRY_WINDOW_MS,
+    ...requestMessageId('userflux_profile', request),
     kind: 'identify',
     name: 'profile',
     userKey: userKeyOf(profile),
     occurredAt: null,
-    payload: JSON.stringify(body),
-    upstreamParams: storedParams(params)
+    payload: request.text.trim(),
+    upstreamParams: storedParams(upstreamParamsOf(query))
   }
   return { ok: true, events: [event], reply: noContent(unknownFields(profile, PROFILE_FIELDS)) }
 }

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { ClaimedEvent } from '../../store'
 import { classifyByStatus } from '../http-rules'
-import { deriveMessageId } from '../message-id'
+import { requestMessageId } from '../message-id'
 import type {
   AcceptedEvent,
   Connector,
@@ -25,9 +26,10 @@ import { validateEvent, validateRegistration } from './schema'
  *   being sent with the provisional one.
  * - Unknowns, and the safe choice made:
  *   - the registration body is not documented: any JSON object is accepted and sent as is;
- *     equal bodies are one registration (a client retry gets the same id);
- *   - events carry no id and no time: an equal event within 60 s is taken as a client retry,
- *     later it is a new event;
+ *     every registration is a new one (its own provisional id), unless the client repeats a
+ *     request with the same `Idempotency-Key` header, which gets the same id back;
+ *   - events carry no id and no time: two equal events are two events, unless sent with the same
+ *     `Idempotency-Key`;
  *   - unknown fields on an event are refused (only event_name, device_id, payload, userId exist);
  *     payload keys that name secrets (password, card number, cvv) are refused: the vendor
  *     forbids them;
@@ -36,7 +38,6 @@ import { validateEvent, validateRegistration } from './schema'
  *   - batching, rate limits, idempotency: none assumed, one event per request.
  */
 
-const RETRY_WINDOW_MS = 60_000
 const PROVISIONAL_PREFIX = 'local_'
 const SECRET_KEY = /pass(word|wd)?$|^pwd$|card_?num(ber)?|^cc_?num|^cvv$|^cvc$|^pin$/i
 
@@ -55,7 +56,12 @@ interface Registration {
 
 const devices: DeviceRegistration = {
   eventField: 'device_id',
-  provisionalIdFor: (messageId) => `${PROVISIONAL_PREFIX}${messageId.replace(/^weespin_device_/, '')}`,
+  provisionalIdFor(messageId) {
+    // An id Outpost made ends in 32 hex digits already; one made from an Idempotency-Key is hashed to that shape.
+    const suffix = messageId.replace(/^weespin_device_/, '')
+    const hex = /^[0-9a-f]{32}$/.test(suffix) ? suffix : createHash('sha256').update(messageId).digest('hex')
+    return `${PROVISIONAL_PREFIX}${hex.slice(0, 32)}`
+  },
   isProvisional: (deviceId) => deviceId.startsWith(PROVISIONAL_PREFIX),
   realIdFrom(answer) {
     try {
@@ -68,17 +74,18 @@ const devices: DeviceRegistration = {
   }
 }
 
-function acceptRegistration({ body }: IngestRequest): IngestOutcome {
+function acceptRegistration(request: IngestRequest): IngestOutcome {
+  const { body } = request
   const problems = problemsOf(validateRegistration, body)
   if (problems.length) return { ok: false, status: 400, problems }
   const registration = body as Registration
   const event: AcceptedEvent = {
-    messageId: deriveMessageId('weespin_device', body),
+    ...requestMessageId('weespin_device', request),
     kind: 'device',
     name: 'initialize_device',
     userKey: typeof registration.userId === 'string' ? registration.userId : null,
     occurredAt: null,
-    payload: JSON.stringify(body),
+    payload: request.text.trim(),
     upstreamParams: null
   }
   return {
@@ -112,19 +119,19 @@ function secretProblems(event: WeespinEvent): Problem[] {
     }))
 }
 
-function acceptEvent({ body }: IngestRequest): IngestOutcome {
+function acceptEvent(request: IngestRequest): IngestOutcome {
+  const { body } = request
   const problems = problemsOf(validateEvent, body)
   if (problems.length === 0) problems.push(...secretProblems(body as WeespinEvent))
   if (problems.length) return { ok: false, status: 400, problems }
   const event = body as WeespinEvent
   const accepted: AcceptedEvent = {
-    messageId: deriveMessageId('weespin', body),
-    dedupeWindowMs: RETRY_WINDOW_MS,
+    ...requestMessageId('weespin', request),
     kind: 'track',
     name: event.event_name,
     userKey: event.userId ?? event.device_id,
     occurredAt: null,
-    payload: JSON.stringify(body),
+    payload: request.text.trim(),
     upstreamParams: null
   }
   return { ok: true, events: [accepted], reply: () => ({ status: 200, body: { success: true } }) }

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { ClaimedEvent } from '../../store'
 import { classifyByStatus, statusWords } from '../http-rules'
-import { deriveMessageId } from '../message-id'
+import { elementTexts } from '../json-text'
+import { requestMessageId } from '../message-id'
 import type {
   AcceptedEvent,
   Connector,
@@ -80,49 +81,52 @@ function eventProblems(value: unknown, now: number, index?: number): Problem[] {
   return problems
 }
 
-function toTrack(event: WhisperrEvent): AcceptedEvent {
+/** A track event, stored as the client's own text of it. */
+function toTrack(event: WhisperrEvent, text: string): AcceptedEvent {
   return {
     messageId: event.context.$message_id,
     kind: 'track',
     name: event.event_type,
     userKey: event.external_user_id ?? event.anonymous_id ?? null,
     occurredAt: Date.parse(event.occurred_at),
-    payload: JSON.stringify(event),
+    payload: text,
     upstreamParams: null
   }
 }
 
 const accepted = (count: number) => () => ({ status: 202, body: { accepted: count, rejected: 0 } })
 
-function acceptTrack({ body, now }: IngestRequest): IngestOutcome {
+function acceptTrack({ body, text, now }: IngestRequest): IngestOutcome {
   const problems = eventProblems(body, now)
   if (problems.length) return { ok: false, status: 400, problems }
-  return { ok: true, events: [toTrack(body as WhisperrEvent)], reply: accepted(1) }
+  return { ok: true, events: [toTrack(body as WhisperrEvent, text.trim())], reply: accepted(1) }
 }
 
-function acceptBatch({ body, now }: IngestRequest): IngestOutcome {
+function acceptBatch({ body, text, now }: IngestRequest): IngestOutcome {
   const shape = problemsOf(validateBatch, body)
   if (shape.length) return { ok: false, status: 400, problems: shape }
   const events = (body as { events: unknown[] }).events
   const problems = events.flatMap((event, index) => eventProblems(event, now, index))
   if (problems.length) return { ok: false, status: 400, problems }
-  const tracks = (events as WhisperrEvent[]).map(toTrack)
+  const texts = elementTexts(text, 'events')
+  const tracks = (events as WhisperrEvent[]).map((event, index) => toTrack(event, texts[index] as string))
   return { ok: true, events: tracks, reply: accepted(tracks.length) }
 }
 
-function acceptIdentify({ body }: IngestRequest): IngestOutcome {
+function acceptIdentify(request: IngestRequest): IngestOutcome {
+  const { body } = request
   const problems = problemsOf(validateIdentify, body)
   if (problems.length === 0) problems.push(...userProblem(body as WhisperrIdentify))
   if (problems.length) return { ok: false, status: 400, problems }
   const identify = body as WhisperrIdentify
   const event: AcceptedEvent = {
-    // Identify carries no idempotency key: the same body is the same call.
-    messageId: deriveMessageId('identify', body),
+    // Identify carries no key of its own: two equal calls are two calls (plan pro, basic, pro).
+    ...requestMessageId('identify', request),
     kind: 'identify',
     name: 'identify',
     userKey: identify.external_user_id ?? identify.anonymous_id ?? null,
     occurredAt: null,
-    payload: JSON.stringify(body),
+    payload: request.text.trim(),
     upstreamParams: null
   }
   return { ok: true, events: [event], reply: accepted(1) }

@@ -1,11 +1,10 @@
 import { useEffect, useState } from 'react'
 import { describeError } from '../api'
-import { prettyJson } from '../format'
 import { useOutpost } from '../store'
 
 const CONFIRMATION_MS = 1500
 
-export function CopyJsonButton({ value }: { value: unknown }) {
+export function CopyJsonButton({ json }: { json: string }) {
   const showError = useOutpost((state) => state.showError)
   const [copied, setCopied] = useState(false)
 
@@ -17,7 +16,7 @@ export function CopyJsonButton({ value }: { value: unknown }) {
 
   const copy = async (): Promise<void> => {
     try {
-      await navigator.clipboard.writeText(prettyJson(value))
+      await navigator.clipboard.writeText(json)
       setCopied(true)
     } catch (error) {
       showError(`Could not copy to the clipboard: ${describeError(error)}`)

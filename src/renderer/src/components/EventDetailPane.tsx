@@ -1,6 +1,6 @@
 import { useMemo, useState, type ReactNode } from 'react'
 import { DISCARDABLE_STATUSES, EDITABLE_STATUSES, RESENDABLE_STATUSES, type EventDetail } from '@shared/model'
-import { formatDateTime, prettyJson } from '../format'
+import { eventJson, formatDateTime, prettyJson } from '../format'
 import { useOutpost } from '../store'
 import { AttemptsTable } from './AttemptsTable'
 import { CopyJsonButton } from './CopyJsonButton'
@@ -149,7 +149,7 @@ function EventDetailView({ detail }: { detail: EventDetail }) {
         </h2>
         <StatusChip status={detail.status} />
         <span className="muted mono">#{detail.id}</span>
-        <CopyJsonButton value={detail} />
+        <CopyJsonButton json={eventJson(detail)} />
       </header>
       {!editing && <EventActions detail={detail} onEdit={() => setEditing(true)} />}
       <EventFields detail={detail} />

@@ -10,7 +10,7 @@ const ACTION_WORDS: Record<UserAction['action'], string> = {
   discard: 'discarded'
 }
 
-const pretty = (json: string | null) => (json === null ? '' : prettyJson(JSON.parse(json)))
+const pretty = (json: string | null) => (json === null ? '' : prettyJson(json))
 
 function HistoryEntry({ action }: { action: UserAction }) {
   const [open, setOpen] = useState(false)

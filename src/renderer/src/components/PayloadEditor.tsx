@@ -6,13 +6,13 @@ import { DisclosureButton } from './DisclosureButton'
 import { JsonDiff } from './JsonDiff'
 import { JsonEditor } from './JsonEditor'
 
-type Parsed = { ok: true; value: unknown } | { ok: false; reason: string }
-
-function parse(text: string): Parsed {
+/** Why the draft is not JSON, or null when it is: the collector checks the vendor's rules. */
+function syntaxProblem(text: string): string | null {
   try {
-    return { ok: true, value: JSON.parse(text) as unknown }
+    JSON.parse(text)
+    return null
   } catch (error) {
-    return { ok: false, reason: (error as Error).message }
+    return (error as Error).message
   }
 }
 
@@ -28,12 +28,13 @@ export function PayloadEditor({ detail, onClose }: { detail: EventDetail; onClos
   const [showChanges, setShowChanges] = useState(false)
   const [saving, setSaving] = useState(false)
   const [refusal, setRefusal] = useState<{ message: string; problems: RejectedField[] } | null>(null)
-  const parsed = parse(draft)
+  const problem = syntaxProblem(draft)
 
   const save = async (thenResend: boolean) => {
-    if (!parsed.ok) return
+    if (problem !== null) return
     setSaving(true)
-    const result = await editPayload(detail.id, parsed.value)
+    // The text itself is sent: a parsed value would round big integers and drop `1.0`'s digits.
+    const result = await editPayload(detail.id, draft)
     setSaving(false)
     if (!result.ok) {
       setRefusal(result)
@@ -54,9 +55,9 @@ export function PayloadEditor({ detail, onClose }: { detail: EventDetail; onClos
           setRefusal(null)
         }}
       />
-      {!parsed.ok && (
+      {problem !== null && (
         <p className="text-error" data-testid="draft-json-error">
-          Not valid JSON: {parsed.reason}
+          Not valid JSON: {problem}
         </p>
       )}
       {refusal && (
@@ -79,7 +80,7 @@ export function PayloadEditor({ detail, onClose }: { detail: EventDetail; onClos
         <button
           type="button"
           className="button button-primary"
-          disabled={!parsed.ok || saving}
+          disabled={problem !== null || saving}
           data-testid="draft-save"
           onClick={() => void save(false)}
         >
@@ -89,7 +90,7 @@ export function PayloadEditor({ detail, onClose }: { detail: EventDetail; onClos
           <button
             type="button"
             className="button"
-            disabled={!parsed.ok || saving}
+            disabled={problem !== null || saving}
             data-testid="draft-save-resend"
             onClick={() => void save(true)}
           >

@@ -8,7 +8,7 @@ import { requestLine } from './RejectionList'
 /** The body pretty-printed when it is JSON, as received otherwise (that may be why it was refused). */
 function readableBody(body: string): string {
   try {
-    return prettyJson(JSON.parse(body))
+    return prettyJson(body)
   } catch {
     return body
   }
@@ -50,7 +50,7 @@ function RejectionView({ rejection }: { rejection: Rejection }) {
           {rejection.status} {rejection.error}
         </h2>
         <span className="muted mono">#{rejection.id}</span>
-        <CopyJsonButton value={rejection} />
+        <CopyJsonButton json={JSON.stringify(rejection, null, 2)} />
       </header>
       <dl className="fields">
         <dt>Request</dt>
