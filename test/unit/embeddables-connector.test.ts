@@ -4,8 +4,15 @@ import type { IngestOutcome, Problem } from '../../src/main/connectors/types'
 
 const NOW = Date.parse('2026-06-14T12:00:00.000Z')
 const [route] = embeddables.routes
-const accept = (body: unknown, projectId = 'proj_1') =>
-  route!.accept({ body, params: { projectId }, query: {}, now: NOW })
+const accept = (body: unknown, projectId = 'proj_1', idempotencyKey?: string) =>
+  route!.accept({
+    body,
+    text: JSON.stringify(body),
+    idempotencyKey,
+    params: { projectId },
+    query: {},
+    now: NOW
+  })
 
 function validEvent(overrides: Record<string, unknown> = {}) {
   return {
@@ -66,20 +73,32 @@ describe('Embeddables ingest', () => {
     })
   })
 
-  it('derives the same message id for the same request, whatever the key order', () => {
-    const first = accepted(accept(validEvent())).events[0]?.messageId
-    const reordered = Object.fromEntries(Object.entries(validEvent()).reverse())
-    expect(accepted(accept(reordered)).events[0]?.messageId).toBe(first)
+  it('stores the body as the client wrote it, trimmed', () => {
+    const text = JSON.stringify(validEvent(), null, 2)
+    const outcome = accepted(
+      route!.accept({
+        body: validEvent(),
+        text: `\n${text}\n`,
+        params: { projectId: 'proj_1' },
+        query: {},
+        now: NOW
+      })
+    )
+    expect(outcome.events[0]?.payload).toBe(text)
   })
 
-  it('derives different message ids for another project, another time or another identifier', () => {
-    const ids = [
-      accept(validEvent()),
-      accept(validEvent(), 'proj_2'),
-      accept(validEvent({ timestamp: '2026-06-14T11:59:01.000Z' })),
-      accept(validEvent({ identifiers: [{ key: 'email', value: '"other@test.com"' }] }))
-    ].map((outcome) => accepted(outcome).events[0]?.messageId)
-    expect(new Set(ids).size).toBe(4)
+  it('gives two equal requests two message ids, each named in its own answer', () => {
+    const [first, second] = [accept(validEvent()), accept(validEvent())].map(accepted)
+    const ids = [first, second].map((outcome) => outcome!.events[0]?.messageId)
+    expect(ids).toEqual(Array(2).fill(expect.stringMatching(/^embeddables_[0-9a-f]{32}$/)))
+    expect(ids[0]).not.toBe(ids[1])
+    expect(second!.reply({ inserted: 1, duplicates: 0 }).body).toMatchObject({ id: ids[1] })
+  })
+
+  it('gives a request with an Idempotency-Key the id made from it, the same on a retry', () => {
+    const keyed = accepted(accept(validEvent(), 'proj_1', 'req-1')).events[0]
+    expect(keyed).toMatchObject({ messageId: 'embeddables_key_req-1#0', keyedByRequest: true })
+    expect(accepted(accept(validEvent(), 'proj_1', 'req-1')).events[0]?.messageId).toBe(keyed?.messageId)
   })
 
   it.each(['embeddable_id', 'timestamp', 'custom_event_name', 'custom_event_props', 'identifiers'])(

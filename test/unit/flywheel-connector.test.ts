@@ -4,7 +4,8 @@ import type { IngestOutcome, Problem } from '../../src/main/connectors/types'
 
 const NOW = Date.parse('2026-06-14T12:00:00.000Z')
 const [route] = flywheel.routes
-const accept = (body: unknown) => route!.accept({ body, params: {}, query: {}, now: NOW })
+const accept = (body: unknown, idempotencyKey?: string) =>
+  route!.accept({ body, text: JSON.stringify(body), idempotencyKey, params: {}, query: {}, now: NOW })
 
 const PROPERTY_REASON =
   'must be a string, a number or true/false (a date goes as an ISO 8601 date-time string)'
@@ -46,7 +47,6 @@ describe('Flywheel ingest', () => {
     expect(outcome.events).toEqual([
       {
         messageId: expect.stringMatching(/^flywheel_[0-9a-f]{32}$/),
-        dedupeWindowMs: 60_000,
         kind: 'track',
         name: 'plan_upgraded',
         userKey: 'user_42',
@@ -80,14 +80,23 @@ describe('Flywheel ingest', () => {
     expect(event).toMatchObject({ kind: 'track', name: 'signed_up', payload: JSON.stringify(identify) })
   })
 
-  it('derives a stable message id from the body, whatever the key order, kept only 60 s as a retry', () => {
-    const first = accepted(accept(body())).events[0]
-    const reordered = { event: Object.fromEntries(Object.entries(validEvent()).reverse()) }
-    expect(accepted(accept(reordered)).events[0]?.messageId).toBe(first?.messageId)
-    expect(accepted(accept(body({ event: 'plan_downgraded' }))).events[0]?.messageId).not.toBe(
-      first?.messageId
+  it('stores the body as the client wrote it, trimmed', () => {
+    const text =
+      '{ "event": { "event": "paid", "user_id": 12345678901234567890, "properties": { "amount": 10.50 } } }'
+    const outcome = accepted(
+      route!.accept({ body: JSON.parse(text), text: `\n${text}\n`, params: {}, query: {}, now: NOW })
     )
-    expect(first?.dedupeWindowMs).toBe(60_000)
+    expect(outcome.events[0]?.payload).toBe(text)
+  })
+
+  it('gives two equal calls two message ids, and a keyed retry the same one', () => {
+    const first = accepted(accept(body())).events[0]
+    const second = accepted(accept(body())).events[0]
+    expect(second?.messageId).toMatch(/^flywheel_[0-9a-f]{32}$/)
+    expect(second?.messageId).not.toBe(first?.messageId)
+    const keyed = accepted(accept(body(), 'req-1')).events[0]
+    expect(keyed).toMatchObject({ messageId: 'flywheel_key_req-1#0', keyedByRequest: true })
+    expect(accepted(accept(body(), 'req-1')).events[0]?.messageId).toBe(keyed?.messageId)
   })
 
   it.each([

@@ -5,13 +5,18 @@ import type { ClaimedEvent } from '../../src/main/store'
 
 const NOW = Date.parse('2026-06-14T12:00:00.000Z')
 const route = (path: string) => userflux.routes.find((r) => r.path === path)!
-const accept = (path: string, body: unknown, query: Record<string, string | undefined> = {}) =>
-  route(path).accept({ body, params: {}, query, now: NOW })
-const single = (body: unknown, query?: Record<string, string | undefined>) =>
-  accept('/event/ingest', body, query)
-const batch = (body: unknown, query?: Record<string, string | undefined>) =>
-  accept('/event/ingest/batch', body, query)
-const profile = (body: unknown, query?: Record<string, string | undefined>) => accept('/profile', body, query)
+type Query = Record<string, string | undefined>
+const accept = (path: string, body: unknown, query: Query = {}, idempotencyKey?: string) =>
+  route(path).accept({ body, text: JSON.stringify(body), idempotencyKey, params: {}, query, now: NOW })
+/** A request as the client wrote it: the text is what is stored, the value only validated. */
+const acceptText = (path: string, text: string) =>
+  route(path).accept({ body: JSON.parse(text), text, params: {}, query: {}, now: NOW })
+const single = (body: unknown, query?: Query, idempotencyKey?: string) =>
+  accept('/event/ingest', body, query, idempotencyKey)
+const batch = (body: unknown, query?: Query, idempotencyKey?: string) =>
+  accept('/event/ingest/batch', body, query, idempotencyKey)
+const profile = (body: unknown, query?: Query, idempotencyKey?: string) =>
+  accept('/profile', body, query, idempotencyKey)
 
 function validEvent(overrides: Record<string, unknown> = {}) {
   return { userId: 'user-1', name: 'signup', timestamp: NOW, properties: { plan: 'pro' }, ...overrides }
@@ -242,7 +247,6 @@ describe('UserFlux ingest: profile', () => {
     expect(accepted(outcome)).toEqual([
       {
         messageId: expect.stringMatching(/^userflux_profile_[0-9a-f]{32}$/),
-        dedupeWindowMs: 60_000,
         kind: 'identify',
         name: 'profile',
         userKey: 'user-1',
@@ -278,32 +282,63 @@ describe('UserFlux ingest: profile', () => {
   })
 })
 
+describe("UserFlux ingest: the client's own text", () => {
+  it('stores each event of a batch as its own text, numbers digit for digit', () => {
+    const first = `{"userId":"u1","name":"a","timestamp":${NOW},"properties":{"id":12345678901234567890}}`
+    const second = `{ "userId": "u2", "name": "b", "timestamp": 1781438400000.000,
+      "properties": { "price": 1.0, "big": 1e3, "zero": -0 } }`
+    const events = accepted(acceptText('/event/ingest/batch', `{ "events": [${first},\n  ${second} ] }`))
+    expect(events.map((event) => event.payload)).toEqual([first, second])
+  })
+
+  it('stores a single event as the trimmed text of the body', () => {
+    const text = `{"userId":"u1","name":"a","timestamp":${NOW},"properties":{"price":10.50}}`
+    expect(accepted(acceptText('/event/ingest', `\n ${text} \n`))[0]?.payload).toBe(text)
+  })
+
+  it('judges the timestamp on its digits as sent, not on the nearest double', () => {
+    const text = `{"userId":"u1","name":"a","timestamp":${NOW}.00001,"properties":{}}`
+    expect(problems(acceptText('/event/ingest', text))).toEqual([
+      { field: 'timestamp', reason: `must be a whole number of epoch milliseconds, got ${NOW}.00001` }
+    ])
+    expect(accepted(acceptText('/event/ingest', text.replace(`${NOW}.00001`, '1.7814384e12')))).toHaveLength(
+      1
+    )
+  })
+})
+
 describe('UserFlux message ids', () => {
-  const idOf = (outcome: IngestOutcome) => accepted(outcome)[0]?.messageId
+  const idsOf = (outcome: IngestOutcome) => accepted(outcome).map((event) => event.messageId)
 
-  it('is the same for the same event, whatever the key order or the route', () => {
-    const reordered = { properties: { plan: 'pro' }, timestamp: NOW, name: 'signup', userId: 'user-1' }
-    expect(idOf(single(reordered))).toBe(idOf(single(validEvent())))
-    expect(accepted(batch({ events: [validEvent({ name: 'x' }), validEvent()] }))[1]?.messageId).toBe(
-      idOf(single(validEvent()))
-    )
+  it('are new for every call without an Idempotency-Key, however equal the calls', () => {
+    const ids = [
+      ...idsOf(single(validEvent())),
+      ...idsOf(single(validEvent())),
+      ...idsOf(batch({ events: [validEvent(), validEvent()] }))
+    ]
+    expect(ids).toEqual(Array(4).fill(expect.stringMatching(/^userflux_[0-9a-f]{32}$/)))
+    expect(new Set(ids).size).toBe(4)
+    const profiles = [
+      ...idsOf(profile({ userId: 'u', properties: {} })),
+      ...idsOf(profile({ userId: 'u', properties: {} }))
+    ]
+    expect(profiles).toEqual(Array(2).fill(expect.stringMatching(/^userflux_profile_[0-9a-f]{32}$/)))
+    expect(profiles[0]).not.toBe(profiles[1])
   })
 
-  it('differs when the event or the query differs', () => {
-    const base = idOf(single(validEvent()))
-    expect(idOf(single(validEvent({ timestamp: NOW + 1 })))).not.toBe(base)
-    expect(idOf(single(validEvent({ properties: { plan: 'free' } })))).not.toBe(base)
-    expect(idOf(single(validEvent(), { locationEnrichment: 'true' }))).not.toBe(base)
-    expect(idOf(single(validEvent(), { locationEnrichment: 'false' }))).not.toBe(
-      idOf(single(validEvent(), { locationEnrichment: 'true' }))
-    )
-  })
-
-  it('is stable for equal profiles and differs for different ones', () => {
-    const body = { userId: 'u', properties: { a: 1, b: 2 } }
-    expect(idOf(profile(body))).toBe(idOf(profile({ properties: { b: 2, a: 1 }, userId: 'u' })))
-    expect(idOf(profile(body))).not.toBe(idOf(profile({ ...body, properties: { a: 1 } })))
-    expect(idOf(profile(body))).not.toBe(idOf(profile(body, { locationEnrichment: 'true' })))
+  it('come from the Idempotency-Key, index by index, the same on a retry', () => {
+    const body = { events: [validEvent({ name: 'a' }), validEvent({ name: 'b' }), validEvent({ name: 'a' })] }
+    const keyed = accepted(batch(body, {}, 'req-1'))
+    expect(keyed.map((event) => [event.messageId, event.keyedByRequest])).toEqual([
+      ['userflux_key_req-1#0', true],
+      ['userflux_key_req-1#1', true],
+      ['userflux_key_req-1#2', true]
+    ])
+    expect(idsOf(batch(body, {}, 'req-1'))).toEqual(keyed.map((event) => event.messageId))
+    expect(idsOf(single(validEvent(), {}, 'req-2'))).toEqual(['userflux_key_req-2#0'])
+    expect(idsOf(profile({ userId: 'u', properties: {} }, {}, 'req-3'))).toEqual([
+      'userflux_profile_key_req-3#0'
+    ])
   })
 })
 

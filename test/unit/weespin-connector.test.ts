@@ -3,9 +3,11 @@ import { weespin } from '../../src/main/connectors/weespin'
 import type { IngestOutcome, Problem } from '../../src/main/connectors/types'
 
 const NOW = Date.parse('2026-06-14T12:00:00.000Z')
-const accept = (path: string, body: unknown) =>
-  weespin.routes.find((r) => r.path === path)!.accept({ body, params: {}, query: {}, now: NOW })
-const event = (body: unknown) => accept('/events', body)
+const accept = (path: string, body: unknown, idempotencyKey?: string) =>
+  weespin.routes
+    .find((r) => r.path === path)!
+    .accept({ body, text: JSON.stringify(body), idempotencyKey, params: {}, query: {}, now: NOW })
+const event = (body: unknown, idempotencyKey?: string) => accept('/events', body, idempotencyKey)
 
 function problems(outcome: IngestOutcome): Problem[] {
   if (outcome.ok) throw new Error('expected a rejection')
@@ -53,17 +55,45 @@ describe('Weespin ingest', () => {
     })
   })
 
-  it('accepts a valid event, keyed by content within a retry window', () => {
+  it('gives two equal registrations two provisional ids, a keyed retry the same one', () => {
+    const body = { platform: 'android', os: '14' }
+    const registered = (idempotencyKey?: string) => {
+      const outcome = accept('/initialize-device', body, idempotencyKey)
+      if (!outcome.ok) throw new Error('expected acceptance')
+      const { messageId } = outcome.events[0]!
+      return { messageId, provisional: weespin.devices!.provisionalIdFor(messageId) }
+    }
+    const first = registered()
+    const second = registered()
+    expect(first.messageId).toMatch(/^weespin_device_[0-9a-f]{32}$/)
+    expect(first.provisional).toBe(`local_${first.messageId.slice('weespin_device_'.length)}`)
+    expect(second.provisional).not.toBe(first.provisional)
+    const keyed = registered('install-1')
+    expect(keyed.messageId).toBe('weespin_device_key_install-1#0')
+    expect(keyed.provisional).toMatch(/^local_[0-9a-f]{32}$/)
+    expect(registered('install-1').provisional).toBe(keyed.provisional)
+    expect(registered('install-2').provisional).not.toBe(keyed.provisional)
+  })
+
+  it('accepts a valid event; equal events are two events unless sent with one Idempotency-Key', () => {
     const outcome = event(validEvent())
     if (!outcome.ok) throw new Error(JSON.stringify(outcome.problems))
     expect(outcome.events[0]).toMatchObject({
+      messageId: expect.stringMatching(/^weespin_[0-9a-f]{32}$/),
       kind: 'track',
       name: 'add_to_cart',
       userKey: 'u1',
-      dedupeWindowMs: 60_000
+      payload: JSON.stringify(validEvent())
     })
     const again = event(validEvent())
-    expect(again.ok && again.events[0]?.messageId).toBe(outcome.events[0]?.messageId)
+    expect(again.ok && again.events[0]?.messageId).not.toBe(outcome.events[0]?.messageId)
+    const keyed = event(validEvent(), 'tap-1')
+    expect(keyed.ok && keyed.events[0]).toMatchObject({
+      messageId: 'weespin_key_tap-1#0',
+      keyedByRequest: true
+    })
+    const retried = event(validEvent(), 'tap-1')
+    expect(retried.ok && retried.events[0]?.messageId).toBe('weespin_key_tap-1#0')
     expect(outcome.reply({ inserted: 1, duplicates: 0 })).toEqual({ status: 200, body: { success: true } })
   })
 

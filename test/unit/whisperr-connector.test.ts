@@ -4,10 +4,14 @@ import type { IngestOutcome, Problem } from '../../src/main/connectors/types'
 
 const NOW = Date.parse('2026-06-14T12:00:00.000Z')
 const route = (path: string) => whisperr.routes.find((r) => r.path === path)!
-const accept = (path: string, body: unknown) => route(path).accept({ body, params: {}, query: {}, now: NOW })
+const accept = (path: string, body: unknown, idempotencyKey?: string) =>
+  route(path).accept({ body, text: JSON.stringify(body), idempotencyKey, params: {}, query: {}, now: NOW })
+/** A request as the client wrote it: the text is what is stored, the value only validated. */
+const acceptText = (path: string, text: string) =>
+  route(path).accept({ body: JSON.parse(text), text, params: {}, query: {}, now: NOW })
 const track = (body: unknown) => accept('/v1/events/track', body)
 const batch = (body: unknown) => accept('/v1/events/batch', body)
-const identify = (body: unknown) => accept('/v1/identify', body)
+const identify = (body: unknown, idempotencyKey?: string) => accept('/v1/identify', body, idempotencyKey)
 
 function validEvent(overrides: Record<string, unknown> = {}) {
   return {
@@ -132,27 +136,58 @@ describe('Whisperr ingest validation', () => {
     expect(outcome.ok && outcome.events.length).toBe(500)
   })
 
-  it('validates identify and derives a stable message id from its body', () => {
+  it('stores each event of a batch as its own text, exactly as written', () => {
+    const first = JSON.stringify(validEvent())
+    const second = `{ "external_user_id": "user_2", "event_type": "trial_started",
+      "occurred_at": "2026-06-14T11:59:00.000Z", "properties": { "seats": 12345678901234567890, "ratio": 1.0 },
+      "context": { "$message_id": "msg-2" } }`
+    const outcome = acceptText('/v1/events/batch', `{"events": [ ${first} ,\n ${second}]}`)
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome.problems))
+    expect(outcome.events.map((event) => [event.messageId, event.payload])).toEqual([
+      ['msg-1', first],
+      ['msg-2', second]
+    ])
+  })
+
+  it('stores a track as the trimmed text of the body', () => {
+    const event = JSON.stringify(validEvent({ properties: { big: 0 } })).replace(
+      '"big":0',
+      '"big":9007199254740993'
+    )
+    const outcome = acceptText('/v1/events/track', `\n  ${event}\n`)
+    expect(event).toContain('"big":9007199254740993')
+    expect(outcome.ok && outcome.events[0]?.payload).toBe(event)
+  })
+
+  it('validates identify; two equal identifies are two calls with their own ids', () => {
     const body = {
       external_user_id: 'u1',
       traits: { plan: 'pro' },
       channels: [{ channel: 'email', address: 'a@b.c' }]
     }
     const first = identify(body)
-    const again = identify({
-      channels: [{ address: 'a@b.c', channel: 'email' }],
-      traits: { plan: 'pro' },
-      external_user_id: 'u1'
-    })
+    const again = identify(body)
     if (!first.ok || !again.ok) throw new Error('expected identify to be accepted')
-    expect(first.events[0]).toMatchObject({ kind: 'identify', userKey: 'u1' })
-    expect(first.events[0]?.messageId).toBe(again.events[0]?.messageId)
+    expect(first.events[0]).toMatchObject({ kind: 'identify', userKey: 'u1', payload: JSON.stringify(body) })
+    expect(first.events[0]?.messageId).toMatch(/^identify_[0-9a-f]{32}$/)
+    expect(again.events[0]?.messageId).toMatch(/^identify_[0-9a-f]{32}$/)
+    expect(first.events[0]?.messageId).not.toBe(again.events[0]?.messageId)
     expect(problems(identify({ traits: {} }))).toEqual([
       { field: 'external_user_id', reason: 'or anonymous_id is required' }
     ])
     expect(problems(identify({ anonymous_id: 'a', channels: [{ channel: 'fax', address: '1' }] }))).toEqual([
       { field: 'channels.0.channel', reason: 'must be one of email, sms, push' }
     ])
+  })
+
+  it('gives a keyed identify the id made from its Idempotency-Key, the same on a retry', () => {
+    const body = { external_user_id: 'u1', traits: { plan: 'pro' } }
+    const keyed = identify(body, 'req-7')
+    const retried = identify(body, 'req-7')
+    if (!keyed.ok || !retried.ok) throw new Error('expected identify to be accepted')
+    expect(keyed.events[0]).toMatchObject({ messageId: 'identify_key_req-7#0', keyedByRequest: true })
+    expect(retried.events[0]?.messageId).toBe(keyed.events[0]?.messageId)
+    expect(identify(body, 'req-8')).toMatchObject({ events: [{ messageId: 'identify_key_req-8#0' }] })
   })
 })
 
