@@ -29,14 +29,14 @@ describe('edited payloads go through the route that accepts their kind', () => {
     const outcome = acceptEdited(
       connector('embeddables'),
       stored,
-      { ...event, custom_event_name: 'quiz_finished' },
+      JSON.stringify({ ...event, custom_event_name: 'quiz_finished' }),
       NOW
     )
     expect(outcome).toMatchObject({ ok: true, event: { name: 'quiz_finished', userKey: 'ann@example.com' } })
     const broken = acceptEdited(
       connector('embeddables'),
       stored,
-      { ...event, custom_event_props: '{score' },
+      JSON.stringify({ ...event, custom_event_props: '{score' }),
       NOW
     )
     expect(broken).toMatchObject({ ok: false, problems: [{ field: 'custom_event_props' }] })
@@ -47,19 +47,43 @@ describe('edited payloads go through the route that accepts their kind', () => {
     const outcome = acceptEdited(
       connector('userflux'),
       stored,
-      { userId: 'u9', properties: { plan: 'pro' } },
+      '{"userId": "u9", "properties": {"plan": "pro"}}',
       NOW
     )
     expect(outcome).toMatchObject({ ok: true, event: { kind: 'identify', userKey: 'u9' } })
-    const anonymous = acceptEdited(connector('userflux'), stored, { properties: {} }, NOW)
+    const anonymous = acceptEdited(connector('userflux'), stored, '{"properties": {}}', NOW)
     expect(anonymous.ok).toBe(false)
   })
 
   it('refuses a kind the vendor does not store', () => {
-    const outcome = acceptEdited(connector('flywheel'), { kind: 'device', upstreamParams: null }, {}, NOW)
+    const outcome = acceptEdited(connector('flywheel'), { kind: 'device', upstreamParams: null }, '{}', NOW)
     expect(outcome).toEqual({
       ok: false,
       problems: [{ field: '', reason: 'Flywheel device events cannot be edited' }]
+    })
+  })
+
+  it('keeps the edit as the person wrote it, trimmed: every digit and the layout', () => {
+    const text = '{\n  "userId": "u9",\n  "properties": { "seats": 12345678901234567890, "price": 10.50 }\n}'
+    const stored = { kind: 'identify' as const, upstreamParams: null }
+    const outcome = acceptEdited(connector('userflux'), stored, `  ${text}\n`, NOW)
+    expect(outcome).toMatchObject({ ok: true, event: { payload: text } })
+  })
+
+  it('refuses text that is not JSON, or names a prototype key, with the reason', () => {
+    const stored = { kind: 'identify' as const, upstreamParams: null }
+    expect(acceptEdited(connector('userflux'), stored, '{"userId": "u9",', NOW)).toEqual({
+      ok: false,
+      problems: [{ field: '', reason: expect.stringMatching(/^is not valid: .*JSON/) }]
+    })
+    expect(acceptEdited(connector('userflux'), stored, '  ', NOW)).toEqual({
+      ok: false,
+      problems: [{ field: '', reason: 'is not valid: empty body' }]
+    })
+    const poisoned = '{"userId": "u9", "properties": {"__proto__": {"admin": true}}}'
+    expect(acceptEdited(connector('userflux'), stored, poisoned, NOW)).toEqual({
+      ok: false,
+      problems: [{ field: '', reason: expect.stringMatching(/prototype poisoning/) }]
     })
   })
 })

@@ -130,25 +130,27 @@ describe('store', () => {
     expect(alone.kind === 'claimed' && alone.events.map((e) => e.messageId)).toEqual(['d'])
   })
 
-  it('treats an id-less repeat as a client retry only inside its dedupe window', () => {
-    const windowed = (key: string) => event(key, { dedupeWindowMs: 1000 })
-    expect(store.outbox.enqueueEvents([[windowed('open_app#1')]], 10_000)).toEqual([
-      { inserted: 1, duplicates: 0 }
-    ])
-    expect(store.outbox.enqueueEvents([[windowed('open_app#1')]], 10_500)).toEqual([
-      { inserted: 0, duplicates: 1 }
-    ])
-    expect(store.outbox.enqueueEvents([[windowed('open_app#10')]], 10_500)).toEqual([
-      { inserted: 1, duplicates: 0 }
-    ])
-    expect(store.outbox.enqueueEvents([[windowed('open_app#1')]], 11_001)).toEqual([
-      { inserted: 1, duplicates: 0 }
-    ])
+  it('stores a repeat of an Idempotency-Key once, and nothing of a request that reuses one for another body', () => {
+    const keyed = (messageId: string, payload: string) => event(messageId, { payload, keyedByRequest: true })
+    const request = [keyed('k_key_r1#0', '{"n":1}'), keyed('k_key_r1#1', '{"n":2}')]
+    expect(store.outbox.enqueueEvents([request], 0)).toEqual([{ inserted: 2, duplicates: 0 }])
+    const [retry, reused, other] = store.outbox.enqueueEvents(
+      [
+        request,
+        [keyed('k_key_r1#0', '{"n":1}'), keyed('k_key_r1#1', '{"n":3}'), keyed('k_key_r1#2', '{}')],
+        [event('c')]
+      ],
+      5
+    )
+    expect(retry).toEqual({ inserted: 0, duplicates: 2 })
+    expect(reused).toEqual({ inserted: 0, duplicates: 0, keyReused: true })
+    expect(other).toEqual({ inserted: 1, duplicates: 0 })
     expect(store.queries.listEvents({}).events.map((e) => e.messageId)).toEqual([
-      'open_app#1@11001',
-      'open_app#10@10500',
-      'open_app#1@10000'
+      'c',
+      'k_key_r1#1',
+      'k_key_r1#0'
     ])
+    expect(store.outbox.backlog().events).toBe(3)
   })
 
   it('records attempts, settles rows and frees backlog space when sent', () => {
@@ -309,13 +311,15 @@ describe('store', () => {
   })
 
   it('exports the newest events a filter matches, with both payloads, and says when it cut', () => {
-    const rewritten = JSON.stringify({ event_type: 'trial_started', device: 'real' })
+    // Payloads come back as the text stored, numbers digit for digit.
+    const received = '{"device": "local", "seq": 12345678901234567890, "ratio": 1.0}'
+    const rewritten = '{"device": "real", "seq": 12345678901234567890, "ratio": 1.0}'
     store.outbox.enqueueEvents(
       [
         [
           event('a', { userKey: 'alice' }),
           event('b', { userKey: 'bob' }),
-          event('c', { userKey: 'alice', receivedPayload: '{"device":"local"}', payload: rewritten }),
+          event('c', { userKey: 'alice', receivedPayload: received, payload: rewritten }),
           event('d', { destination: 'other', userKey: 'alice' })
         ]
       ],
@@ -325,12 +329,13 @@ describe('store', () => {
     expect(all.truncated).toBe(false)
     expect(all.events.map((e) => e.messageId)).toEqual(['c', 'a'])
     expect(all.events[0]).toMatchObject({
-      payload: { device: 'real' },
-      receivedPayload: { device: 'local' },
+      payload: rewritten,
+      receivedPayload: received,
       revision: 0,
       status: 'queued'
     })
-    expect(all.events[1]?.payload).toEqual(all.events[1]?.receivedPayload)
+    expect(all.events[1]?.payload).toBe(event('a').payload)
+    expect(all.events[1]?.receivedPayload).toBe(event('a').payload)
     const cut = store.queries.exportEvents({}, 3)
     expect(cut.truncated).toBe(true)
     expect(cut.events.map((e) => e.messageId)).toEqual(['d', 'c', 'b'])
