@@ -15,8 +15,8 @@ export interface IngestDeps {
 }
 
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255
-/** Visible ASCII, as a header carries it; the draft standard's quoted form is taken too. */
-const IDEMPOTENCY_KEY = /^"?([\x21\x23-\x7e]+)"?$/
+/** Visible ASCII but quotes, as a header carries it; the draft standard's quoted form is taken too. */
+const IDEMPOTENCY_KEY = /^(?:"([\x21\x23-\x7e]+)"|([\x21\x23-\x7e]+))$/
 
 type KeyHeader = { ok: true; key?: string } | { ok: false; reason: string }
 
@@ -24,7 +24,8 @@ type KeyHeader = { ok: true; key?: string } | { ok: false; reason: string }
 function idempotencyKeyOf(request: FastifyRequest): KeyHeader {
   const header = request.headers['idempotency-key']
   if (header === undefined) return { ok: true }
-  const key = typeof header === 'string' ? IDEMPOTENCY_KEY.exec(header)?.[1] : undefined
+  const match = typeof header === 'string' ? IDEMPOTENCY_KEY.exec(header) : null
+  const key = match?.[1] ?? match?.[2]
   if (key === undefined || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
     return {
       ok: false,
