@@ -45,30 +45,41 @@ describe('support corrections: edit, resend, discard', () => {
     const [id] = await failed()
 
     const refused = await apiError(
-      outpost.api.editPayload({ id: id!, payload: { ...original, event_type: 'Plan Changed' } })
+      outpost.api.editPayload({
+        id: id!,
+        payload: JSON.stringify({ ...original, event_type: 'Plan Changed' })
+      })
     )
     expect(refused).toMatchObject({ status: 400, code: 'invalid_input' })
     expect(refused.problems).toEqual([{ field: 'event_type', reason: expect.stringMatching(/snake_case/) }])
+    const unparsable = await apiError(outpost.api.editPayload({ id: id!, payload: '{"event_type": ' }))
+    expect(unparsable).toMatchObject({ status: 400, code: 'invalid_input' })
+    expect(unparsable.problems).toEqual([{ field: '', reason: expect.stringMatching(/^is not valid: /) }])
 
-    const fixed = { ...original, event_type: 'plan_upgraded', properties: { plan: 'platinum' } }
-    const detail = await outpost.api.editPayload({ id: id!, payload: fixed })
+    // The edit is kept and sent as the person wrote it: layout, and every digit of a big integer.
+    const fixed = { ...original, event_type: 'plan_upgraded', properties: { plan: 'platinum', seats: 0 } }
+    const fixedText = JSON.stringify(fixed, null, 2).replace('"seats": 0', '"seats": 12345678901234567890')
+    const detail = await outpost.api.editPayload({ id: id!, payload: fixedText })
     expect(detail).toMatchObject({
       revision: 1,
       name: 'plan_upgraded',
-      payload: fixed,
-      receivedPayload: original
+      payload: fixedText,
+      receivedPayload: JSON.stringify(original)
     })
     expect(detail.history[0]).toMatchObject({ action: 'edit', actor: 'web console' })
-    expect(JSON.parse(detail.history[0]!.before!)).toEqual(original)
+    expect(detail.history[0]!.before).toBe(JSON.stringify(original))
 
     expect(await outpost.api.resendEvents({ ids: [id!] })).toEqual({ changed: [id], skipped: [] })
-    await eventually(() => expect(upstream.received.get(messageIdOf(original))).toEqual(fixed))
+    await eventually(() =>
+      expect(upstream.received.get(messageIdOf(original))).toEqual(JSON.parse(fixedText))
+    )
+    expect(upstream.requests.at(-1)?.body).toBe(`{"events":[${fixedText}]}`)
     const after = await outpost.api.getEvent({ id: id! })
     expect(after?.status).toBe('sent')
     expect(after?.history.map((action) => action.action)).toEqual(['resend', 'edit'])
     expect(after?.history[0]).toMatchObject({ before: 'failed', after: 'queued' })
 
-    const late = await apiError(outpost.api.editPayload({ id: id!, payload: fixed }))
+    const late = await apiError(outpost.api.editPayload({ id: id!, payload: fixedText }))
     expect(late).toMatchObject({ status: 409, code: 'conflict', message: expect.stringMatching(/is sent/) })
   })
 
@@ -120,7 +131,7 @@ describe('support corrections: edit, resend, discard', () => {
     await expect(outpost.api.resendEvents({ ids: [1], attemptId: 1 } as never)).rejects.toThrow(
       /Invalid input/
     )
-    expect(await apiError(outpost.api.editPayload({ id: 424_242, payload: {} }))).toMatchObject({
+    expect(await apiError(outpost.api.editPayload({ id: 424_242, payload: '{}' }))).toMatchObject({
       status: 404
     })
   })

@@ -143,7 +143,7 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
 
   it('gives the renderer an edit the vendor refuses as the same ApiRequestError, problems and all, as HTTP does', async () => {
     const { id, event } = await failedEvent()
-    const refusedEdit = { id, payload: { ...event, event_type: 'Bad Name' } }
+    const refusedEdit = { id, payload: JSON.stringify({ ...event, event_type: 'Bad Name' }) }
     const overIpc = await api.editPayload(refusedEdit).catch((error: unknown) => error)
     const overHttp = await outpost.api.editPayload(refusedEdit).catch((error: unknown) => error)
 
@@ -164,8 +164,14 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
 
   it('records corrections made in the app under the OS user', async () => {
     const { id, event } = await failedEvent()
-    const edited = await api.editPayload({ id, payload: { ...event, properties: { fixed: true } } })
+    // JSON text crosses the bridge as written: a parsed value would lose the big integer's digits.
+    const text = JSON.stringify({ ...event, properties: { fixed: true, seats: 0 } }).replace(
+      '"seats":0',
+      '"seats":12345678901234567890'
+    )
+    const edited = await api.editPayload({ id, payload: text })
     expect(edited.history[0]).toMatchObject({ action: 'edit', actor: `desktop app (${userInfo().username})` })
+    expect(edited.payload).toBe(text)
   })
 
   it('refuses a call from a frame that is not the app window, without asking for a token', async () => {
