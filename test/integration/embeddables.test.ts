@@ -89,21 +89,29 @@ describe('Embeddables end to end: ingest, outbox, delivery', () => {
     expect([...upstream.deliveries.values()].every((count) => count === 1)).toBe(true)
   })
 
-  it('stores a client retry of the same request once, but the same body for another project twice', async () => {
+  it('stores a retry sent with the same Idempotency-Key once; without a key, equal calls are two events', async () => {
     await outpost.api.pauseDestination({ id: 'embeddables' })
     const event = embeddablesEvent()
-    const first = await post(event)
-    const again = await post(event)
+    const key = { 'idempotency-key': 'quiz-1' }
+    const first = await outpost.post('/embeddables/projects/proj_1/events', event, key)
+    const again = await outpost.post('/embeddables/projects/proj_1/events', event, key)
     expect(again.status).toBe(200)
     expect(again.headers.get('x-outpost-duplicates')).toBe('1')
     expect((again.body as { id: string }).id).toBe((first.body as { id: string }).id)
-    const otherProject = await post(event, 'proj_2')
-    expect(otherProject.headers.get('x-outpost-duplicates')).toBe('0')
-    expect((await outpost.api.listEvents({})).events).toHaveLength(2)
+    const unkeyed = [await post(event), await post(event), await post(event, 'proj_2')]
+    for (const answer of unkeyed) {
+      expect(answer.status).toBe(200)
+      expect(answer.headers.get('x-outpost-duplicates')).toBe('0')
+    }
+    const ids = [first, ...unkeyed].map((answer) => (answer.body as { id: string }).id)
+    expect(new Set(ids).size).toBe(4)
+    expect((await outpost.api.listEvents({})).events).toHaveLength(4)
 
     await outpost.api.resumeDestination({ id: 'embeddables' })
-    await eventually(async () => expect((await counts()).sent).toBe(2))
+    await eventually(async () => expect((await counts()).sent).toBe(4))
     expect(upstream.requests.map((request) => request.path).sort()).toEqual([
+      '/projects/proj_1/events',
+      '/projects/proj_1/events',
       '/projects/proj_1/events',
       '/projects/proj_2/events'
     ])

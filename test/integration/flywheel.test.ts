@@ -94,17 +94,23 @@ describe('Flywheel end to end: ingest, outbox, delivery', () => {
     expect(upstream.events[0]?.event.event).toBe('Lesson Completed')
   })
 
-  it('stores a client retry of the same request once', async () => {
+  it('stores a retry sent with the same Idempotency-Key once; without a key, equal calls are two events', async () => {
     await outpost.api.pauseDestination({ id: 'flywheel' })
     const body = flywheelBody()
-    await post(body)
-    const again = await post(body)
+    const key = { 'idempotency-key': 'lesson-1' }
+    expect((await outpost.post('/flywheel/v1/events', body, key)).status).toBe(200)
+    const again = await outpost.post('/flywheel/v1/events', body, key)
     expect(again).toMatchObject({ status: 200, body: FLYWHEEL_TRACKED })
     expect(again.headers.get('x-outpost-duplicates')).toBe('1')
-    expect((await outpost.api.listEvents({})).events).toHaveLength(1)
+    const twice = flywheelBody()
+    for (const answer of [await post(twice), await post(twice)]) {
+      expect(answer).toMatchObject({ status: 200, body: FLYWHEEL_TRACKED })
+      expect(answer.headers.get('x-outpost-duplicates')).toBe('0')
+    }
+    expect((await outpost.api.listEvents({})).events).toHaveLength(3)
     await outpost.api.resumeDestination({ id: 'flywheel' })
-    await eventually(async () => expect((await counts()).sent).toBe(1))
-    expect(upstream.events).toHaveLength(1)
+    await eventually(async () => expect((await counts()).sent).toBe(3))
+    expect(upstream.events.map((received) => received.event)).toEqual([body.event, twice.event, twice.event])
   })
 
   it.each([

@@ -25,21 +25,24 @@ describe('Weespin end to end: offline device registration', () => {
   })
 
   const sent = async () => (await outpost.api.getStats({})).counts.sent
-  const register = (body: unknown) => outpost.post('/weespin/initialize-device', body)
-  const track = (deviceId: string, n: number) =>
-    outpost.post('/weespin/events', {
-      event_name: 'add_to_cart',
-      device_id: deviceId,
-      payload: { n, sku: `sku-${n}` }
-    })
+  const register = (body: unknown, headers?: Record<string, string>) =>
+    outpost.post('/weespin/initialize-device', body, headers)
+  const track = (deviceId: string, n: number, headers?: Record<string, string>) =>
+    outpost.post(
+      '/weespin/events',
+      { event_name: 'add_to_cart', device_id: deviceId, payload: { n, sku: `sku-${n}` } },
+      headers
+    )
 
   it('answers a registration at once with a provisional id, then sends everything under the real one', async () => {
     await upstream.stop()
-    const registration = await register({ platform: 'android', os: '14', serial: 'K-001' })
+    // The app sends its registration with a key, so a retry of it is the same registration.
+    const install = { 'idempotency-key': 'install-K-001' }
+    const registration = await register({ platform: 'android', os: '14', serial: 'K-001' }, install)
     expect(registration.status).toBe(200)
     expect(registration.headers.get('x-outpost-provisional')).toBe('true')
     const provisional = (registration.body as Registered).event.device_info.device_id
-    expect(provisional).toMatch(/^local_/)
+    expect(provisional).toMatch(/^local_[0-9a-f]{32}$/)
     expect(registration.body).toMatchObject({
       event: {
         event_name: 'app_installed',
@@ -68,16 +71,32 @@ describe('Weespin end to end: offline device registration', () => {
     expect((await track(provisional, 20)).status).toBe(200)
     await eventually(() => expect(upstream.events).toHaveLength(21))
     expect(upstream.events[20]?.deviceId).toBe(realId)
-    const retried = await register({ platform: 'android', os: '14', serial: 'K-001' })
+    const retried = await register({ platform: 'android', os: '14', serial: 'K-001' }, install)
     expect((retried.body as Registered).event.device_info.device_id).toBe(realId)
     expect(retried.headers.get('x-outpost-provisional')).toBe('false')
+    expect(retried.headers.get('x-outpost-duplicates')).toBe('1')
     expect(upstream.devices.size).toBe(1)
 
-    const detail = await outpost.api.getEvent({
-      id: (await outpost.api.listEvents({ limit: 1 })).events[0]!.id
-    })
-    expect(detail?.receivedPayload).toMatchObject({ device_id: provisional })
-    expect(detail?.payload).toMatchObject({ device_id: realId })
+    // A tester finds the device's events by the id the app used; each keeps it in the payload as
+    // received, and only the device id differs in the payload sent (queued ones and a later one).
+    const found = await outpost.api.listEvents({ search: provisional, limit: 100 })
+    expect(found.events.map((event) => event.name)).toEqual(Array(21).fill('add_to_cart'))
+    for (const { id } of found.events) {
+      const detail = await outpost.api.getEvent({ id })
+      const received = JSON.parse(detail!.receivedPayload) as Record<string, unknown>
+      expect(received.device_id).toBe(provisional)
+      expect(JSON.parse(detail!.payload)).toEqual({ ...received, device_id: realId })
+      expect(detail!.payload).toBe(detail!.receivedPayload.replace(provisional, realId))
+    }
+  })
+
+  it('registers two devices for two equal registrations sent without a key', async () => {
+    const body = { platform: 'android', os: '14' }
+    const ids = [await register(body), await register(body)].map(
+      (answer) => (answer.body as Registered).event.device_info.device_id
+    )
+    expect(ids[0]).not.toBe(ids[1])
+    await eventually(() => expect(upstream.devices.size).toBe(2))
   })
 
   it('answers with the real device id when Weespin is reachable', async () => {
@@ -103,16 +122,19 @@ describe('Weespin end to end: offline device registration', () => {
     expect(upstream.requests).toHaveLength(1)
   })
 
-  it('treats an identical event within a minute as a client retry', async () => {
+  it('stores a retry sent with the same Idempotency-Key once; without a key, equal events are two events', async () => {
     const registration = await register({ platform: 'web' })
     await upstream.waitForDevices(1, 5_000)
     const deviceId = (registration.body as Registered).event.device_info.device_id
-    const first = await track(deviceId, 1)
-    const again = await track(deviceId, 1)
-    expect(first.status).toBe(200)
-    expect(again.headers.get('x-outpost-duplicates')).toBe('1')
-    await eventually(async () => expect(await sent()).toBe(2))
-    expect(upstream.events).toHaveLength(1)
+    const key = { 'idempotency-key': 'tap-1' }
+    expect((await track(deviceId, 1, key)).status).toBe(200)
+    expect((await track(deviceId, 1, key)).headers.get('x-outpost-duplicates')).toBe('1')
+    for (const answer of [await track(deviceId, 2), await track(deviceId, 2)]) {
+      expect(answer.status).toBe(200)
+      expect(answer.headers.get('x-outpost-duplicates')).toBe('0')
+    }
+    await eventually(async () => expect(await sent()).toBe(4))
+    expect(upstream.events.map((event) => event.payload.n)).toEqual([1, 2, 2])
   })
 
   it('refuses invalid events naming the field, and stores nothing', async () => {

@@ -65,6 +65,20 @@ describe('Whisperr end to end: ingest, outbox, delivery', () => {
     expect([...upstream.deliveries.values()]).toEqual(Array(10).fill(1))
   })
 
+  it('sends two equal identifies as two calls, and an identify retried with its Idempotency-Key once', async () => {
+    const identify = { external_user_id: 'alice', traits: { plan: 'pro' } }
+    const key = { 'idempotency-key': 'identify-1' }
+    const duplicates = []
+    for (const headers of [{}, {}, key, key]) {
+      const answer = await outpost.post('/whisperr/v1/identify', identify, headers)
+      expect(answer.status).toBe(202)
+      duplicates.push(answer.headers.get('x-outpost-duplicates'))
+    }
+    expect(duplicates).toEqual(['0', '0', '0', '1'])
+    await eventually(async () => expect((await totals()).sent).toBe(3))
+    expect(upstream.identifies).toEqual([identify, identify, identify])
+  })
+
   it('starts delivery within a second of acceptance', async () => {
     const event = whisperrEvent()
     const acceptedAt = Date.now()
