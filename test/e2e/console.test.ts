@@ -75,8 +75,11 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     fetch(collector.url + path, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body)
+      body: typeof body === 'string' ? body : JSON.stringify(body)
     })
+  /** An event's JSON text with numbers JSON.stringify cannot write: a big integer and `1.0`. */
+  const withExactNumbers = (event: object) =>
+    JSON.stringify(event).replace('"properties":{', '"properties":{"order":12345678901234567890,"ratio":1.0,')
 
   it('asks for the admin token when none is given', async () => {
     const page = await browser.newPage()
@@ -99,7 +102,8 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
       whisperrEvent(),
       whisperrEvent()
     ]
-    expect((await send('/whisperr/v1/events/batch', { events })).status).toBe(202)
+    const texts = [withExactNumbers(events[0]!), ...events.slice(1).map((event) => JSON.stringify(event))]
+    expect((await send('/whisperr/v1/events/batch', `{"events":[${texts.join(',')}]}`)).status).toBe(202)
 
     await expect.poll(() => ui.rows().count(), { timeout: 10_000 }).toBe(3)
     await expect.poll(() => ui.total('sent').textContent(), { timeout: 10_000 }).toBe('3')
@@ -110,6 +114,10 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     await expect
       .poll(() => detail.getByTestId('payload').textContent())
       .toContain('"external_user_id": "zoe"')
+    // Pretty-printed without changing a value: every digit, and 1.0 as written.
+    const shown = (await detail.getByTestId('payload').textContent()) ?? ''
+    expect(shown).toContain('"order": 12345678901234567890')
+    expect(shown).toContain('"ratio": 1.0')
     await expect.poll(() => detail.getByTestId('attempt-row').count()).toBe(1)
     await ui.page.close()
   })
@@ -182,7 +190,7 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     const ui = new ConsolePage(await browser.newPage())
     await ui.open(`${collector.url}/#token=e2e-token`)
     const wanted = whisperrEvent({ event_type: 'export_me', external_user_id: 'xena' })
-    expect((await send('/whisperr/v1/events/track', wanted)).status).toBe(202)
+    expect((await send('/whisperr/v1/events/track', withExactNumbers(wanted))).status).toBe(202)
     await ui.page.getByTestId('filter-search').fill('xena')
     await expect.poll(() => ui.rows().count()).toBe(1)
 
@@ -193,15 +201,20 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     expect(download.suggestedFilename()).toMatch(
       /^outpost-events-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z\.json$/
     )
-    const file = JSON.parse(readFileSync((await download.path()) as string, 'utf8')) as EventExport
+    const text = readFileSync((await download.path()) as string, 'utf8')
+    const file = JSON.parse(text) as EventExport
     expect(file).toMatchObject({ query: { search: 'xena' }, truncated: false })
     expect(file.events).toHaveLength(1)
+    // The file holds the payloads as JSON values, each number as the client wrote it.
+    const payload = { ...wanted, properties: { order: expect.any(Number), ratio: 1, ...wanted.properties } }
     expect(file.events[0]).toMatchObject({
       name: 'export_me',
       userKey: 'xena',
-      payload: wanted,
-      receivedPayload: wanted
+      payload,
+      receivedPayload: payload
     })
+    expect(text.match(/"order": 12345678901234567890,/g)).toHaveLength(2)
+    expect(text.match(/"ratio": 1\.0,/g)).toHaveLength(2)
     await ui.page.close()
   })
 
