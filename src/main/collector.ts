@@ -13,6 +13,7 @@ import { createGroupCommitWriter } from './ingest/group-commit'
 import { createRejectionLog, recordRejections } from './ingest/rejections'
 import { registerIngestRoutes } from './ingest/routes'
 import { createHttpServer } from './ingest/server'
+import { startPruning } from './maintenance/pruning'
 import { openStore, type Store } from './store'
 import { createSyncEngine } from './sync/engine'
 import { watchNetwork } from './sync/network-watch'
@@ -46,7 +47,6 @@ export interface Collector {
   close(): Promise<void>
 }
 
-const PRUNE_EVERY_MS = 60 * 60 * 1000
 const NETWORK_CHECK_MS = 2_000
 /** How long a device registration waits for the vendor's id before answering a provisional one. */
 const ONLINE_REGISTRATION_WAIT_MS = 3_000
@@ -118,15 +118,17 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   registerAdminApi(app, api, adminToken)
   const consoleServed = await registerConsole(app, options.rendererDir ?? null)
 
-  const prune = () => store.outbox.pruneFinished(now() - config.storage.retentionDays * 86_400_000, 10_000)
-  prune()
-  const pruneTimer = setInterval(prune, PRUNE_EVERY_MS)
-  pruneTimer.unref()
+  const pruning = startPruning({
+    retention: store.retention,
+    retentionMs: config.storage.retentionDays * 86_400_000,
+    now,
+    onPruned: onChange
+  })
 
   try {
     await app.listen({ host: options.host ?? config.ingest.host, port: options.port ?? config.ingest.port })
   } catch (error) {
-    clearInterval(pruneTimer)
+    pruning.stop()
     store.close()
     unlock()
     throw error
@@ -148,7 +150,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     await app.close()
     writer.flush()
     await sync.stop()
-    clearInterval(pruneTimer)
+    pruning.stop()
     store.close()
     unlock()
   }
