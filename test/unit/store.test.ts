@@ -238,7 +238,7 @@ describe('store', () => {
     claimOne(10)
     store.close()
     store = openStore(file())
-    expect(store.outbox.pruneFinished(100, 100)).toBe(2)
+    expect(store.retention.pruneExpired(100, 100)).toBe(2)
     expect(counted()).toEqual(actual())
     expect(counted()).toEqual([
       { destination: 'other', status: 'queued', n: 1 },
@@ -363,8 +363,8 @@ describe('store', () => {
       store.queries.listEvents({ search: messageId }).events.find((e) => e.messageId === messageId)!.id
     store.corrections.discardEvents([idOf('dropped')], { actor: 'test', at: 8 })
     store.corrections.discardEvents([idOf('dropped-late')], { actor: 'test', at: 20 })
-    expect(store.outbox.pruneFinished(5, 100)).toBe(0)
-    expect(store.outbox.pruneFinished(11, 100)).toBe(2)
+    expect(store.retention.pruneExpired(5, 100)).toBe(0)
+    expect(store.retention.pruneExpired(11, 100)).toBe(2)
     expect(store.queries.listEvents({}).events.map((e) => e.messageId)).toEqual(['dropped-late', 'kept'])
     expect(store.outbox.backlog().events).toBe(1)
   })

@@ -92,7 +92,6 @@ export interface Outbox {
   makeDueNow(destination: string, now: number): number
   releaseStaleLeases(): number
   releaseClaim(ids: number[], dueAt: number, error: string): void
-  pruneFinished(before: number, max: number): number
   /** Events and bytes not delivered yet (waiting, in flight or failed): what the outbox bounds hold. */
   backlog(): Backlog
 }
@@ -144,15 +143,6 @@ export function createOutbox(db: Database.Database): Outbox {
   const rescheduleHead = db.prepare(
     `UPDATE outbox SET next_attempt_at = ? WHERE destination = ? AND ${QUEUE} AND next_attempt_at > ?`
   )
-  const selectPruneableSent = db.prepare(
-    `SELECT id FROM outbox WHERE status = 'sent' AND sent_at < ? ORDER BY sent_at LIMIT ?`
-  )
-  const selectPruneableDiscarded = db.prepare(
-    `SELECT id FROM outbox WHERE status = 'discarded' AND discarded_at < ? ORDER BY discarded_at LIMIT ?`
-  )
-  const deleteEvent = db.prepare(`DELETE FROM outbox WHERE id = ?`)
-  const deleteOrphanAttempts = db.prepare(`
-    DELETE FROM attempts WHERE started_at < ? AND NOT EXISTS (SELECT 1 FROM attempt_events WHERE attempt_id = attempts.id)`)
 
   /** Stores one request's events; throws KeyReused, rolling back this request alone, on a reused key. */
   const enqueueRequest = db.transaction((events: NewEvent[], receivedAt: number): EnqueueResult => {
@@ -270,18 +260,6 @@ export function createOutbox(db: Database.Database): Outbox {
     for (const id of ids) releaseLease.run(dueAt, error, id)
   })
 
-  /**
-   * Deletes events finished before the cutoff: delivered, or discarded by a person (with the
-   * attempts no longer linked to any event). At most `max` a call.
-   */
-  const pruneFinished = db.transaction((before: number, max: number): number => {
-    const sent = selectPruneableSent.all(before, max) as { id: number }[]
-    const discarded = selectPruneableDiscarded.all(before, max - sent.length) as { id: number }[]
-    for (const { id } of [...sent, ...discarded]) deleteEvent.run(id)
-    deleteOrphanAttempts.run(before)
-    return sent.length + discarded.length
-  })
-
   return {
     enqueueEvents,
     claimDueBatch,
@@ -289,7 +267,6 @@ export function createOutbox(db: Database.Database): Outbox {
     makeDueNow,
     releaseStaleLeases,
     releaseClaim,
-    pruneFinished,
     backlog: () => selectBacklog.get() as Backlog
   }
 }
