@@ -1,12 +1,12 @@
 import type { Retention } from '../store'
 
-/** A few hundred events: one chunk holds the thread for a few milliseconds, fsync included. */
-export const PRUNE_CHUNK_EVENTS = 500
+/** A few hundred events: one chunk holds the thread for ~5 ms, fsync included (measured by the soak test). */
+const PRUNE_CHUNK_EVENTS = 500
 /**
- * How long the pruner rests once nothing is due. Events keep expiring at the delivery rate, so
- * this much extra is kept at most; a check that finds nothing costs two index lookups.
+ * How long the pruner rests once nothing is due: events are kept at most this much longer than
+ * the retention period, and a check that finds nothing costs two index lookups.
  */
-export const PRUNE_IDLE_MS = 2_000
+const PRUNE_IDLE_MS = 2_000
 
 export interface PruningOptions {
   retention: Retention
