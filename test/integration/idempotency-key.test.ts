@@ -142,6 +142,44 @@ describe('Idempotency-Key', () => {
   })
 })
 
+describe('Idempotency-Key across path parameters and query', () => {
+  let outpost: TestCollector
+
+  beforeEach(async () => {
+    outpost = await startTestCollector({
+      destinations: [
+        { id: 'embeddables', vendor: 'embeddables' },
+        { id: 'userflux', vendor: 'userflux' }
+      ]
+    })
+  })
+  afterEach(async () => outpost.close())
+
+  it('refuses the same key and body sent to another Embeddables project, instead of losing it', async () => {
+    const body = {
+      embeddable_id: 'flow_1',
+      timestamp: '2026-06-14T12:00:00.000Z',
+      custom_event_name: 'form_submitted',
+      custom_event_props: '{}',
+      identifiers: [{ key: 'email', value: '"a@b.c"' }]
+    }
+    const headers = { 'idempotency-key': 'K1' }
+    expect((await outpost.post('/embeddables/projects/p1/events', body, headers)).status).toBe(200)
+    expect((await outpost.post('/embeddables/projects/p1/events', body, headers)).status).toBe(200)
+    expect((await outpost.post('/embeddables/projects/p2/events', body, headers)).status).toBe(422)
+    expect((await outpost.api.listEvents({ destination: 'embeddables' })).events).toHaveLength(1)
+  })
+
+  it('refuses the same key and body sent with another UserFlux query', async () => {
+    const body = { userId: 'u1', name: 'purchase', timestamp: 1_764_000_000_000, properties: {} }
+    const headers = { 'idempotency-key': 'K2' }
+    expect((await outpost.post('/userflux/event/ingest', body, headers)).status).toBe(204)
+    const other = await outpost.post('/userflux/event/ingest?locationEnrichment=true', body, headers)
+    expect(other.status).toBe(422)
+    expect((await outpost.api.listEvents({ destination: 'userflux' })).events).toHaveLength(1)
+  })
+})
+
 describe('UserFlux timestamps are judged on their digits', () => {
   let outpost: TestCollector
 

@@ -107,11 +107,9 @@ export function createOutbox(db: Database.Database): Outbox {
     VALUES (@destination, @messageId, @kind, @name, @userKey, @occurredAt, @receivedAt,
             @receivedPayload, @payload, @upstreamParams, @receivedAt, @bytes)
     ON CONFLICT (destination, message_id) DO NOTHING`)
-  const selectReceivedText = db
-    .prepare(
-      `SELECT coalesce(received_payload, payload) FROM outbox WHERE destination = ? AND message_id = ?`
-    )
-    .pluck()
+  const selectStoredCall = db.prepare(`
+    SELECT kind, coalesce(received_payload, payload) AS text, upstream_params AS upstreamParams
+    FROM outbox WHERE destination = ? AND message_id = ?`)
   // The trigger-kept ledger (migrations 5 and 6): it moves in the same transaction as every write,
   // so a rolled-back write never counts, and reading it costs a few rows whatever the outbox holds.
   const selectBacklog = db.prepare(`
@@ -144,11 +142,25 @@ export function createOutbox(db: Database.Database): Outbox {
     `UPDATE outbox SET next_attempt_at = ? WHERE destination = ? AND ${QUEUE} AND next_attempt_at > ?`
   )
 
+  /**
+   * Whether the event stored under this one's message id is the same call: same kind, same text,
+   * same path parameters and query (an Embeddables project, UserFlux's locationEnrichment).
+   */
+  function sameCall(event: NewEvent): boolean {
+    const stored = selectStoredCall.get(event.destination, event.messageId) as
+      { kind: string; text: string; upstreamParams: string | null } | undefined
+    return (
+      stored !== undefined &&
+      stored.kind === event.kind &&
+      stored.text === (event.receivedPayload ?? event.payload) &&
+      stored.upstreamParams === event.upstreamParams
+    )
+  }
+
   /** Stores one request's events; throws KeyReused, rolling back this request alone, on a reused key. */
   const enqueueRequest = db.transaction((events: NewEvent[], receivedAt: number): EnqueueResult => {
     let inserted = 0
     for (const event of events) {
-      const payload = event.receivedPayload ?? event.payload
       const row = {
         destination: event.destination,
         messageId: event.messageId,
@@ -163,8 +175,7 @@ export function createOutbox(db: Database.Database): Outbox {
         bytes: Buffer.byteLength(event.payload)
       }
       if (insertEvent.run(row).changes === 1) inserted++
-      else if (event.keyedByRequest && selectReceivedText.get(event.destination, event.messageId) !== payload)
-        throw new KeyReused()
+      else if (event.keyedByRequest && !sameCall(event)) throw new KeyReused()
     }
     return { inserted, duplicates: events.length - inserted }
   })

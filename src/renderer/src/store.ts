@@ -21,7 +21,7 @@ import {
   isUnauthorized
 } from './api'
 import { createPoller } from './poller'
-import { exportJson } from './format'
+import { exportJson } from '@shared/payload-json'
 import { exportFileName, saveJsonFile } from './save-file'
 
 export type AppState = 'loading' | 'ready' | 'auth' | 'error'

@@ -13,14 +13,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append only: a shipped migration is never edited. */
-export const migrations: Migration[] = [
-  outbox,
-  upstreamParams,
-  devices,
-  discardedAt,
-  statusCounts,
-  integrity
-]
+export const migrations: Migration[] = [outbox, upstreamParams, devices, discardedAt, statusCounts, integrity]
 
 export class NewerDatabaseError extends Error {
   constructor(found: number, known: number) {

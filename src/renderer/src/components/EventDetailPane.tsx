@@ -1,6 +1,7 @@
 import { useMemo, useState, type ReactNode } from 'react'
 import { DISCARDABLE_STATUSES, EDITABLE_STATUSES, RESENDABLE_STATUSES, type EventDetail } from '@shared/model'
-import { eventJson, formatDateTime, prettyJson } from '../format'
+import { eventJson, prettyJson } from '@shared/payload-json'
+import { formatDateTime } from '../format'
 import { useOutpost } from '../store'
 import { AttemptsTable } from './AttemptsTable'
 import { CopyJsonButton } from './CopyJsonButton'

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import type { UserAction } from '@shared/model'
-import { formatDateTime, prettyJson } from '../format'
+import { prettyJson } from '@shared/payload-json'
+import { formatDateTime } from '../format'
 import { DisclosureButton } from './DisclosureButton'
 import { JsonDiff } from './JsonDiff'
 

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react'
 import { RESENDABLE_STATUSES, type EventDetail, type RejectedField } from '@shared/model'
-import { prettyJson } from '../format'
+import { prettyJson } from '@shared/payload-json'
 import { useOutpost } from '../store'
 import { DisclosureButton } from './DisclosureButton'
 import { JsonDiff } from './JsonDiff'

@@ -1,6 +1,7 @@
 import { useMemo } from 'react'
 import type { Rejection } from '@shared/model'
-import { formatDateTime, prettyJson } from '../format'
+import { prettyJson } from '@shared/payload-json'
+import { formatDateTime } from '../format'
 import { useOutpost } from '../store'
 import { CopyJsonButton } from './CopyJsonButton'
 import { requestLine } from './RejectionList'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { eventJson, exportJson, prettyJson } from '../../src/renderer/src/format'
+import { eventJson, exportJson, prettyJson } from '../../src/shared/payload-json'
 import type { EventDetail } from '../../src/shared/model'
 
 const EXACT = '{"order_id":12345678901234567890,"ratio":1.0,"e":1e3,"z":-0}'
