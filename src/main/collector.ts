@@ -9,6 +9,7 @@ import { registerConsole } from './admin/console'
 import { registerAdminApi } from './admin/http'
 import { createOutpostService } from './admin/service'
 import { lockDataDir } from './data-lock'
+import { registerBrowserAccess } from './ingest/browser-access'
 import { createGroupCommitWriter } from './ingest/group-commit'
 import { createRejectionLog, recordRejections } from './ingest/rejections'
 import { registerIngestRoutes } from './ingest/routes'
@@ -106,6 +107,10 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     collectorUrl: () => url
   })
   const app = createHttpServer({ bodyLimit: config.ingest.bodyLimitBytes })
+  registerBrowserAccess(app, {
+    destinations,
+    allowedHosts: [...config.ingest.allowedHosts, options.host ?? config.ingest.host]
+  })
   recordRejections(app, rejections, new Set(destinations.map((destination) => destination.id)))
   registerIngestRoutes(app, {
     destinations,

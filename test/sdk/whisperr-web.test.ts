@@ -43,7 +43,16 @@ beforeEach(async () => {
   vendor = await startMockWhisperr({ apiKey: API_KEY })
   behindOutpost = await startMockWhisperr({ apiKey: API_KEY })
   outpost = await startTestCollector({
-    destinations: [{ id: 'whisperr', vendor: 'whisperr', baseUrl: behindOutpost.url, apiKey: API_KEY }]
+    destinations: [
+      {
+        id: 'whisperr',
+        vendor: 'whisperr',
+        baseUrl: behindOutpost.url,
+        apiKey: API_KEY,
+        // The page's own origin: what a kiosk's web app needs to reach Outpost from a browser.
+        allowedOrigins: [page.location.origin]
+      }
+    ]
   })
   fetchSpy = vi.spyOn(globalThis, 'fetch')
   clients = []

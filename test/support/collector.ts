@@ -21,7 +21,7 @@ export interface TestCollector {
 
 export interface TestCollectorOptions {
   destinations: DestinationConfig[]
-  ingest?: { keys?: string[]; bodyLimitBytes?: number }
+  ingest?: { keys?: string[]; bodyLimitBytes?: number; allowedHosts?: string[] }
   storage?: { maxEvents?: number; maxBytes?: number; retentionDays?: number }
   sync?: { timeoutMs?: number; backoffBaseMs?: number; backoffMaxMs?: number }
   networkAddresses?: () => string[]

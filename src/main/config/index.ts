@@ -15,10 +15,19 @@ export interface DestinationConfig {
   batchSize?: number
   /** Keys this destination's clients must send; replaces `ingest.keys` for it. */
   ingestKeys?: string[]
+  /** Origins of the web pages whose scripts may send to this destination (CORS). */
+  allowedOrigins?: string[]
 }
 
 export interface OutpostConfig {
-  ingest: { host: string; port: number; keys: string[]; bodyLimitBytes: number }
+  ingest: {
+    host: string
+    port: number
+    keys: string[]
+    bodyLimitBytes: number
+    /** Host names, besides loopback ones, that requests may be addressed to (a collector bound elsewhere). */
+    allowedHosts: string[]
+  }
   destinations: DestinationConfig[]
   storage: { maxEvents: number; maxBytes: number; retentionDays: number }
   sync: {
@@ -47,11 +56,19 @@ export interface Destination {
   batchSize: number
   /** Keys a client must present in the vendor's auth header; empty = open (loopback only by default). */
   ingestKeys: string[]
+  /** Origins of the web pages whose scripts may send here; empty = none (apps that are not browsers send no Origin). */
+  allowedOrigins: string[]
   connector: Connector
 }
 
 export const DEFAULTS = {
-  ingest: { host: '127.0.0.1', port: 8787, keys: [] as string[], bodyLimitBytes: 5 * 1024 * 1024 },
+  ingest: {
+    host: '127.0.0.1',
+    port: 8787,
+    keys: [] as string[],
+    bodyLimitBytes: 5 * 1024 * 1024,
+    allowedHosts: [] as string[]
+  },
   storage: { maxEvents: 1_000_000, maxBytes: 1024 * 1024 * 1024, retentionDays: 7 },
   sync: {
     timeoutMs: 10_000,
@@ -77,7 +94,15 @@ const schema = {
         host: { type: 'string', minLength: 1 },
         port: { type: 'integer', minimum: 0, maximum: 65535 },
         keys: { type: 'array', items: { type: 'string', minLength: 1 } },
-        bodyLimitBytes: { type: 'integer', minimum: 1024 }
+        bodyLimitBytes: { type: 'integer', minimum: 1024 },
+        // A DNS name or an IP address (IPv6 in brackets), without a port.
+        allowedHosts: {
+          type: 'array',
+          items: {
+            type: 'string',
+            pattern: '^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\])$'
+          }
+        }
       }
     },
     destinations: {
@@ -93,7 +118,8 @@ const schema = {
           apiKey: { type: 'string' },
           apiKeyEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
           batchSize: { type: 'integer', minimum: 1, maximum: 10000 },
-          ingestKeys: { type: 'array', items: { type: 'string', minLength: 1 } }
+          ingestKeys: { type: 'array', items: { type: 'string', minLength: 1 } },
+          allowedOrigins: { type: 'array', items: { type: 'string' } }
         }
       }
     },
@@ -130,6 +156,29 @@ function invalid(source: string, details: string): never {
   throw new ConfigError(`${source} is not a valid Outpost config: ${details}`)
 }
 
+/** The `Origin` a browser sends for a page at `value`; null when it is no http(s) URL. */
+function browserOriginOf(value: string): string | null {
+  if (!URL.canParse(value)) return null
+  const url = new URL(value)
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : null
+}
+
+/**
+ * Each allowed origin must be written as a browser sends it in `Origin` (scheme, host, port when
+ * not the default; no path, no trailing slash), or it would silently never match.
+ */
+function checkAllowedOrigins(destination: DestinationConfig, source: string): void {
+  for (const value of destination.allowedOrigins ?? []) {
+    const origin = browserOriginOf(value)
+    if (origin === value) continue
+    const hint = origin ? ` (did you mean "${origin}"?)` : ''
+    invalid(
+      source,
+      `allowedOrigins of destination "${destination.id}": "${value}" is not an origin like https://kiosk.example or http://localhost:5173${hint}`
+    )
+  }
+}
+
 /** Checks a parsed config file and fills in the defaults. */
 export function parseConfig(value: unknown, source = 'config'): OutpostConfig {
   if (!validateConfig(value)) {
@@ -150,6 +199,7 @@ export function parseConfig(value: unknown, source = 'config'): OutpostConfig {
         `vendor "${destination.vendor}" of destination "${destination.id}" is not supported (supported: ${supported})`
       )
     }
+    checkAllowedOrigins(destination, source)
   }
   const sync = { ...DEFAULTS.sync, ...raw.sync }
   if (sync.authRetryMaxMs < sync.authRetryBaseMs) {
@@ -234,6 +284,7 @@ export function resolveDestinations(
       configuredKey: configuredKeyOf(destination, env),
       batchSize: destination.batchSize ?? connector.batchLimit('track'),
       ingestKeys: destination.ingestKeys ?? config.ingest.keys,
+      allowedOrigins: destination.allowedOrigins ?? [],
       connector
     }
     applyStoredKey(resolved, keys?.get(destination.id) ?? null)

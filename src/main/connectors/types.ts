@@ -105,6 +105,11 @@ export interface Connector {
   editRoutes: Partial<Record<EventKind, string>>
   /** The key a client sent in the vendor's own auth header, checked against the ingest keys. */
   clientKey(headers: IncomingHttpHeaders): string | undefined
+  /**
+   * Lowercased names of the auth headers the vendor's clients send (those `clientKey` reads, and
+   * any sent beside them): a browser page may send them only when a preflight allows them.
+   */
+  clientHeaders: string[]
   /** The default most events one upstream request carries for this kind (1 = one request per event). */
   batchLimit(kind: EventKind): number
   buildRequest(events: ClaimedEvent[], credentials: Credentials): UpstreamRequest

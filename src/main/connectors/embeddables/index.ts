@@ -225,6 +225,7 @@ export const embeddables: Connector = {
     const key = headers['x-api-key']
     return typeof key === 'string' ? key : undefined
   },
+  clientHeaders: ['x-api-key'],
   batchLimit: () => 1,
   buildRequest(events: ClaimedEvent[], { apiKey }) {
     const [event] = events as [ClaimedEvent]

@@ -141,6 +141,7 @@ export const flywheel: Connector = {
   routes: [{ path: '/v1/events', accept: acceptEvent }],
   editRoutes: { track: '/v1/events' },
   clientKey: (headers: IncomingHttpHeaders) => headers.authorization,
+  clientHeaders: ['authorization', 'auth-type'],
   batchLimit: () => 1,
   buildRequest(events: ClaimedEvent[], { apiKey }) {
     const [event] = events as [ClaimedEvent]

@@ -271,6 +271,7 @@ export const userflux: Connector = {
   ],
   editRoutes: { track: '/event/ingest', identify: '/profile' },
   clientKey,
+  clientHeaders: ['authorization'],
   batchLimit: (kind) => (kind === 'track' ? DEFAULT_BATCH : 1),
   buildRequest(events: ClaimedEvent[], { apiKey }) {
     const [first] = events as [ClaimedEvent]

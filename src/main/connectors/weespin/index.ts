@@ -149,6 +149,7 @@ export const weespin: Connector = {
   ],
   editRoutes: { device: '/initialize-device', track: '/events' },
   clientKey: (headers: IncomingHttpHeaders) => headers.authorization,
+  clientHeaders: ['authorization'],
   batchLimit: () => 1,
   buildRequest(events: ClaimedEvent[], { apiKey }) {
     const [event] = events as [ClaimedEvent]

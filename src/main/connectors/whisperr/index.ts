@@ -190,6 +190,7 @@ export const whisperr: Connector = {
   ],
   editRoutes: { track: '/v1/events/track', identify: '/v1/identify' },
   clientKey,
+  clientHeaders: ['x-api-key', 'authorization'],
   batchLimit: (kind) => (kind === 'track' ? MAX_BATCH : 1),
   buildRequest(events: ClaimedEvent[], { apiKey }) {
     const headers = { 'content-type': 'application/json', 'x-api-key': apiKey }
