@@ -61,7 +61,7 @@ async function start(): Promise<void> {
     return
   }
   console.log(`Outpost collector listening on ${collector.url} (data: ${dataDir})`)
-  const unregister = registerIpcApi(collector.api, isTrustedSender)
+  const unregister = registerIpcApi(collector.api, (event) => isTrustedSender(event, APP_FILES))
   const disposeTray = createTray({
     api: collector.api,
     login: loginItem(),

@@ -1,8 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { MenuItemConstructorOptions } from 'electron'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { apiMethods } from '../../src/shared/api'
+import { apiContract, apiMethods, type Envelope } from '../../src/shared/api'
 import { eventually, tempDir } from '../support/temp'
 import { whisperrEvent } from '../support/whisperr-events'
 
@@ -13,6 +14,10 @@ import { whisperrEvent } from '../support/whisperr-events'
  */
 const fake = vi.hoisted(() => {
   type Listener = (...args: unknown[]) => void
+  type HeadersListener = (
+    details: { url: string; responseHeaders?: Record<string, string[]> },
+    callback: (response: { responseHeaders?: Record<string, string[]> }) => void
+  ) => void
   function emitter() {
     const listeners = new Map<string, Listener[]>()
     return {
@@ -56,14 +61,19 @@ const fake = vi.hoisted(() => {
     loaded: string | null = null
     permissionRequest:
       ((contents: unknown, permission: string, answer: (ok: boolean) => void) => void) | null = null
+    headersReceived: HeadersListener | null = null
+    contentsEvents = emitter()
     webContents = {
       session: {
         setPermissionRequestHandler: (handler: FakeWindow['permissionRequest']) =>
           (this.permissionRequest = handler),
-        setPermissionCheckHandler: () => undefined
+        setPermissionCheckHandler: () => undefined,
+        webRequest: {
+          onHeadersReceived: (listener: HeadersListener) => (this.headersReceived = listener)
+        }
       },
       setWindowOpenHandler: () => undefined,
-      on: () => undefined
+      on: (name: string, listener: Listener) => this.contentsEvents.on(name, listener)
     }
     constructor(readonly options: { webPreferences: Record<string, unknown> }) {
       windows.push(this)
@@ -178,6 +188,62 @@ describe('the Electron entry over a stand-in electron module', () => {
     expect(fake.trays[0]?.tooltip).toMatch(/^Outpost: /)
     // No key yet is a choice, not an alarm: the calm icon.
     expect(fake.trays[0]?.image).toMatch(/resources[/\\]icon\.png$/)
+  })
+
+  /** The window's own page, as Chromium names it. */
+  const appPage = () => pathToFileURL(fake.windows[0]?.loaded as string).href
+  const navigationAllowed = (url: string) => {
+    let prevented = false
+    fake.windows[0]?.contentsEvents.emit('will-navigate', { preventDefault: () => (prevented = true) }, url)
+    return !prevented
+  }
+  const statsAskedBy = (frameUrl: string) => {
+    const handler = fake.ipcHandlers.get(apiContract.getStats.channel) as (
+      event: unknown,
+      input: unknown
+    ) => Promise<Envelope<unknown>>
+    return handler({ senderFrame: { url: frameUrl, parent: null } }, {})
+  }
+  const headersOfResponse = (url: string) => {
+    const listener = fake.windows[0]?.headersReceived
+    if (!listener) throw new Error('the window set no response-header listener')
+    return new Promise<Record<string, string[]> | undefined>((resolve) =>
+      listener({ url, responseHeaders: { 'last-modified': ['x'] } }, (answer) =>
+        resolve(answer.responseHeaders)
+      )
+    )
+  }
+  /** Pages that are files too, but not the app's. */
+  const otherFiles = () => [
+    pathToFileURL(join(dir.path, 'index.html')).href,
+    pathToFileURL(join(dirname(fake.windows[0]?.loaded as string), 'other.html')).href,
+    'file:///etc/passwd',
+    appPage().replace('file:///', 'file://fileserver/')
+  ]
+
+  it("trusts only the app's own page for navigation, whatever its fragment or query", () => {
+    for (const url of [appPage(), `${appPage()}#/events`, `${appPage()}?view=rejected`]) {
+      expect(navigationAllowed(url), url).toBe(true)
+    }
+    expect(navigationAllowed(appPage().replace('/renderer/', '/renderer/../renderer/'))).toBe(true)
+    for (const url of [...otherFiles(), 'https://example.com/', 'data:text/html,<p>x</p>']) {
+      expect(navigationAllowed(url), url).toBe(false)
+    }
+  })
+
+  it("answers IPC from the app's own page only, not from another file", async () => {
+    expect(await statsAskedBy(`${appPage()}#/`)).toMatchObject({ ok: true })
+    for (const url of otherFiles()) {
+      expect(await statsAskedBy(url), url).toMatchObject({ ok: false, error: { status: 403 } })
+    }
+  })
+
+  it("sends the CSP as a response header on the app's own page, and on no other", async () => {
+    const headers = await headersOfResponse(appPage())
+    expect(headers?.['Content-Security-Policy']?.[0]).toMatch(/default-src 'self'; script-src 'self'/)
+    expect(headers?.['Content-Security-Policy']?.[0]).toMatch(/frame-ancestors 'none'/)
+    expect(headers?.['last-modified']).toEqual(['x'])
+    for (const url of otherFiles()) expect(await headersOfResponse(url), url).toBeUndefined()
   })
 
   it('keeps collecting with its window closed, and the tray brings a window back', async () => {

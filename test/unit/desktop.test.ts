@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import type { MenuItemConstructorOptions } from 'electron'
+import { appEntryOf, isAppUrl } from '../../src/main/desktop/app-entry'
 import { desktopEntry, execArgument, HIDDEN_FLAG, xdgAutostart } from '../../src/main/desktop/autostart'
 import { isPermissionGranted } from '../../src/main/desktop/permissions'
 import {
@@ -130,6 +132,52 @@ describe('window permissions', () => {
     expect(isPermissionGranted('clipboard-sanitized-write')).toBe(true)
     for (const permission of ['clipboard-read', 'media', 'notifications', 'geolocation', 'openExternal']) {
       expect(isPermissionGranted(permission)).toBe(false)
+    }
+  })
+})
+
+describe("the window's own page", () => {
+  const rendererHtml = join('/opt', 'Outpost App', 'resources', 'app.asar', 'out', 'renderer', 'index.html')
+  const built = appEntryOf(rendererHtml, undefined)
+  const page = pathToFileURL(rendererHtml).href
+
+  it('is the built index.html exactly, compared as a file, whatever its fragment or query', () => {
+    expect(page).toContain('Outpost%20App')
+    for (const url of [page, `${page}#/events`, `${page}?x=1#y`, page.replace('/out/', '/out/../out/')]) {
+      expect(isAppUrl(url, built), url).toBe(true)
+    }
+    // The same file spelled with an escape is the same file.
+    expect(isAppUrl(page.replace('index.html', '%69ndex.html'), built)).toBe(true)
+  })
+
+  it('is no other file, nothing on another host, and nothing that is not a URL', () => {
+    for (const url of [
+      pathToFileURL(join('/opt', 'Outpost App', 'resources', 'app.asar', 'out', 'renderer', 'other.html'))
+        .href,
+      pathToFileURL(join('/home', 'ann', 'Downloads', 'index.html')).href,
+      page.replace('index.html', 'index.html%2F..%2Findex.html'),
+      page.replace('file:///', 'file://fileserver/'),
+      'file:///',
+      'http://127.0.0.1:8787/',
+      'not a url',
+      ''
+    ]) {
+      expect(isAppUrl(url, built), url).toBe(false)
+    }
+  })
+
+  it("in development is the dev server's origin exactly, not a name or port that starts like it", () => {
+    const dev = appEntryOf(rendererHtml, 'http://localhost:5173')
+    expect(isAppUrl('http://localhost:5173/', dev)).toBe(true)
+    expect(isAppUrl('http://localhost:5173/src/main.tsx?t=1', dev)).toBe(true)
+    for (const url of [
+      'http://localhost:51730/',
+      'http://localhost:5173.attacker.example/',
+      'https://localhost:5173/',
+      'http://127.0.0.1:5173/',
+      page
+    ]) {
+      expect(isAppUrl(url, dev), url).toBe(false)
     }
   })
 })

@@ -2,15 +2,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
-
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'"
-].join('; ')
+import { RENDERER_CSP } from '../renderer-csp'
 
 /** Serves the renderer build at `/`: the same React UI as the app, over the HTTP transport. */
 export async function registerConsole(app: FastifyInstance, rendererDir: string | null): Promise<boolean> {
@@ -20,7 +12,7 @@ export async function registerConsole(app: FastifyInstance, rendererDir: string 
     prefix: '/',
     index: 'index.html',
     setHeaders: (res) => {
-      res.header('content-security-policy', CSP)
+      res.header('content-security-policy', RENDERER_CSP)
       res.header('x-content-type-options', 'nosniff')
       res.header('referrer-policy', 'no-referrer')
     }
