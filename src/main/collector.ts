@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import type { OutpostApi } from '@shared/api'
 import { resolveDestinations, type OutpostConfig } from './config'
 import { openKeyStore, PLAIN_CIPHER, type KeyCipher } from './config/keys'
+import { createAdminAuth } from './admin/auth'
 import { registerConsole } from './admin/console'
 import { registerAdminApi } from './admin/http'
 import { createOutpostService } from './admin/service'
@@ -42,6 +43,8 @@ export interface Collector {
   host: string
   port: number
   adminToken: string
+  /** A fresh one-time link that signs a browser in to the console. */
+  loginLink(): string
   consoleServed: boolean
   api: OutpostApi
   store: Store
@@ -120,7 +123,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     awaitRealDeviceId: (destination, provisionalId) =>
       sync.waitForDevice(destination, provisionalId, ONLINE_REGISTRATION_WAIT_MS)
   })
-  registerAdminApi(app, api, adminToken)
+  const adminAuth = createAdminAuth({ token: adminToken, now, baseUrl: () => url })
+  registerAdminApi(app, api, adminAuth)
   const consoleServed = await registerConsole(app, options.rendererDir ?? null)
 
   const pruning = startPruning({
@@ -165,6 +169,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     host,
     port: address.port,
     adminToken,
+    loginLink: adminAuth.loginLink,
     consoleServed,
     api,
     store,

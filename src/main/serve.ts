@@ -1,8 +1,9 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { adminTokenProblem, LOGIN_CODE_TTL_MS } from './admin/auth'
 import { defaultConfig, loadConfigFile } from './config'
-import { startCollector } from './collector'
+import { startCollector, type Collector } from './collector'
 
 const USAGE = `Usage: outpost serve [--config FILE] [--data-dir DIR] [--host HOST] [--port PORT]
 
@@ -13,8 +14,11 @@ const USAGE = `Usage: outpost serve [--config FILE] [--data-dir DIR] [--host HOS
   --host HOST      address to listen on (default from config: 127.0.0.1)
   --port PORT      port to listen on; 0 picks a free one (default from config: 8787)
 
-Environment: OUTPOST_ADMIN_TOKEN (admin API token; generated when unset), the apiKeyEnv
-variables named in the config (e.g. WHISPERR_API_KEY).`
+Environment: OUTPOST_ADMIN_TOKEN (admin API token, at least 16 visible characters; generated
+and printed when unset), the apiKeyEnv variables named in the config (e.g. WHISPERR_API_KEY).
+
+The console: open the one-time login link printed at start. For another, POST /api/login-link
+with Authorization: Bearer <admin token>, or enter the admin token in the console.`
 
 /** Same place as the desktop app's userData folder, so both find the same outbox. */
 export function defaultDataDir(): string {
@@ -29,6 +33,30 @@ function parsePort(text: string | undefined): number | undefined {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0..65535, got "${text}"`)
   return port
+}
+
+/** Reads OUTPOST_ADMIN_TOKEN; a weak one stops the start instead of guarding the API badly. */
+function configuredAdminToken(): string | undefined {
+  const token = process.env.OUTPOST_ADMIN_TOKEN || undefined
+  const problem = token === undefined ? null : adminTokenProblem(token)
+  if (problem) throw new Error(problem)
+  return token
+}
+
+/** How a person reaches the console and a script the API; a token from the environment is not echoed. */
+function printAdminAccess(collector: Collector, tokenFromEnvironment: boolean): void {
+  if (collector.consoleServed) {
+    const minutes = LOGIN_CODE_TTL_MS / 60_000
+    console.log(`Console: ${collector.loginLink()} (one-time login link, valid ${minutes} minutes)`)
+    console.log(
+      `  another link: POST ${collector.url}/api/login-link with Authorization: Bearer <admin token>, or enter the token in the console`
+    )
+  } else console.log('Console not built (run npm run build); the admin API answers under /api')
+  console.log(
+    tokenFromEnvironment
+      ? 'Admin API token: the value of OUTPOST_ADMIN_TOKEN'
+      : `Admin API token: ${collector.adminToken} (generated for this run; set OUTPOST_ADMIN_TOKEN to keep one)`
+  )
 }
 
 export async function main(argv: string[], paths: { rendererDir: string }): Promise<void> {
@@ -48,6 +76,7 @@ export async function main(argv: string[], paths: { rendererDir: string }): Prom
     if (!values.help) process.exitCode = 2
     return
   }
+  const adminToken = configuredAdminToken()
   const config = values.config ? loadConfigFile(values.config) : defaultConfig()
   const dataDir = values['data-dir'] ?? defaultDataDir()
   const collector = await startCollector({
@@ -55,15 +84,14 @@ export async function main(argv: string[], paths: { rendererDir: string }): Prom
     dataDir,
     host: values.host,
     port: parsePort(values.port),
-    adminToken: process.env.OUTPOST_ADMIN_TOKEN || undefined,
+    adminToken,
     rendererDir: paths.rendererDir
   })
   console.log(`Outpost collector listening on ${collector.url} (data: ${dataDir})`)
   for (const destination of config.destinations) {
     console.log(`  ${destination.vendor.padEnd(12)} ${collector.url}/${destination.id}`)
   }
-  if (collector.consoleServed) console.log(`Console: ${collector.url}/#token=${collector.adminToken}`)
-  else console.log(`Admin API token: ${collector.adminToken} (console not built: run npm run build)`)
+  printAdminAccess(collector, adminToken !== undefined)
 
   let stopping = false
   const shutdown = (signal: string) => {

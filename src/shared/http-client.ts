@@ -8,8 +8,44 @@ export { ApiRequestError }
 export interface HttpClientOptions {
   /** Origin of the collector, e.g. http://127.0.0.1:8787; '' for the page's own origin. */
   baseUrl: string
-  token: string
+  /** The admin token (scripts, tests); without it the console's session cookie authenticates. */
+  token?: string
   fetch?: typeof fetch
+}
+
+/** Throws the collector's refusal as an ApiRequestError; returns the parsed body otherwise. */
+async function answerOf(response: Response): Promise<unknown> {
+  const text = await response.text()
+  const parsed: unknown = text ? JSON.parse(text) : undefined
+  if (!response.ok) {
+    const error = (parsed ?? {}) as { error?: string; message?: string; problems?: RejectedField[] }
+    throw new ApiRequestError(
+      error.message ?? `HTTP ${response.status}`,
+      response.status,
+      error.error ?? 'internal',
+      error.problems
+    )
+  }
+  return parsed ?? null
+}
+
+function authorization(token: string | undefined): Record<string, string> {
+  return token === undefined ? {} : { authorization: `Bearer ${token}` }
+}
+
+/**
+ * Trades the admin token for a console session: the collector answers with an HttpOnly cookie,
+ * so the page signs in without keeping the token anywhere.
+ */
+export async function openConsoleSession(options: HttpClientOptions & { token: string }): Promise<void> {
+  const doFetch = options.fetch ?? fetch
+  await answerOf(
+    await doFetch(`${options.baseUrl}/api/session`, {
+      method: 'POST',
+      headers: authorization(options.token),
+      credentials: 'same-origin'
+    })
+  )
 }
 
 /** Builds the URL and body of one call from the route: `:name` segments take input.name. */
@@ -40,23 +76,14 @@ export function createHttpClient(options: HttpClientOptions): OutpostApi {
     const response = await doFetch(options.baseUrl + url, {
       method: apiContract[method].http.method,
       headers: {
-        authorization: `Bearer ${options.token}`,
+        ...authorization(options.token),
         ...(body === undefined ? {} : { 'content-type': 'application/json' })
       },
+      // The console's session cookie goes to its own collector only.
+      credentials: 'same-origin',
       body
     })
-    const text = await response.text()
-    const parsed: unknown = text ? JSON.parse(text) : undefined
-    if (!response.ok) {
-      const error = (parsed ?? {}) as { error?: string; message?: string; problems?: RejectedField[] }
-      throw new ApiRequestError(
-        error.message ?? `HTTP ${response.status}`,
-        response.status,
-        error.error ?? 'internal',
-        error.problems
-      )
-    }
-    return parsed ?? null
+    return answerOf(response)
   }
   const client: Record<string, unknown> = {}
   for (const method of apiMethods) client[method] = (input: Record<string, unknown>) => call(method, input)

@@ -20,9 +20,13 @@ if (!chromiumAvailable) {
 
 /** Page helpers for the console: locators and actions, apart from the specs. */
 class ConsolePage {
-  constructor(readonly page: Page) {}
-  async open(url: string) {
-    await this.page.goto(url)
+  constructor(
+    readonly page: Page,
+    private readonly collector: Collector
+  ) {}
+  /** Opens a fresh one-time login link, as a person does from what outpost serve printed. */
+  async signIn() {
+    await this.page.goto(this.collector.loginLink())
     await this.page.locator('[data-app-state="ready"]').waitFor({ timeout: 15_000 })
   }
   total(status: string) {
@@ -81,20 +85,58 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   const withExactNumbers = (event: object) =>
     JSON.stringify(event).replace('"properties":{', '"properties":{"order":12345678901234567890,"ratio":1.0,')
 
-  it('asks for the admin token when none is given', async () => {
+  /** The session cookie as the browser keeps it, and whether the page's script can see it. */
+  const sessionCookieOf = async (page: Page) => ({
+    cookie: (await page.context().cookies(collector.url)).find((cookie) => cookie.name === 'outpost_session'),
+    seenByScript: await page.evaluate<boolean>("document.cookie.includes('outpost_session')")
+  })
+  /** What the page's script stored, in this tab and for the origin. */
+  const storedByPage = (page: Page) =>
+    page.evaluate<string>('JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage })')
+
+  it('asks for the admin token when not signed in, and trades it for a session cookie the page never holds', async () => {
     const page = await browser.newPage()
     await page.goto(collector.url)
     await page.locator('[data-app-state="auth"]').waitFor()
+    // Not signed in yet is not a refusal: the form explains itself.
+    expect(await page.getByRole('alert').count()).toBe(0)
+    await page.getByTestId('token-input').fill('wrong-token')
+    await page.getByTestId('token-submit').click()
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/refused that admin token/)
     await page.getByTestId('token-input').fill('e2e-token')
     await page.getByTestId('token-submit').click()
+    await page.locator('[data-app-state="ready"]').waitFor()
+    const { cookie, seenByScript } = await sessionCookieOf(page)
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' })
+    expect(seenByScript).toBe(false)
+    expect(await storedByPage(page)).not.toContain('e2e-token')
+    // The cookie outlives the page: a reload is still signed in.
+    await page.reload()
     await page.locator('[data-app-state="ready"]').waitFor()
     await page.close()
   })
 
+  it('signs in from a one-time login link that leaves no secret in the address bar or history', async () => {
+    const link = collector.loginLink()
+    const page = await browser.newPage()
+    await page.goto(link)
+    await page.locator('[data-app-state="ready"]').waitFor()
+    expect(page.url()).toBe(`${collector.url}/`)
+    expect((await sessionCookieOf(page)).cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' })
+    expect(await storedByPage(page)).toBe('{}{}')
+    // The link stays in history, spent: opened again, in another browser, it signs nobody in.
+    const other = await browser.newPage()
+    const again = await other.goto(link)
+    expect(again?.status()).toBe(401)
+    expect(await other.textContent('body')).toMatch(/already used or has expired/)
+    expect((await sessionCookieOf(other)).cookie).toBeUndefined()
+    await other.close()
+    await page.close()
+  })
+
   it('shows events arriving live, their status, and one event in detail', async () => {
-    const ui = new ConsolePage(await browser.newPage())
-    await ui.open(`${collector.url}/#token=e2e-token`)
-    expect(ui.page.url()).not.toContain('e2e-token')
+    const ui = new ConsolePage(await browser.newPage(), collector)
+    await ui.signIn()
     expect(await ui.page.getByTestId('ingest-url-whisperr').textContent()).toBe(`${collector.url}/whisperr`)
 
     const events = [
@@ -123,8 +165,8 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('shows a destination as offline while the upstream is down, then delivering', async () => {
-    const ui = new ConsolePage(await browser.newPage())
-    await ui.open(`${collector.url}/#token=e2e-token`)
+    const ui = new ConsolePage(await browser.newPage(), collector)
+    await ui.signIn()
     await upstream.stop()
     await send('/whisperr/v1/events/track', whisperrEvent({ event_type: 'offline_event' }))
     await expect
@@ -140,8 +182,8 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('pauses and resumes a destination from the UI', async () => {
-    const ui = new ConsolePage(await browser.newPage())
-    await ui.open(`${collector.url}/#token=e2e-token`)
+    const ui = new ConsolePage(await browser.newPage(), collector)
+    await ui.signIn()
     await ui.page.getByTestId('pause-whisperr').click()
     await expect.poll(() => ui.destinationState('whisperr').textContent()).toMatch(/Paused/)
     await send('/whisperr/v1/events/track', whisperrEvent({ event_type: 'held_event' }))
@@ -152,8 +194,8 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('lists the requests it refused, with the reason per field and the body as sent, and clears them', async () => {
-    const ui = new ConsolePage(await browser.newPage())
-    await ui.open(`${collector.url}/#token=e2e-token`)
+    const ui = new ConsolePage(await browser.newPage(), collector)
+    await ui.signIn()
     const refused = whisperrEvent({ event_type: 'Signed Up', external_user_id: 'rita' })
     expect((await send('/whisperr/v1/events/batch', { events: [whisperrEvent(), refused] })).status).toBe(400)
     await expect.poll(() => ui.page.getByTestId('view-rejected-count').textContent()).toBe('1')
@@ -187,8 +229,8 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('exports the events the filters match, with their payloads, as a JSON file', async () => {
-    const ui = new ConsolePage(await browser.newPage())
-    await ui.open(`${collector.url}/#token=e2e-token`)
+    const ui = new ConsolePage(await browser.newPage(), collector)
+    await ui.signIn()
     const wanted = whisperrEvent({ event_type: 'export_me', external_user_id: 'xena' })
     expect((await send('/whisperr/v1/events/track', withExactNumbers(wanted))).status).toBe(202)
     await ui.page.getByTestId('filter-search').fill('xena')
@@ -219,8 +261,8 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('sets a vendor key from the UI, which releases the events held for want of one', async () => {
-    const ui = new ConsolePage(await browser.newPage())
-    await ui.open(`${collector.url}/#token=e2e-token`)
+    const ui = new ConsolePage(await browser.newPage(), collector)
+    await ui.signIn()
     const held = whisperrEvent({ event_type: 'held_for_a_key' })
     expect((await send('/keyless/v1/events/track', held)).status).toBe(202)
     await expect.poll(() => ui.destinationState('keyless').textContent()).toMatch(/Not configured/)
@@ -238,8 +280,8 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('lets support fix a refused payload, resend it, and discard a selection; all in the history', async () => {
-    const ui = new ConsolePage(await browser.newPage())
-    await ui.open(`${collector.url}/#token=e2e-token`)
+    const ui = new ConsolePage(await browser.newPage(), collector)
+    await ui.signIn()
     upstream.failNext(1, { type: 'status', status: 422, body: { error: 'unknown plan' } })
     const refused = whisperrEvent({
       event_type: 'plan_changed',
@@ -292,8 +334,8 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('keeps a long list light: only the rows in view are in the page, and the keys still reach every row', async () => {
-    const ui = new ConsolePage(await browser.newPage())
-    await ui.open(`${collector.url}/#token=e2e-token`)
+    const ui = new ConsolePage(await browser.newPage(), collector)
+    await ui.signIn()
     const events = Array.from({ length: 400 }, (_, n) =>
       whisperrEvent({ event_type: 'bulk_row', external_user_id: `bulk-${String(n).padStart(3, '0')}` })
     )
@@ -322,8 +364,8 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('finds the events of one refused request and resends them together', async () => {
-    const ui = new ConsolePage(await browser.newPage())
-    await ui.open(`${collector.url}/#token=e2e-token`)
+    const ui = new ConsolePage(await browser.newPage(), collector)
+    await ui.signIn()
     upstream.failNext(1, { type: 'status', status: 422 })
     const batch = [1, 2, 3].map((n) => whisperrEvent({ external_user_id: `gina-${n}` }))
     expect((await send('/whisperr/v1/events/batch', { events: batch })).status).toBe(202)

@@ -10,7 +10,7 @@ import { eventually, tempDir } from '../support/temp'
 import { messageIdOf, whisperrEvent } from '../support/whisperr-events'
 
 const API_KEY = 'wk_cli_test'
-const TOKEN = 'cli-admin-token'
+const TOKEN = 'cli-admin-token-9f4c2e71'
 
 describe('outpost serve (headless, real process)', () => {
   let upstream: MockWhisperr
@@ -131,13 +131,53 @@ describe('outpost serve (headless, real process)', () => {
     expect(existsSync(join(dir.path, 'data', 'outpost.lock'))).toBe(false)
   })
 
-  it('serves the web console at / with a strict CSP and prints its link', async () => {
+  it('serves the web console at / with a strict CSP and prints a one-time login link, never the token', async () => {
     const cli = await serve()
     const page = await fetch(`${cli.url}/`)
     expect(page.status).toBe(200)
     expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/)
     expect(await page.text()).toMatch(/<div id="root"/)
-    await eventually(() => expect(cli.output()).toMatch(new RegExp(`Console: ${cli.url}/#token=${TOKEN}`)))
+    const link = await eventually(() => {
+      const found = new RegExp(`Console: (${cli.url}/login\\?code=[\\w-]+) \\(one-time`).exec(
+        cli.output()
+      )?.[1]
+      if (!found) throw new Error(`no login link in:\n${cli.output()}`)
+      return found
+    })
+    await eventually(() => expect(cli.output()).toMatch(/Admin API token: the value of OUTPOST_ADMIN_TOKEN/))
+    expect(cli.output()).toMatch(/another link: POST .*\/api\/login-link/)
+    expect(cli.output()).not.toContain(TOKEN)
+
+    const login = await fetch(link, { redirect: 'manual' })
+    expect(login.status).toBe(303)
+    expect(login.headers.get('set-cookie')).toMatch(
+      /^outpost_session=[\w-]+; HttpOnly; SameSite=Strict; Path=\/$/
+    )
+    expect((await fetch(link, { redirect: 'manual' })).status).toBe(401)
+  })
+
+  it('prints a token it generated, which then opens the admin API', async () => {
+    const cli = await startCli(
+      ['--config', configFile, '--data-dir', join(dir.path, 'data'), '--port', '0'],
+      {
+        OUTPOST_ADMIN_TOKEN: ''
+      }
+    )
+    running.push(cli)
+    const token = await eventually(() => {
+      const found = /Admin API token: (\S+) \(generated/.exec(cli.output())?.[1]
+      if (!found) throw new Error(`no generated token in:\n${cli.output()}`)
+      return found
+    })
+    expect((await createHttpClient({ baseUrl: cli.url, token }).getStats({})).destinations).toHaveLength(1)
+  })
+
+  it('refuses to start with an OUTPOST_ADMIN_TOKEN shorter than 16 characters, saying so', async () => {
+    const short = startCli(['--config', configFile, '--data-dir', join(dir.path, 'data'), '--port', '0'], {
+      OUTPOST_ADMIN_TOKEN: 'fifteen-chars15'
+    })
+    await expect(short).rejects.toThrow(/OUTPOST_ADMIN_TOKEN is 15 characters long; use at least 16/)
+    await expect(short).rejects.not.toThrow(/fifteen-chars15/)
   })
 
   it('refuses a second collector on the same data folder', async () => {

@@ -1,69 +1,54 @@
-import type { OutpostApi } from '@shared/api'
+import { apiMethods, type OutpostApi } from '@shared/api'
 import { createBridgeClient } from '@shared/bridge-client'
-import { createHttpClient } from '@shared/http-client'
+import { ApiRequestError } from '@shared/api-error'
+import { createHttpClient, openConsoleSession } from '@shared/http-client'
 
 export { describeError, isRefusedByCollector, isUnauthorized } from '@shared/api-error'
 
 /**
  * Picks the transport once. In Electron the preload bridge is present; in a plain browser (the
- * headless console) the same API is reached over HTTP with an admin token. Both transports
- * throw ApiRequestError for a refusal, so nothing else in the renderer knows which one it got.
+ * headless console) the same API is reached over HTTP, signed in by an HttpOnly session cookie
+ * (from a one-time login link, or from the admin token given once to the token form). The page
+ * never holds the token: nothing in the address bar, history or storage can be replayed. Both
+ * transports throw ApiRequestError for a refusal, so nothing else in the renderer knows which
+ * one it got.
  */
 
-const TOKEN_KEY = 'outpost.token'
-
-/** Moves `#token=...` from the address bar into sessionStorage so it is not left in history. */
-function adoptTokenFromLocation(): void {
-  const fragment = new URLSearchParams(window.location.hash.replace(/^#/, ''))
-  const token = fragment.get('token')
-  if (token === null) return
-  if (token.trim()) saveToken(token.trim())
-  window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search)
+function consoleApi(): OutpostApi {
+  return createHttpClient({ baseUrl: '' })
 }
 
-function readToken(): string | null {
-  try {
-    return window.sessionStorage.getItem(TOKEN_KEY)
-  } catch {
-    return null
-  }
-}
-
-function saveToken(token: string): void {
-  try {
-    window.sessionStorage.setItem(TOKEN_KEY, token)
-  } catch {
-    // Storage can be disabled; the token then lives only as long as this page.
-  }
-}
-
-function forgetToken(): void {
-  try {
-    window.sessionStorage.removeItem(TOKEN_KEY)
-  } catch {
-    // Nothing stored, nothing to forget.
-  }
-}
-
-function httpApi(token: string): OutpostApi {
-  return createHttpClient({ baseUrl: '', token })
-}
-
-/** The API to use now, or null when the console still needs an admin token. */
-export function connect(): OutpostApi | null {
+/** The API to use now: a session cookie, if the browser has one, is tried by the first call. */
+export function connect(): OutpostApi {
   if (window.outpost) return createBridgeClient(window.outpost)
-  adoptTokenFromLocation()
-  const token = readToken()
-  return token ? httpApi(token) : null
+  return consoleApi()
 }
 
-/** Called by the token form: remembers the token for this tab and returns an API that uses it. */
+/** Every call waits for the sign-in, and fails with its refusal when the token was refused. */
+function afterSignIn(signIn: Promise<void>, api: OutpostApi): OutpostApi {
+  // The first call reports a refusal; until then it is not an unhandled rejection.
+  signIn.catch(() => undefined)
+  const client: Record<string, unknown> = {}
+  for (const method of apiMethods) {
+    const call = api[method] as (input: unknown) => Promise<unknown>
+    client[method] = async (input: unknown) => {
+      await signIn
+      return call(input)
+    }
+  }
+  return client as unknown as OutpostApi
+}
+
+/** Called by the token form: trades the token for a session cookie and returns an API that uses it. */
 export function connectWithToken(token: string): OutpostApi {
-  saveToken(token)
-  return httpApi(token)
+  return afterSignIn(openConsoleSession({ baseUrl: '', token }), consoleApi())
 }
 
-/** The stored token was refused: drop it so the form asks again. */
-export function disconnect(): void {
-  forgetToken()
+/**
+ * What the token form says after a refusal: nothing when the browser simply was not signed in
+ * (the form explains itself), else the collector's reason (a wrong token, an ended session).
+ */
+export function authProblemOf(error: unknown): string | null {
+  if (error instanceof ApiRequestError && error.code === 'not_signed_in') return null
+  return error instanceof Error ? error.message : String(error)
 }

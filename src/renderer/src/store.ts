@@ -13,10 +13,10 @@ import type {
   Stats
 } from '@shared/model'
 import {
+  authProblemOf,
   connect,
   connectWithToken,
   describeError,
-  disconnect,
   isRefusedByCollector,
   isUnauthorized
 } from './api'
@@ -45,15 +45,13 @@ const PAGE_SIZE = 200
 /** The admin API's largest page; a refresh re-reads at most this many rows. */
 const MAX_PAGE_SIZE = 1000
 
-const REFUSED_TOKEN = 'The collector refused that admin token. Enter the one printed by outpost serve.'
-
 const NO_FILTERS: EventFilters = { status: '', destination: '', search: '', attemptId: null }
 
 interface OutpostState {
   appState: AppState
   /** Why the last poll failed; cleared by the next one that succeeds. */
   connectionProblem: string | null
-  /** Shown on the token form, e.g. when a token was refused. */
+  /** Shown on the token form, e.g. when a token was refused or a session ended. */
   authProblem: string | null
   /** The last failed user action, until dismissed. */
   banner: string | null
@@ -163,7 +161,6 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
     if (!connected) {
       connected = true
       api = connect()
-      if (!api) askForToken(null)
     }
     poller.start()
     return () => poller.stop()
@@ -301,7 +298,7 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
       poller.wake()
       return { ok: true }
     } catch (error) {
-      if (isUnauthorized(error)) askForToken(REFUSED_TOKEN)
+      if (isUnauthorized(error)) askForToken(authProblemOf(error))
       return { ok: false, message: describeError(error), problems: problemsIn(error) }
     }
   },
@@ -490,13 +487,12 @@ function problemsIn(error: unknown): RejectedField[] {
 
 function askForToken(problem: string | null): void {
   api = null
-  disconnect()
   writeState({ appState: 'auth', authProblem: problem, connectionProblem: null })
 }
 
 function reportPollFailure(error: unknown): void {
   if (isUnauthorized(error)) {
-    askForToken(REFUSED_TOKEN)
+    askForToken(authProblemOf(error))
     return
   }
   const message = describeError(error)
@@ -510,7 +506,7 @@ function reportPollFailure(error: unknown): void {
 
 function reportActionFailure(what: string, error: unknown): void {
   if (isUnauthorized(error)) {
-    askForToken(REFUSED_TOKEN)
+    askForToken(authProblemOf(error))
     return
   }
   writeState({ banner: `${what} failed: ${describeError(error)}` })

@@ -17,8 +17,9 @@ export function TokenForm() {
       <form className="token-form" onSubmit={onSubmit}>
         <h2>Admin token</h2>
         <p className="muted">
-          This console needs the admin token that <code>outpost serve</code> prints at start (or the value of{' '}
-          <code>OUTPOST_ADMIN_TOKEN</code>). It is kept for this browser tab only.
+          Open the one-time login link that <code>outpost serve</code> prints at start, or enter the admin
+          token (the value of <code>OUTPOST_ADMIN_TOKEN</code>, or the one <code>outpost serve</code>{' '}
+          printed). The token is traded for a session cookie and is not kept by this page.
         </p>
         {authProblem && (
           <p className="form-problem" role="alert">
