@@ -45,7 +45,8 @@ import { StoreUnderTest } from './store-under-test'
  *   once every event accepted before it for its destination was delivered, or goes with it,
  *   unless that earlier event failed or was discarded on the way (OutboxModel.settle);
  * - counts: status_counts (events and bytes) equal a real count, and backlog() equals a real
- *   count of undelivered events and their bytes, and the model's;
+ *   count of undelivered events and their bytes, and the model's; each event's attempts are in
+ *   the attempt log, and retention leaves no attempt without events;
  * - no row stuck in `sending`: what a claim would take now (probed, then rolled back) is what the
  *   model says, expired leases included; after a restart no row is `sending`.
  *
@@ -308,6 +309,11 @@ class ModelRun {
     const rows = this.sut.rows()
     expect(rows).toEqual(this.model.all().map(expectedRow))
     expect(this.sut.duplicateKeys()).toEqual([])
+    const attemptLog = this.sut.attemptLinks()
+    expect(attemptLog, 'every settlement is in the attempt log').toEqual(
+      attemptLog.map((event) => ({ ...event, linked: event.attempts }))
+    )
+    expect(this.sut.unlinkedAttempts(), 'attempts of pruned events only').toEqual([])
 
     const ledger = this.sut.statusCounts()
     expect(

@@ -71,6 +71,11 @@ function prepareReads(db: Database.Database) {
     countedBacklog: db.prepare(`
       SELECT count(*) AS events, coalesce(sum(bytes), 0) AS bytes FROM outbox
       WHERE status IN ('queued', 'retrying', 'sending', 'failed')`),
+    attemptLinks: db.prepare(`
+      SELECT id, attempts, (SELECT count(*) FROM attempt_events WHERE event_id = outbox.id) AS linked
+      FROM outbox ORDER BY id`),
+    unlinkedAttempts: db.prepare(`
+      SELECT id FROM attempts WHERE NOT EXISTS (SELECT 1 FROM attempt_events WHERE attempt_id = attempts.id)`),
     duplicateKeys: db.prepare(
       'SELECT destination, message_id, count(*) AS n FROM outbox GROUP BY destination, message_id HAVING n > 1'
     )
@@ -170,6 +175,16 @@ export class StoreUnderTest {
 
   countedBacklog(): { events: number; bytes: number } {
     return this.reads.countedBacklog.get() as { events: number; bytes: number }
+  }
+
+  /** Each event's attempt counter beside the attempts linked to it. */
+  attemptLinks(): { id: number; attempts: number; linked: number }[] {
+    return this.reads.attemptLinks.all() as { id: number; attempts: number; linked: number }[]
+  }
+
+  /** Attempts no event links any more: retention must delete them with their last event. */
+  unlinkedAttempts(): unknown[] {
+    return this.reads.unlinkedAttempts.all()
   }
 
   /** (destination, message id) pairs stored more than once. */
