@@ -109,7 +109,11 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     startedAt: now(),
     collectorUrl: () => url
   })
-  const app = createHttpServer({ bodyLimit: config.ingest.bodyLimitBytes })
+  const app = createHttpServer({
+    bodyLimit: config.ingest.bodyLimitBytes,
+    requestTimeoutMs: config.ingest.requestTimeoutMs,
+    maxConnections: config.ingest.maxConnections
+  })
   registerBrowserAccess(app, {
     destinations,
     allowedHosts: [...config.ingest.allowedHosts, options.host ?? config.ingest.host]

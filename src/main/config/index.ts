@@ -27,6 +27,10 @@ export interface OutpostConfig {
     bodyLimitBytes: number
     /** Host names, besides loopback ones, that requests may be addressed to (a collector bound elsewhere). */
     allowedHosts: string[]
+    /** A request's headers and body must arrive within this: a slow client is cut off. */
+    requestTimeoutMs: number
+    /** Connections beyond this many at once are closed. */
+    maxConnections: number
   }
   destinations: DestinationConfig[]
   storage: { maxEvents: number; maxBytes: number; retentionDays: number }
@@ -67,7 +71,9 @@ export const DEFAULTS = {
     port: 8787,
     keys: [] as string[],
     bodyLimitBytes: 5 * 1024 * 1024,
-    allowedHosts: [] as string[]
+    allowedHosts: [] as string[],
+    requestTimeoutMs: 30_000,
+    maxConnections: 1024
   },
   storage: { maxEvents: 1_000_000, maxBytes: 1024 * 1024 * 1024, retentionDays: 7 },
   sync: {
@@ -102,7 +108,9 @@ const schema = {
             type: 'string',
             pattern: '^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\])$'
           }
-        }
+        },
+        requestTimeoutMs: { type: 'integer', minimum: 100, maximum: MAX_TIMER_MS },
+        maxConnections: { type: 'integer', minimum: 1 }
       }
     },
     destinations: {

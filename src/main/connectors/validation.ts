@@ -88,10 +88,28 @@ export function problemsOf(validate: ValidateFunction, value: unknown, index?: n
   return (validate.errors ?? []).map((error) => problemFromAjv(error, index))
 }
 
+/**
+ * Most problems an answer lists, and the most characters of a field or reason it repeats: a body
+ * can hold 100,000 unknown fields or a 1 MB field name, and the Rejected view keeps 200 answers.
+ */
+const MAX_LISTED_PROBLEMS = 100
+const MAX_FIELD_TEXT = 200
+const MAX_REASON_TEXT = 500
+
+const cut = (text: string, length: number) => (text.length > length ? `${text.slice(0, length)}…` : text)
+
+/** The problems an answer lists: the first ones, each field and reason cut to a readable length. */
+export function listedProblems(problems: Problem[]): Problem[] {
+  return problems.slice(0, MAX_LISTED_PROBLEMS).map((problem) => ({
+    ...problem,
+    field: cut(problem.field, MAX_FIELD_TEXT),
+    reason: cut(problem.reason, MAX_REASON_TEXT)
+  }))
+}
+
 /** Formats problems as one sentence, for logs and the `message` of an error body. */
 export function describeProblems(problems: Problem[]): string {
-  return problems
-    .slice(0, 5)
+  return listedProblems(problems.slice(0, 5))
     .map((p) => `${p.index === undefined ? '' : `event ${p.index}: `}${p.field || 'body'} ${p.reason}`)
     .join('; ')
     .concat(problems.length > 5 ? `; and ${problems.length - 5} more` : '')

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { RejectedField, Rejection } from '@shared/model'
+import { onRouterRefusal } from './server'
 
 /** The newest refusals kept; older ones fall out. */
 const CAPACITY = 200
@@ -51,8 +52,9 @@ function parseAnswer(payload: unknown): ErrorAnswer {
 }
 
 function bodyPreview(request: FastifyRequest): string | null {
-  const text = request.rawBody
-  if (text === null) return null
+  // Undefined on a request the router refused: fastify builds those without our decorations.
+  const text = request.rawBody as string | null | undefined
+  if (text == null) return null
   return text.length > BODY_PREVIEW_CHARS ? `${text.slice(0, BODY_PREVIEW_CHARS)}…` : text
 }
 
@@ -65,20 +67,24 @@ export function recordRejections(
   log: RejectionLog,
   destinationIds: ReadonlySet<string>
 ) {
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (request.method !== 'POST' || reply.statusCode < 400 || request.url.startsWith('/api/')) return payload
+  const record = (request: FastifyRequest, status: number, payload: unknown) => {
+    if (request.method !== 'POST' || status < 400 || request.url.startsWith('/api/')) return
     const answer = parseAnswer(payload)
     const firstSegment = request.url.split(/[/?]/)[1] ?? ''
     log.record({
       method: request.method,
       url: request.url,
       destination: destinationIds.has(firstSegment) ? firstSegment : null,
-      status: reply.statusCode,
+      status,
       error: typeof answer.error === 'string' ? answer.error : 'error',
       message: typeof answer.message === 'string' ? answer.message : '',
       fields: Array.isArray(answer.errors) ? (answer.errors as RejectedField[]) : [],
       body: bodyPreview(request)
     })
+  }
+  app.addHook('onSend', async (request, reply, payload) => {
+    record(request, reply.statusCode, payload)
     return payload
   })
+  onRouterRefusal(app, record)
 }

@@ -1,5 +1,11 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest
+} from 'fastify'
 import { MAX_JSON_DEPTH, parseJsonText, type ParsedJson } from '../connectors/json-text'
+import { decodeUtf8 } from './utf8'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -10,6 +16,11 @@ declare module 'fastify' {
 
 const FORBIDDEN_KEY = 'OUTPOST_FORBIDDEN_JSON_KEY'
 const TOO_DEEP = 'OUTPOST_JSON_TOO_DEEP'
+const INVALID_ENCODING = 'OUTPOST_INVALID_ENCODING'
+/** find-my-way's default; a longer path parameter (an Embeddables project id) is refused. */
+const MAX_PATH_PARAMETER_LENGTH = 100
+/** How often Node looks for requests past their timeout: a timeout is enforced within this much. */
+const TIMEOUT_CHECK_MS = 1_000
 
 type Wording = (error: FastifyError, bodyLimit: number) => string
 
@@ -26,6 +37,10 @@ const CLIENT_ERRORS: Record<string, { error: string; message: Wording }> = {
   [TOO_DEEP]: {
     error: 'too_deep',
     message: () => `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels`
+  },
+  [INVALID_ENCODING]: {
+    error: 'invalid_encoding',
+    message: (e) => `The body is not valid UTF-8 at ${e.message} (JSON text must be UTF-8)`
   },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     error: 'empty_body',
@@ -60,27 +75,73 @@ const PARSE_ERRORS: Record<Exclude<ParsedJson, { ok: true }>['problem'], string>
  */
 function parseJsonBody(
   request: FastifyRequest,
-  body: string,
+  body: Buffer,
   done: (error: Error | null, value?: unknown) => void
 ) {
-  request.rawBody = body
-  const parsed = parseJsonText(body)
+  const decoded = decodeUtf8(body)
+  request.rawBody = decoded.text
+  if (!decoded.ok) return done(clientError(INVALID_ENCODING, `byte ${decoded.invalidAt}`))
+  const parsed = parseJsonText(decoded.text)
   if (parsed.ok) return done(null, parsed.value)
   done(clientError(PARSE_ERRORS[parsed.problem], parsed.reason))
+}
+
+/** Told of a request the router refused, with the status and JSON text of the answer sent. */
+export type RouterRefusalListener = (request: FastifyRequest, status: number, answer: string) => void
+
+const routerRefusalListeners = new WeakMap<FastifyInstance, RouterRefusalListener[]>()
+
+/** Fastify runs no hook for a URL its router refuses: whoever keeps refusals listens here too. */
+export function onRouterRefusal(app: FastifyInstance, listener: RouterRefusalListener): void {
+  routerRefusalListeners.get(app)?.push(listener)
+}
+
+/** A URL the router refuses before any route runs (bad %-escapes, a path parameter too long). */
+function routerRefusal(error: FastifyError): string {
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? `A path parameter (e.g. an Embeddables project id) is longer than ${MAX_PATH_PARAMETER_LENGTH} characters`
+      : 'The URL path is not valid: each %-escape must be percent-encoded UTF-8'
+  return JSON.stringify({ error: 'invalid_url', message })
+}
+
+export interface HttpServerOptions {
+  bodyLimit: number
+  /** The whole request, headers and body, must arrive within this; also the longest a socket may idle. */
+  requestTimeoutMs: number
+  /** Connections beyond this many are closed at once. */
+  maxConnections: number
 }
 
 /**
  * The one HTTP server of a collector: vendor ingest routes, the admin API and the console.
  * Every error leaves as JSON that names what was wrong.
  */
-export function createHttpServer(options: { bodyLimit: number }): FastifyInstance {
-  const app = Fastify({ bodyLimit: options.bodyLimit, logger: false })
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const refusalListeners: RouterRefusalListener[] = []
+  const answerRouterError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const answer = routerRefusal(error)
+    reply.code(400).type('application/json; charset=utf-8').send(answer)
+    for (const listener of refusalListeners) listener(request, 400, answer)
+  }
+  const app = Fastify({
+    bodyLimit: options.bodyLimit,
+    logger: false,
+    maxParamLength: MAX_PATH_PARAMETER_LENGTH,
+    frameworkErrors: answerRouterError,
+    // A client sending a byte now and then (slow loris) would otherwise hold its socket for ever.
+    requestTimeout: options.requestTimeoutMs,
+    connectionTimeout: options.requestTimeoutMs,
+    http: { headersTimeout: options.requestTimeoutMs, connectionsCheckingInterval: TIMEOUT_CHECK_MS }
+  })
+  routerRefusalListeners.set(app, refusalListeners)
+  app.server.maxConnections = options.maxConnections
   app.decorateRequest('rawBody', null)
 
   // Browsers' sendBeacon and some SDKs post JSON as text/plain.
   app.removeContentTypeParser(['application/json', 'text/plain'])
-  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (request, body, done) =>
-    parseJsonBody(request, body as string, done)
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer' }, (request, body, done) =>
+    parseJsonBody(request, body as Buffer, done)
   )
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {

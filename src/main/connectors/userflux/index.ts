@@ -153,9 +153,17 @@ function unknownFields(value: object, known: readonly string[]): string[] {
   return Object.keys(value).filter((field) => !known.includes(field))
 }
 
+/** Valid in JSON text (`"\ud800"`) but with no UTF-8 form: encodeURIComponent throws on it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+/** A field name as header text: UTF-8, URI-encoded, a lone surrogate as U+FFFD. */
+function headerText(field: string): string {
+  return encodeURIComponent(field.replace(LONE_SURROGATE, '\uFFFD'))
+}
+
 /** A header value must be short, visible ASCII: each name once, URI-encoded, the list cut. */
 function unknownFieldsHeader(fields: string[]): string {
-  const listed = [...new Set(fields)].map(encodeURIComponent).join(', ')
+  const listed = [...new Set(fields)].map(headerText).join(', ')
   return listed.length > MAX_HEADER_LENGTH ? `${listed.slice(0, MAX_HEADER_LENGTH)}...` : listed
 }
 
