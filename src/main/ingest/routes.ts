@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Destination } from '../config'
 import type { IngestRoute } from '../connectors/types'
-import { describeProblems, listedProblems } from '../connectors/validation'
-import { storageFailure } from '../store/storage-errors'
+import { describeProblems } from '../connectors/validation'
 import { OutboxFullError, type GroupCommitWriter } from './group-commit'
 import { registrationDeviceId, withKnownDeviceIds } from './devices'
 
@@ -69,7 +68,7 @@ function handlerFor(destination: Destination, route: IngestRoute, deps: IngestDe
     })
     if (!outcome.ok) {
       return refuse(reply, outcome.status, 'invalid_request', describeProblems(outcome.problems), {
-        errors: listedProblems(outcome.problems)
+        errors: outcome.problems
       })
     }
     const { devices } = destination.connector
@@ -99,11 +98,6 @@ function handlerFor(destination: Destination, route: IngestRoute, deps: IngestDe
       if (error instanceof OutboxFullError) {
         reply.header('retry-after', String(error.retryAfterSeconds))
         return refuse(reply, 503, 'outbox_full', error.message)
-      }
-      const storage = storageFailure(error)
-      if (storage) {
-        reply.header('retry-after', String(storage.retryAfterSeconds))
-        return refuse(reply, 503, storage.error, storage.message)
       }
       throw error
     }
