@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Destination } from '../config'
 import type { IngestRoute } from '../connectors/types'
-import { describeProblems } from '../connectors/validation'
+import { describeProblems, listedProblems } from '../connectors/validation'
 import { OutboxFullError, type GroupCommitWriter } from './group-commit'
 import { registrationDeviceId, withKnownDeviceIds } from './devices'
 
@@ -68,7 +68,7 @@ function handlerFor(destination: Destination, route: IngestRoute, deps: IngestDe
     })
     if (!outcome.ok) {
       return refuse(reply, outcome.status, 'invalid_request', describeProblems(outcome.problems), {
-        errors: outcome.problems
+        errors: listedProblems(outcome.problems)
       })
     }
     const { devices } = destination.connector
