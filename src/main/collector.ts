@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { OutpostApi } from '@shared/api'
@@ -10,6 +9,7 @@ import { registerConsole } from './admin/console'
 import { registerAdminApi } from './admin/http'
 import { createOutpostService } from './admin/service'
 import { lockDataDir } from './data-lock'
+import { ensureOwnerOnlyDir } from './file-modes'
 import { registerBrowserAccess } from './ingest/browser-access'
 import { createGroupCommitWriter } from './ingest/group-commit'
 import { createRejectionLog, recordRejections } from './ingest/rejections'
@@ -59,7 +59,7 @@ const ONLINE_REGISTRATION_WAIT_MS = 3_000
 export async function startCollector(options: CollectorOptions): Promise<Collector> {
   const { config } = options
   const now = options.now ?? Date.now
-  mkdirSync(options.dataDir, { recursive: true })
+  ensureOwnerOnlyDir(options.dataDir)
   // Read before the folder is locked: a damaged keys.json then stops the start with nothing held.
   const keys = openKeyStore(join(options.dataDir, 'keys.json'), options.keyCipher ?? PLAIN_CIPHER)
   const destinations = resolveDestinations(config, options.env, keys)

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { restrictToOwner } from './file-modes'
 
 /**
  * One collector per data folder: two would both deliver the same outbox.
@@ -32,7 +33,8 @@ interface Holder {
 /** Takes the data folder, or throws naming the folder and, when known, who holds it. */
 export function lockDataDir(dataDir: string): () => void {
   const holder: Holder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }
-  const lock = takeExclusiveLock(join(dataDir, LOCK_DATABASE), holder)
+  const lockFile = join(dataDir, LOCK_DATABASE)
+  const lock = takeExclusiveLock(lockFile, holder)
   if (!lock) {
     throw new Error(
       `Another Outpost${describeHolder(dataDir)} is using ${dataDir}; stop it or choose another --data-dir`
@@ -40,7 +42,10 @@ export function lockDataDir(dataDir: string): () => void {
   }
   const holderFile = join(dataDir, HOLDER_FILE)
   try {
-    writeFileSync(holderFile, JSON.stringify(holder))
+    // By path only (file-modes.ts): the lock database's fcntl lock must survive this.
+    restrictToOwner(lockFile, `${lockFile}-journal`)
+    writeFileSync(holderFile, JSON.stringify(holder), { mode: 0o600 })
+    restrictToOwner(holderFile)
   } catch (error) {
     lock.close()
     throw error

@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { app, BrowserWindow, dialog } from 'electron'
 import { registerIpcApi } from './admin/ipc'
 import { startCollector, type Collector } from './collector'
 import { defaultConfig, loadConfigFile } from './config'
 import { keychainCipher } from './desktop/keychain'
+import { ensureOwnerOnlyDir } from './file-modes'
 import { loginItem, startedAtLogin } from './desktop/login-item'
 import { createTray } from './desktop/tray'
 import { createMainWindow, isTrustedSender } from './window'
@@ -24,7 +25,7 @@ const APP_FILES = {
 function loadAppConfig(dir: string) {
   const file = join(dir, 'outpost.json')
   if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true })
+    ensureOwnerOnlyDir(dir)
     const { ingest, destinations } = defaultConfig()
     writeFileSync(file, JSON.stringify({ ingest, destinations }, null, 2), { mode: 0o600 })
   }

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { ensureOwnerOnlyDir, restrictToOwner } from '../file-modes'
 import { migrate } from './migrations'
 
 /**
@@ -14,9 +14,11 @@ export const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024
 /**
  * Opens (creating if needed) the outbox database. WAL lets the UI read while the writer commits;
  * synchronous=FULL makes every commit durable before the client is answered.
+ * The file and its -wal and -shm are owner-only (file-modes.ts).
  */
 export function openDatabase(file: string): Database.Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  const onDisk = file !== ':memory:'
+  if (onDisk) ensureOwnerOnlyDir(dirname(file))
   const db = new Database(file)
   try {
     db.pragma('journal_mode = WAL')
@@ -25,6 +27,7 @@ export function openDatabase(file: string): Database.Database {
     db.pragma('foreign_keys = ON')
     db.pragma('busy_timeout = 5000')
     migrate(db)
+    if (onDisk) restrictToOwner(file, `${file}-wal`, `${file}-shm`)
     return db
   } catch (error) {
     db.close()
