@@ -4,8 +4,10 @@ import { parseArgs } from 'node:util'
 import { adminTokenProblem, LOGIN_CODE_TTL_MS } from './admin/auth'
 import { defaultConfig, loadConfigFile } from './config'
 import { startCollector, type Collector } from './collector'
+import { runRecover } from './recover-command'
 
 const USAGE = `Usage: outpost serve [--config FILE] [--data-dir DIR] [--host HOST] [--port PORT]
+       outpost recover [--data-dir DIR]
 
   --config FILE    JSON config (destinations, ingest, storage, sync); default: one
                    destination per supported vendor, without keys (events are held
@@ -13,6 +15,10 @@ const USAGE = `Usage: outpost serve [--config FILE] [--data-dir DIR] [--host HOS
   --data-dir DIR   where the outbox and keys set in the console live (default: ${defaultDataDir()})
   --host HOST      address to listen on (default from config: 127.0.0.1)
   --port PORT      port to listen on; 0 picks a free one (default from config: 8787)
+
+recover: when Outpost refuses to start because its outbox database is damaged. With
+Outpost stopped, moves the damaged file aside (outbox.damaged-<time>.sqlite) and copies
+every event SQLite can still read, with its status, into a new outbox.
 
 Environment: OUTPOST_ADMIN_TOKEN (admin API token, at least 16 visible characters; generated
 and printed when unset), the apiKeyEnv variables named in the config (e.g. WHISPERR_API_KEY).
@@ -71,9 +77,14 @@ export async function main(argv: string[], paths: { rendererDir: string }): Prom
       help: { type: 'boolean', short: 'h' }
     }
   })
-  if (values.help || positionals[0] !== 'serve') {
+  const command = positionals[0]
+  if (values.help || (command !== 'serve' && command !== 'recover')) {
     console.log(USAGE)
     if (!values.help) process.exitCode = 2
+    return
+  }
+  if (command === 'recover') {
+    runRecover(values['data-dir'] ?? defaultDataDir())
     return
   }
   const adminToken = configuredAdminToken()

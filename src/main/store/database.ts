@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { dirname } from 'node:path'
 import { ensureOwnerOnlyDir, restrictToOwner } from '../file-modes'
 import { migrate } from './migrations'
+import { assertNotDamaged, DamagedDatabaseError, isDamage } from './storage-errors'
 
 /**
  * After a checkpoint SQLite writes the WAL file from its start again but keeps its size, so a burst
@@ -13,7 +14,8 @@ export const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024
 
 /**
  * Opens (creating if needed) the outbox database. WAL lets the UI read while the writer commits;
- * synchronous=FULL makes every commit durable before the client is answered.
+ * synchronous=FULL makes every commit durable before the client is answered. A damaged file is
+ * refused (DamagedDatabaseError, naming the file and how to recover) before it is migrated or written.
  * The file and its -wal and -shm are owner-only (file-modes.ts).
  */
 export function openDatabase(file: string): Database.Database {
@@ -26,11 +28,14 @@ export function openDatabase(file: string): Database.Database {
     db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`)
     db.pragma('foreign_keys = ON')
     db.pragma('busy_timeout = 5000')
+    if (onDisk) assertNotDamaged(db, file)
     migrate(db)
     if (onDisk) restrictToOwner(file, `${file}-wal`, `${file}-shm`)
     return db
   } catch (error) {
     db.close()
+    // A header that is not SQLite's fails at the first pragma, before the check runs.
+    if (isDamage(error)) throw new DamagedDatabaseError(file, (error as Error).message)
     throw error
   }
 }
