@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Destination } from '../config'
 import type { IngestRoute } from '../connectors/types'
 import { describeProblems, listedProblems } from '../connectors/validation'
+import { storageFailure } from '../store/storage-errors'
 import { OutboxFullError, type GroupCommitWriter } from './group-commit'
 import { registrationDeviceId, withKnownDeviceIds } from './devices'
 
@@ -98,6 +99,11 @@ function handlerFor(destination: Destination, route: IngestRoute, deps: IngestDe
       if (error instanceof OutboxFullError) {
         reply.header('retry-after', String(error.retryAfterSeconds))
         return refuse(reply, 503, 'outbox_full', error.message)
+      }
+      const storage = storageFailure(error)
+      if (storage) {
+        reply.header('retry-after', String(storage.retryAfterSeconds))
+        return refuse(reply, 503, storage.error, storage.message)
       }
       throw error
     }

@@ -104,3 +104,35 @@ export function assertNotDamaged(db: Database.Database, file: string): void {
   const problem = findDamage(db, file, 'bounded')
   if (problem) throw new DamagedDatabaseError(file, problem)
 }
+
+/** What a client is told when its events could not be stored because of the storage itself. */
+export interface StorageFailure {
+  error: 'disk_full' | 'outbox_damaged'
+  message: string
+  retryAfterSeconds: number
+}
+
+/**
+ * The answer for a write that failed because of the disk or the file, or null for any other
+ * failure. Both are 503 with Retry-After: nothing of the request was stored, the client keeps it
+ * and sends it again; a full disk clears by itself as pruning frees pages or a person frees space.
+ */
+export function storageFailure(error: unknown): StorageFailure | null {
+  if (isDiskFull(error)) {
+    return {
+      error: 'disk_full',
+      message:
+        "The disk is full: nothing of this request was stored. Retry later; events Outpost already accepted are kept. Free space on the disk that holds Outpost's data folder.",
+      retryAfterSeconds: 30
+    }
+  }
+  if (isDamage(error)) {
+    return {
+      error: 'outbox_damaged',
+      message:
+        "Outpost's outbox database is damaged: nothing of this request was stored. Restart Outpost: it checks the database and names the file and how to recover it (outpost recover).",
+      retryAfterSeconds: 60
+    }
+  }
+  return null
+}
