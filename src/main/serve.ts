@@ -65,6 +65,15 @@ function printAdminAccess(collector: Collector, tokenFromEnvironment: boolean): 
   )
 }
 
+/**
+ * A log nobody can read must not stop the collector: when the reader of stdout or stderr goes away
+ * (a closed pipe: EPIPE), a write fails with an 'error' event that would otherwise crash the process.
+ * There is nowhere left to report it, so it is dropped; ingest and delivery go on.
+ */
+function ignoreUnwritableLogs(): void {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
+}
+
 export async function main(argv: string[], paths: { rendererDir: string }): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -83,6 +92,7 @@ export async function main(argv: string[], paths: { rendererDir: string }): Prom
     if (!values.help) process.exitCode = 2
     return
   }
+  ignoreUnwritableLogs()
   if (command === 'recover') {
     runRecover(values['data-dir'] ?? defaultDataDir())
     return
