@@ -38,6 +38,15 @@ function middleOutboxPage(file: string): OutboxPage {
   }
 }
 
+/** Every leaf page of one b-tree (a table or an index) of the outbox file. */
+function leafPages(db: Database.Database, name: string): OutboxPage[] {
+  const pageSize = db.pragma('page_size', { simple: true }) as number
+  const pages = db
+    .prepare(`SELECT pageno, ncell AS rows FROM dbstat WHERE name = ? AND pagetype = 'leaf'`)
+    .all(name) as { pageno: number; rows: number }[]
+  return pages.map((page) => ({ ...page, pageSize }))
+}
+
 /** What a bad sector or a torn write leaves: one page of the table overwritten with garbage. */
 function overwritePage(file: string, page: OutboxPage): void {
   const fd = openSync(file, 'r+')
@@ -149,5 +158,32 @@ describe('a damaged outbox', () => {
     expect(delivered.every((id) => upstream.deliveries.get(id) === 1)).toBe(true)
     // Ingest works again in the new outbox.
     expect(await ingest(collector, 10)).toHaveLength(10)
+  })
+
+  it('answers ingest 503 outbox_damaged when a write reaches damage while running', async () => {
+    const collector = await start()
+    await ingest(collector, 300)
+    const outbox = join(dataDir, 'outbox.sqlite')
+    // Another connection: everything into the main file, then every leaf of the index each new
+    // event is inserted into (its message id must be unique) overwritten.
+    const other = new Database(outbox)
+    other.pragma('wal_checkpoint(TRUNCATE)')
+    for (const page of leafPages(other, 'sqlite_autoindex_outbox_1')) overwritePage(outbox, page)
+    // A write of its own, so that the collector's connection drops the pages it had cached.
+    other.pragma(`user_version = ${other.pragma('user_version', { simple: true }) as number}`)
+    other.close()
+
+    const response = await fetch(`${collector.url}/whisperr/v1/events/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(whisperrEvent())
+    })
+    expect(response.status).toBe(503)
+    expect(await response.json()).toMatchObject({
+      error: 'outbox_damaged',
+      message: expect.stringMatching(/damaged: nothing of this request was stored\. Restart Outpost/)
+    })
+    await running.pop()?.close()
+    await expect(start()).rejects.toThrow(/is damaged .*outpost recover/)
   })
 })
