@@ -95,6 +95,7 @@ const claim = fc.record({
 const settle = fc.record({
   op: fc.constant('settle' as const),
   outcome: fc.constantFrom<Outcome>(
+    'failed',
     'sent',
     'sent',
     'sent',
@@ -142,8 +143,8 @@ export const operation: fc.Arbitrary<Operation> = fc.oneof(
   { weight: 3, arbitrary: advance },
   { weight: 1, arbitrary: syncNow },
   { weight: 1, arbitrary: edit },
-  { weight: 1, arbitrary: resend },
-  { weight: 1, arbitrary: discard },
+  { weight: 2, arbitrary: resend },
+  { weight: 2, arbitrary: discard },
   { weight: 2, arbitrary: prune },
   { weight: 1, arbitrary: restart }
 )
