@@ -50,7 +50,11 @@ export function lockDataDir(dataDir: string): () => void {
     lock.close()
     throw error
   }
+  let released = false
   return () => {
+    // Once only: after the release, the folder and its holder file may be the next holder's.
+    if (released) return
+    released = true
     // Removed while still held: once released, the file may be the next holder's.
     rmSync(holderFile, { force: true })
     lock.close()

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { lockDataDir } from '../../src/main/data-lock'
@@ -83,6 +83,24 @@ describe('the data-folder lock', () => {
       await holder.kill()
     }
     expect(() => lock()).not.toThrow()
+  })
+
+  it('is not blocked by an outpost.lock naming a live process that holds nothing', () => {
+    // A holder file of today's format left behind (a copied folder, a crash before the rename of a
+    // pid): its pid is alive (our parent) but holds no SQLite lock, so the folder is free.
+    const stale = { pid: process.ppid, host: 'elsewhere', startedAt: '2020-01-01T00:00:00.000Z' }
+    writeFileSync(join(dir.path, 'outpost.lock'), JSON.stringify(stale))
+    expect(() => lock()).not.toThrow()
+    expect(() => lock()).toThrow(`(pid ${process.pid} on `)
+  })
+
+  it('an old unlock, called again after another holder took the folder, leaves that holder alone', () => {
+    const first = lockDataDir(dir.path)
+    first()
+    lock()
+    first() // a second close of the first collector, after the folder changed hands
+    expect(readFileSync(join(dir.path, 'outpost.lock'), 'utf8')).toContain(`"pid":${process.pid}`)
+    expect(() => lock()).toThrow(`Another Outpost (pid ${process.pid}`)
   })
 
   it('is not blocked by an outpost.lock from an older Outpost naming a live process', () => {

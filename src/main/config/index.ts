@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import Ajv from 'ajv'
 import type { VendorId } from '@shared/model'
 import { connectorFor, connectors, type Connector } from '../connectors'
+import { parseSecretJson } from './json-file'
 import type { KeySource, KeyStore, StoredKeyResult } from './keys'
 
 export interface DestinationConfig {
@@ -231,13 +232,10 @@ export function loadConfigFile(file: string): OutpostConfig {
   } catch (error) {
     throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`)
   }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch (error) {
-    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`)
-  }
-  return parseConfig(parsed, file)
+  // The config can hold vendor keys: a syntax error is named by its place, never by the text there.
+  const parsed = parseSecretJson(text)
+  if (!parsed.ok) throw new ConfigError(`config file ${file} is not valid JSON: ${parsed.problem}`)
+  return parseConfig(parsed.value, file)
 }
 
 /** One destination per supported vendor, without credentials: events are held until a key is added. */
@@ -255,7 +253,9 @@ function configuredKeyOf(
   env: NodeJS.ProcessEnv
 ): Destination['configuredKey'] {
   if (destination.apiKey) return { value: destination.apiKey, source: 'config' }
-  const fromEnv = destination.apiKeyEnv ? env[destination.apiKeyEnv] : undefined
+  // Own properties only: process.env.constructor is Object, a variable named so is unset unless set.
+  const name = destination.apiKeyEnv
+  const fromEnv = name && Object.hasOwn(env, name) ? env[name] : undefined
   return fromEnv ? { value: fromEnv, source: 'env' } : null
 }
 
