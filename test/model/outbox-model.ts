@@ -50,7 +50,7 @@ export interface RequestEvent {
 export interface ModelEvent {
   /** The row id the store gave it, learnt when it was stored. */
   id: number
-  /** Order of acceptance over the whole run (a pruned row's id may be given again; this is not). */
+  /** Order of acceptance over the whole run. */
   seq: number
   destination: string
   messageId: string
@@ -286,8 +286,12 @@ export class OutboxModel {
    * of `max` must take.
    */
   prune(cutoff: number, max: number, deletedIds: number[]): void {
+    // The newest event is never pruned, so its id is never given to another event.
+    const newest = Math.max(...this.events.map((event) => event.id))
     const expired = (status: Status, at: (event: ModelEvent) => number | null) =>
-      this.events.filter((event) => event.status === status && (at(event) as number) < cutoff)
+      this.events.filter(
+        (event) => event.status === status && (at(event) as number) < cutoff && event.id !== newest
+      )
     const sent = expired('sent', (event) => event.sentAt)
     const discarded = expired('discarded', (event) => event.discardedAt)
     const sentTaken = Math.min(max, sent.length)

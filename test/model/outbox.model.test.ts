@@ -449,12 +449,11 @@ describe('outbox model', () => {
     )
   })
 
-  // A bug found while modelling ids (reported, not fixed here): a row id comes free again when
-  // the newest event is pruned (INTEGER PRIMARY KEY without AUTOINCREMENT), and user_actions keep
-  // the pruned event's id, so the next event accepted shows the pruned one's edits (payloads
-  // included) and discard as its own history. Marked `fails` so the suite stays green until the
-  // store is fixed; then this fails too, and `.fails` goes.
-  it.fails('shows a new event only its own history, even when it gets the id of a pruned event', () => {
+  // Found while modelling ids: a row id came free again when the newest event was pruned
+  // (INTEGER PRIMARY KEY without AUTOINCREMENT), and user_actions kept the pruned event's id, so
+  // the next event accepted showed the pruned one's edits (payloads included) as its own history.
+  // Now the newest event is never pruned, and an event's history goes with it.
+  it('never gives the id or the history of a pruned event to a new one', () => {
     sut.reset()
     const { outbox, corrections, retention, queries } = sut.store
     const track = (messageId: string, user: string): NewEvent => ({
@@ -478,10 +477,16 @@ describe('outbox model', () => {
     }
     corrections.editPayload(alice, edit, who)
     corrections.discardEvents([alice], who)
+    // The newest event stays, discarded or not: its id is the one SQLite counts from.
+    expect(retention.pruneExpired(10, 10)).toBe(0)
+
+    outbox.enqueueEvents([[track('c', 'carol')]], 3)
     expect(retention.pruneExpired(10, 10)).toBe(1)
+    expect(sut.store.db.prepare('SELECT count(*) AS n FROM user_actions').get()).toEqual({ n: 0 })
 
     outbox.enqueueEvents([[track('b', 'bob')]], 20)
     const bob = sut.idOf('whisperr', 'b') as number
+    expect(bob).toBeGreaterThan(alice)
     expect(queries.getEvent(bob)?.history).toEqual([])
   })
 })

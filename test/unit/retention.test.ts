@@ -106,7 +106,8 @@ describe('retention', () => {
   })
 
   it('deletes an attempt with the last event it carried, and keeps it while another event links it', () => {
-    store.outbox.enqueueEvents([[event('a'), event('b')]], 0)
+    // c, the newest event, is never pruned (its id is the one SQLite counts from).
+    store.outbox.enqueueEvents([[event('a'), event('b'), event('c')]], 0)
     const [a] = claim(1, 1)
     store.outbox.settleAttempt(
       { ...attempt, status: 503, outcome: 'retry' },
@@ -132,7 +133,17 @@ describe('retention', () => {
     expect(store.retention.pruneExpired(10, 500)).toBe(0)
     expect(attemptIds()).toEqual([both])
     expect(store.retention.pruneExpired(11, 500)).toBe(1)
-    expect([count('outbox'), count('attempts'), count('attempt_events')]).toEqual([0, 0, 0])
+    expect([count('outbox'), count('attempts'), count('attempt_events')]).toEqual([1, 0, 0])
+  })
+
+  it('never prunes the newest event, so no id is given twice, and prunes the history of an event with it', () => {
+    store.outbox.enqueueEvents([[event('a'), event('b')]], 0)
+    const who = { actor: 'test', at: 1 }
+    store.corrections.discardEvents([1, 2], who)
+    expect(store.retention.pruneExpired(5, 500)).toBe(1)
+    expect(store.db.prepare('SELECT event_id FROM user_actions').pluck().all()).toEqual([2])
+    store.outbox.enqueueEvents([[event('c')]], 6)
+    expect(store.db.prepare('SELECT id FROM outbox ORDER BY id').pluck().all()).toEqual([2, 3])
   })
 
   it('trims the WAL file back after a burst', () => {

@@ -20,17 +20,26 @@ export interface Retention {
 }
 
 export function createRetention(db: Database.Database): Retention {
+  // The newest event is never pruned: SQLite gives a new row the highest id plus one, so while
+  // that row stays no id is ever given to a second event (a support note saying "event #5" keeps
+  // naming one event).
   const selectExpiredSent = db
-    .prepare(`SELECT id FROM outbox WHERE status = 'sent' AND sent_at < ? ORDER BY sent_at LIMIT ?`)
+    .prepare(
+      `SELECT id FROM outbox WHERE status = 'sent' AND sent_at < ? AND id < (SELECT max(id) FROM outbox)
+       ORDER BY sent_at LIMIT ?`
+    )
     .pluck()
   const selectExpiredDiscarded = db
     .prepare(
-      `SELECT id FROM outbox WHERE status = 'discarded' AND discarded_at < ? ORDER BY discarded_at LIMIT ?`
+      `SELECT id FROM outbox WHERE status = 'discarded' AND discarded_at < ? AND id < (SELECT max(id) FROM outbox)
+       ORDER BY discarded_at LIMIT ?`
     )
     .pluck()
   const selectAttemptsOfEvent = db.prepare(`SELECT attempt_id FROM attempt_events WHERE event_id = ?`).pluck()
-  // Its attempt_events rows go with it (ON DELETE CASCADE).
+  // Its attempt_events rows go with it (ON DELETE CASCADE); its history (user_actions) is deleted
+  // with it: it belongs to the event, and kept alone it would grow without bound.
   const deleteEvent = db.prepare(`DELETE FROM outbox WHERE id = ?`)
+  const deleteHistory = db.prepare(`DELETE FROM user_actions WHERE event_id = ?`)
   const deleteAttemptIfUnlinked = db.prepare(`
     DELETE FROM attempts WHERE id = @id AND NOT EXISTS (SELECT 1 FROM attempt_events WHERE attempt_id = @id)`)
 
@@ -43,6 +52,7 @@ export function createRetention(db: Database.Database): Retention {
     for (const id of [...sent, ...discarded]) {
       for (const attemptId of selectAttemptsOfEvent.all(id) as number[]) attemptIds.add(attemptId)
       deleteEvent.run(id)
+      deleteHistory.run(id)
     }
     for (const id of attemptIds) deleteAttemptIfUnlinked.run({ id })
     return sent.length + discarded.length
