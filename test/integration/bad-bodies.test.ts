@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { connectors } from '../../src/main/connectors'
 import type { StatusCounts } from '../../src/shared/model'
@@ -132,6 +133,27 @@ describe('bodies that are not UTF-8', () => {
     const surrogate = Uint8Array.from([...utf8(head), 0xed, 0xa0, 0x80, ...utf8(tail)])
     expect((await send('/whisperr/v1/events/track', surrogate)).status).toBe(400)
     expect(await storedCount()).toBe(before)
+  })
+
+  it('refuses a compressed body with 415 naming Content-Encoding, instead of reading its bytes as text', async () => {
+    const before = await storedCount()
+    const gzipped = gzipSync(JSON.stringify(whisperrEvent()))
+    for (const encoding of ['gzip', 'br', 'deflate']) {
+      const answer = await send('/whisperr/v1/events/track', gzipped, { 'content-encoding': encoding })
+      expect(answer).toMatchObject({
+        status: 415,
+        body: { error: 'unsupported_encoding', message: expect.stringMatching(/Content-Encoding/) }
+      })
+    }
+    const identity = JSON.stringify(whisperrEvent())
+    expect(
+      (await send('/whisperr/v1/events/track', identity, { 'content-encoding': 'identity' })).status
+    ).toBe(202)
+    expect(await storedCount()).toBe(before + 1)
+    expect((await outpost.api.listRejections({}))[0]).toMatchObject({
+      status: 415,
+      error: 'unsupported_encoding'
+    })
   })
 
   it('accepts multi-byte characters and a literal U+FFFD, as sent', async () => {

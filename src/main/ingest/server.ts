@@ -17,6 +17,7 @@ declare module 'fastify' {
 const FORBIDDEN_KEY = 'OUTPOST_FORBIDDEN_JSON_KEY'
 const TOO_DEEP = 'OUTPOST_JSON_TOO_DEEP'
 const INVALID_ENCODING = 'OUTPOST_INVALID_ENCODING'
+const COMPRESSED = 'OUTPOST_COMPRESSED_BODY'
 /** find-my-way's default; a longer path parameter (an Embeddables project id) is refused. */
 const MAX_PATH_PARAMETER_LENGTH = 100
 /** How often Node looks for requests past their timeout: a timeout is enforced within this much. */
@@ -38,6 +39,10 @@ const CLIENT_ERRORS: Record<string, { error: string; message: Wording }> = {
     error: 'too_deep',
     message: () => `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels`
   },
+  [COMPRESSED]: {
+    error: 'unsupported_encoding',
+    message: () => 'The body has a Content-Encoding; Outpost takes JSON as it is, not compressed'
+  },
   [INVALID_ENCODING]: {
     error: 'invalid_encoding',
     message: (e) => `The body is not valid UTF-8 at ${e.message} (JSON text must be UTF-8)`
@@ -57,8 +62,14 @@ const CLIENT_ERRORS: Record<string, { error: string; message: Wording }> = {
   }
 }
 
-function clientError(code: string, message: string): Error {
-  return Object.assign(new Error(message), { statusCode: 400, code })
+function clientError(code: string, message: string, statusCode = 400): Error {
+  return Object.assign(new Error(message), { statusCode, code })
+}
+
+/** A body is read as it came: compressed bytes read as text would only be called invalid UTF-8. */
+function isCompressed(request: FastifyRequest): boolean {
+  const encoding = request.headers['content-encoding']
+  return encoding !== undefined && encoding.trim().toLowerCase() !== 'identity'
 }
 
 const PARSE_ERRORS: Record<Exclude<ParsedJson, { ok: true }>['problem'], string> = {
@@ -78,6 +89,7 @@ function parseJsonBody(
   body: Buffer,
   done: (error: Error | null, value?: unknown) => void
 ) {
+  if (isCompressed(request)) return done(clientError(COMPRESSED, 'compressed', 415))
   const decoded = decodeUtf8(body)
   request.rawBody = decoded.text
   if (!decoded.ok) return done(clientError(INVALID_ENCODING, `byte ${decoded.invalidAt}`))
