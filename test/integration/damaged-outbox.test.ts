@@ -181,7 +181,9 @@ describe('a damaged outbox', () => {
     expect(response.status).toBe(503)
     expect(await response.json()).toMatchObject({
       error: 'outbox_damaged',
-      message: expect.stringMatching(/damaged: nothing of this request was stored\. Restart Outpost/)
+      message: expect.stringMatching(
+        /damaged: nothing of this request was stored\. Stop Outpost and run `outpost recover/
+      )
     })
     await running.pop()?.close()
     await expect(start()).rejects.toThrow(/is damaged .*outpost recover/)
