@@ -25,7 +25,7 @@ function describeTable(salvage: TableSalvage, eventsBefore: number | null): stri
   return `  ${label}${salvage.copied}${of}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`
 }
 
-function describe(report: RecoveryReport): string[] {
+function reportLines(report: RecoveryReport): string[] {
   if (!report.damaged)
     return [`${report.file} is not damaged (PRAGMA quick_check found nothing): nothing was changed.`]
   const [database, ...companions] = report.movedAside
@@ -43,7 +43,7 @@ function describe(report: RecoveryReport): string[] {
 export function runRecover(dataDir: string): void {
   const unlock = lockDataDir(dataDir)
   try {
-    for (const line of describe(recoverOutbox(join(dataDir, 'outbox.sqlite')))) console.log(line)
+    for (const line of reportLines(recoverOutbox(join(dataDir, 'outbox.sqlite')))) console.log(line)
   } finally {
     unlock()
   }

@@ -78,18 +78,15 @@ export function recoverOutbox(file: string, now: Date = new Date()): RecoveryRep
 
   const movedAside = moveAside(file, now)
   const damaged = new Database(movedAside[0] as string, { readonly: true, fileMustExist: true })
-  const fresh = openDatabase(file)
   try {
-    return {
-      damaged: true,
-      file,
-      damage,
-      movedAside,
-      eventsBefore: eventsCounted(damaged),
-      tables: TABLES.map((copy) => salvageTable(damaged, fresh, copy))
+    const fresh = openDatabase(file)
+    try {
+      const tables = TABLES.map((copy) => salvageTable(damaged, fresh, copy))
+      return { damaged: true, file, damage, movedAside, eventsBefore: eventsCounted(damaged), tables }
+    } finally {
+      fresh.close()
     }
   } finally {
-    fresh.close()
     damaged.close()
   }
 }
