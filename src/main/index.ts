@@ -8,6 +8,7 @@ import { keychainCipher } from './desktop/keychain'
 import { ensureOwnerOnlyDir } from './file-modes'
 import { loginItem, startedAtLogin } from './desktop/login-item'
 import { createTray } from './desktop/tray'
+import { ignoreUnwritableLogs } from './unwritable-logs'
 import { createMainWindow, isTrustedSender } from './window'
 
 /**
@@ -21,6 +22,8 @@ const APP_FILES = {
   preload: join(__dirname, '../preload/index.js'),
   rendererHtml: join(__dirname, '../renderer/index.html')
 }
+
+ignoreUnwritableLogs()
 
 function loadAppConfig(dir: string) {
   const file = join(dir, 'outpost.json')

@@ -5,6 +5,7 @@ import { adminTokenProblem, LOGIN_CODE_TTL_MS } from './admin/auth'
 import { defaultConfig, loadConfigFile } from './config'
 import { startCollector, type Collector } from './collector'
 import { runRecover } from './recover-command'
+import { ignoreUnwritableLogs } from './unwritable-logs'
 
 const USAGE = `Usage: outpost serve [--config FILE] [--data-dir DIR] [--host HOST] [--port PORT]
        outpost recover [--data-dir DIR]
@@ -63,15 +64,6 @@ function printAdminAccess(collector: Collector, tokenFromEnvironment: boolean): 
       ? 'Admin API token: the value of OUTPOST_ADMIN_TOKEN'
       : `Admin API token: ${collector.adminToken} (generated for this run; set OUTPOST_ADMIN_TOKEN to keep one)`
   )
-}
-
-/**
- * A log nobody can read must not stop the collector: when the reader of stdout or stderr goes away
- * (a closed pipe: EPIPE), a write fails with an 'error' event that would otherwise crash the process.
- * There is nowhere left to report it, so it is dropped; ingest and delivery go on.
- */
-function ignoreUnwritableLogs(): void {
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
 }
 
 export async function main(argv: string[], paths: { rendererDir: string }): Promise<void> {
