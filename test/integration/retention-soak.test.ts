@@ -173,7 +173,8 @@ describe('retention soak: a steady stream of delivered events', () => {
         `longest event-loop stall of the whole process (ingest, delivery, mock and client included) ` +
         `${(loopDelay.max / 1e6).toFixed(1)} ms`
     )
-    expect(working.reduce((sum, chunk) => sum + chunk.events, 0)).toBe(EVENTS)
+    // Every event but the newest, which stays (its id is the one SQLite counts from).
+    expect(working.reduce((sum, chunk) => sum + chunk.events, 0)).toBe(EVENTS - 1)
     // Bounded work per turn of the event loop, whatever the backlog: the timings above are
     // reported, not asserted (this machine's timings are noisy; docs/benchmarks.md has figures).
     expect(Math.max(...working.map((chunk) => chunk.events))).toBeLessThanOrEqual(500)
