@@ -102,19 +102,29 @@ export class OutboxModel {
 
   /** What the store must answer for one request, given everything stored before it. */
   predictRequest(request: RequestEvent[]): RequestOutcome {
+    // A reused Idempotency-Key is found before anything of the request is written, so it decides
+    // even when an event of the request would break the insert.
+    const reused = request.some((event) => {
+      const stored = event.keyedByRequest ? this.byKey(event.destination, event.messageId) : undefined
+      const earlier = stored && {
+        kind: stored.kind,
+        text: stored.receivedText,
+        upstreamParams: stored.upstreamParams
+      }
+      return earlier !== undefined && !sameCall(earlier, event)
+    })
+    if (reused)
+      return { kind: 'stored', result: { inserted: 0, duplicates: 0, keyReused: true }, accepted: [] }
     const accepted: RequestEvent[] = []
     let duplicates = 0
     for (const event of request) {
       if (event.poisoned) return { kind: 'refused' }
-      const stored = this.byKey(event.destination, event.messageId)
-      const earlier = stored
-        ? { kind: stored.kind, text: stored.receivedText, upstreamParams: stored.upstreamParams }
-        : accepted.find(
-            (other) => other.destination === event.destination && other.messageId === event.messageId
-          )
+      const earlier =
+        this.byKey(event.destination, event.messageId) ??
+        accepted.find(
+          (other) => other.destination === event.destination && other.messageId === event.messageId
+        )
       if (earlier === undefined) accepted.push(event)
-      else if (event.keyedByRequest && !sameCall(earlier, event))
-        return { kind: 'stored', result: { inserted: 0, duplicates: 0, keyReused: true }, accepted: [] }
       else duplicates++
     }
     return { kind: 'stored', result: { inserted: accepted.length, duplicates }, accepted }
