@@ -238,8 +238,8 @@ function findingsOf(shape: Shape, summaries: Map<TargetId, Summary>): string[] {
       ? [
           `${shape.label}: Outpost is slower than B here. B already shares each fsync among ` +
             `${shape.eventsPerRequest} events, so group commit has little left to win, and the per-event work ` +
-            'decides: vendor validation, re-serializing each event, and the outbox’s wider rows and extra ' +
-            'indexes (see the raw SQLite reference below).'
+            'decides: UTF-8 and vendor validation, finding each event’s own text in the body, and the ' +
+            'outbox’s wider rows and extra indexes (see the raw SQLite reference below).'
         ]
       : [])
   ]
