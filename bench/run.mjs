@@ -16,11 +16,14 @@ const reportFile = join(root, 'docs/benchmarks.md')
 const vitestArgs = process.argv.slice(2)
 
 const resultsDir = mkdtempSync(join(tmpdir(), 'outpost-bench-results-'))
+// Data built once per run and shared by benchmarks (the 1,000,000-event outbox): removed at the end.
+const cacheDir = mkdtempSync(join(tmpdir(), 'outpost-bench-cache-'))
 const electron = electronBinary()
 const runtime = electron ?? process.execPath
 const env = {
   ...process.env,
   OUTPOST_BENCH_RESULTS: resultsDir,
+  OUTPOST_BENCH_CACHE: cacheDir,
   ...(electron ? { ELECTRON_RUN_AS_NODE: '1' } : {})
 }
 console.log(
@@ -33,6 +36,7 @@ const { status } = spawnSync(runtime, args, { cwd: root, stdio: 'inherit', env }
 
 const results = readResults(resultsDir)
 rmSync(resultsDir, { recursive: true, force: true })
+rmSync(cacheDir, { recursive: true, force: true })
 if (status !== 0 || results.length === 0) {
   console.error(`[outpost] benchmarks failed (exit ${status}); ${reportFile} left unchanged`)
   process.exit(status || 1)

@@ -38,28 +38,62 @@ function fail(tally: Tally, reason: string): void {
   tally.firstFailure ??= reason
 }
 
-/** One client: a request, wait for its answer, the next request; like an SDK flushing its queue. */
-async function runClient(pool: Pool, path: string, bodies: string[], deadline: number, tally: Tally) {
-  for (const body of bodies) {
-    if (performance.now() >= deadline) {
-      tally.stoppedByDeadline = true
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * When a client's request is due: at once after the previous answer, or, paced, at its planned
+ * time. Latency counts from the returned time.
+ */
+async function startOf(plan: LoadPlan, loadStarted: number, request: number): Promise<number> {
+  if (plan.paceMs === undefined) return performance.now()
+  const planned = loadStarted + request * plan.paceMs
+  const wait = planned - performance.now()
+  if (wait > 0) await sleep(wait)
+  return planned
+}
+
+/** Sends one request and tallies its answer; latency counts from `started`. */
+async function send(pool: Pool, path: string, body: string, started: number, tally: Tally): Promise<void> {
+  try {
+    const response = await pool.request({ method: 'POST', path, headers: HEADERS, body })
+    const text = await response.body.text()
+    tally.latenciesMs.push(performance.now() - started)
+    if (response.statusCode !== 202) {
+      fail(tally, `HTTP ${response.statusCode}: ${text.slice(0, 300)}`)
       return
     }
-    const started = performance.now()
-    try {
-      const response = await pool.request({ method: 'POST', path, headers: HEADERS, body })
-      const text = await response.body.text()
-      tally.latenciesMs.push(performance.now() - started)
-      if (response.statusCode !== 202) {
-        fail(tally, `HTTP ${response.statusCode}: ${text.slice(0, 300)}`)
-        continue
-      }
-      tally.acknowledgedRequests++
-      tally.acknowledgedEvents += acceptedCount(text)
-    } catch (error) {
-      fail(tally, error instanceof Error ? `${error.name}: ${error.message}` : String(error))
-    }
+    tally.acknowledgedRequests++
+    tally.acknowledgedEvents += acceptedCount(text)
+  } catch (error) {
+    fail(tally, error instanceof Error ? `${error.name}: ${error.message}` : String(error))
   }
+}
+
+/**
+ * One client. Unpaced: a request, wait for its answer, the next request; like an SDK flushing its
+ * queue. Paced: each request goes at its planned time whether the previous one was answered or not
+ * (it waits in the pool for a free connection), so a stalled server cannot slow the offered load.
+ */
+async function runClient(
+  pool: Pool,
+  plan: LoadPlan,
+  bodies: string[],
+  loadStarted: number,
+  deadline: number,
+  tally: Tally
+) {
+  const pending: Promise<void>[] = []
+  for (const [index, body] of bodies.entries()) {
+    const started = await startOf(plan, loadStarted, index)
+    if (performance.now() >= deadline) {
+      tally.stoppedByDeadline = true
+      break
+    }
+    const answered = send(pool, plan.path, body, started, tally)
+    if (plan.paceMs === undefined) await answered
+    else pending.push(answered)
+  }
+  await Promise.all(pending)
 }
 
 /** Runs `plan` from concurrent keep-alive clients and reports throughput and latency. */
@@ -83,7 +117,9 @@ export async function runLoad(plan: LoadPlan): Promise<LoadReport> {
   const deadline = started + plan.maxDurationMs
   let elapsedMs: number
   try {
-    await Promise.all(bodies.map((clientBodies) => runClient(pool, plan.path, clientBodies, deadline, tally)))
+    await Promise.all(
+      bodies.map((clientBodies) => runClient(pool, plan, clientBodies, started, deadline, tally))
+    )
     elapsedMs = performance.now() - started
   } finally {
     await pool.close()

@@ -1,3 +1,5 @@
+import type { EventQuery } from '../../src/shared/model'
+
 /**
  * Messages between a benchmark (the vitest worker, which runs the server under test) and its peer
  * process (the load generator and the mock upstream), which runs on the machine's other core, as
@@ -16,6 +18,12 @@ export interface LoadPlan {
   maxDurationMs: number
   /** Starts every message id, so that no event of the run repeats an earlier one. */
   messageIdPrefix: string
+  /**
+   * When set, the load is open: each client sends its n-th request at n × paceMs after the start,
+   * answered or not, and latency counts from that planned time, so a server that stalls is charged
+   * for every request it kept waiting, not only for the one it held.
+   */
+  paceMs?: number
 }
 
 export interface LoadReport {
@@ -41,17 +49,61 @@ export interface UpstreamReport {
   rejections: number
 }
 
+/** The UI's list queries, sent one after another through the admin API while a load runs. */
+export interface QueryLoopPlan {
+  /** `http://127.0.0.1:PORT` of the collector's admin API. */
+  origin: string
+  token: string
+  queries: EventQuery[]
+  /** No query starts later than this after the load began (a paced load's sending window). */
+  durationMs: number
+}
+
+export interface QueryLoopReport {
+  /** Queries answered while the load ran. */
+  queries: number
+  p50Ms: number
+  maxMs: number
+}
+
+/** The mock upstreams the peer can run: one vendor that takes batches, one that takes one event a request. */
+export type MockVendor = 'whisperr' | 'flywheel'
+
+/** What a mock upstream had accepted when every expected event arrived or the deadline passed. */
+export interface DrainReport {
+  /** Distinct events accepted (Whisperr: by message id; Flywheel: accepted requests). */
+  accepted: number
+  /** Date.now() when the last of them was accepted; null when none was. */
+  lastAcceptedAt: number | null
+  /** Every expected event arrived before the deadline. */
+  complete: boolean
+  requests: number
+  /** Events accepted more than once (Whisperr: message ids; Flywheel: identical bodies). */
+  duplicates: number
+  rejections: number
+}
+
 export type PeerCommand =
   | { type: 'load'; plan: LoadPlan }
+  | { type: 'load-while-querying'; plan: LoadPlan; queries: QueryLoopPlan }
   | { type: 'start-whisperr'; apiKey: string }
   | { type: 'reset-whisperr' }
   | { type: 'await-whisperr'; events: number; timeoutMs: number }
+  | { type: 'start-flywheel'; apiKey: string }
+  /** Forgets what the mock received and answers every request `latencyMs` late (0: at once). */
+  | { type: 'reset-upstream'; vendor: MockVendor; latencyMs: number }
+  /** Waits until the mock has `events` events or Date.now() passes `deadline`; never fails on time. */
+  | { type: 'await-upstream'; vendor: MockVendor; events: number; deadline: number }
 
 export interface PeerReplies {
   load: LoadReport
+  'load-while-querying': LoadReport & { queryLoop: QueryLoopReport }
   'start-whisperr': { url: string }
   'reset-whisperr': null
   'await-whisperr': UpstreamReport
+  'start-flywheel': { url: string }
+  'reset-upstream': null
+  'await-upstream': DrainReport
 }
 
 export type PeerRequest = PeerCommand & { id: number }
