@@ -17,6 +17,7 @@ import { registerIngestRoutes } from './ingest/routes'
 import { createHttpServer } from './ingest/server'
 import { startPruning } from './maintenance/pruning'
 import { openStore, type Store } from './store'
+import { createEventExports } from './store/export-stream'
 import { createSyncEngine } from './sync/engine'
 import { watchNetwork } from './sync/network-watch'
 
@@ -64,9 +65,10 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const keys = openKeyStore(join(options.dataDir, 'keys.json'), options.keyCipher ?? PLAIN_CIPHER)
   const destinations = resolveDestinations(config, options.env, keys)
   const unlock = lockDataDir(options.dataDir)
+  const outboxFile = join(options.dataDir, 'outbox.sqlite')
   let store: Store
   try {
-    store = openStore(join(options.dataDir, 'outbox.sqlite'))
+    store = openStore(outboxFile)
   } catch (error) {
     // The OS frees the lock only when this process ends: a failed start in a process that goes on
     // (a retry, a test) must give the folder back itself.
@@ -97,8 +99,10 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url')
   let url = ''
   const rejections = createRejectionLog(now)
+  const exports = createEventExports(outboxFile)
   const api = createOutpostService({
     store,
+    exports,
     sync,
     destinations,
     rejections,
@@ -128,7 +132,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       sync.waitForDevice(destination, provisionalId, ONLINE_REGISTRATION_WAIT_MS)
   })
   const adminAuth = createAdminAuth({ token: adminToken, now, baseUrl: () => url })
-  registerAdminApi(app, api, adminAuth)
+  registerAdminApi(app, api, adminAuth, { exports, now })
   const consoleServed = await registerConsole(app, options.rendererDir ?? null)
 
   const pruning = startPruning({
@@ -160,6 +164,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   async function close(): Promise<void> {
     // Stop accepting, let accepted requests finish their commit, stop delivery, close the db.
     network.stop()
+    // A download in progress would hold app.close() for as long as its client reads.
+    exports.close()
     await app.close()
     writer.flush()
     await sync.stop()

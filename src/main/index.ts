@@ -4,6 +4,7 @@ import { app, BrowserWindow, dialog } from 'electron'
 import { registerIpcApi } from './admin/ipc'
 import { startCollector, type Collector } from './collector'
 import { defaultConfig, loadConfigFile } from './config'
+import { chooseExportFile } from './desktop/export-dialog'
 import { keychainCipher } from './desktop/keychain'
 import { ensureOwnerOnlyDir } from './file-modes'
 import { loginItem, startedAtLogin } from './desktop/login-item'
@@ -65,7 +66,11 @@ async function start(): Promise<void> {
     return
   }
   console.log(`Outpost collector listening on ${collector.url} (data: ${dataDir})`)
-  const unregister = registerIpcApi(collector.api, (event) => isTrustedSender(event, APP_FILES))
+  const unregister = registerIpcApi(
+    collector.api,
+    (event) => isTrustedSender(event, APP_FILES),
+    chooseExportFile
+  )
   const disposeTray = createTray({
     api: collector.api,
     login: loginItem(),

@@ -1,9 +1,10 @@
 import {
   EVENT_STATUSES,
   type EventDetail,
-  type EventExport,
+  type EventFilter,
   type EventPage,
   type EventQuery,
+  type ExportedFile,
   type RejectedField,
   type Rejection,
   type ResendSelection,
@@ -11,8 +12,12 @@ import {
   type Stats
 } from './model'
 
-/** The most events one export holds: a tester's session, not a backup. */
-export const EXPORT_LIMIT = 10_000
+/** What an export is written as: one JSON document, one event per line, or a spreadsheet. */
+export const EXPORT_FORMATS = ['json', 'ndjson', 'csv'] as const
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+
+/** Where main tells the desktop window how far its export has come (an ExportProgress each page). */
+export const EXPORT_PROGRESS_CHANNEL = 'outpost:exportProgress'
 
 /**
  * The one contract between the UI and the collector. Main implements it once (src/main/admin);
@@ -23,8 +28,12 @@ export interface OutpostApi {
   getStats(input: Record<string, never>): Promise<Stats>
   listEvents(input: EventQuery): Promise<EventPage>
   getEvent(input: { id: number }): Promise<EventDetail | null>
-  /** The newest events the filters match (at most EXPORT_LIMIT), with their payloads. */
-  exportEvents(input: Omit<EventQuery, 'beforeId' | 'limit'>): Promise<EventExport>
+  /**
+   * Desktop app only: asks where to save, then main writes every event the filters match there,
+   * streamed page by page, with progress on EXPORT_PROGRESS_CHANNEL; null when the person cancelled.
+   * The console downloads the same export from `exportDownload.path` instead.
+   */
+  exportEventsToFile(input: { query: EventFilter; format: ExportFormat }): Promise<ExportedFile | null>
   /** Saves an edited payload as a new revision, checked by the vendor's ingest rules. */
   editPayload(input: { id: number; payload: string }): Promise<EventDetail>
   /** Failed or discarded events back to the queue, due now, with their message ids. */
@@ -50,8 +59,11 @@ type InputSchema = Record<string, unknown>
 export interface ApiRoute {
   /** IPC channel name. */
   channel: string
-  /** HTTP method and path under which the admin API serves it; `:name` takes input.name. */
-  http: { method: 'GET' | 'POST'; path: string }
+  /**
+   * HTTP method and path under which the admin API serves it; `:name` takes input.name. Null for
+   * what only the desktop app can do (a save dialog, a file written by main).
+   */
+  http: { method: 'GET' | 'POST'; path: string } | null
   input: InputSchema
 }
 
@@ -62,6 +74,8 @@ const eventFilters = {
   search: { type: 'string', maxLength: 200 },
   attemptId: { type: 'integer', minimum: 1 }
 }
+const eventFilter = { type: 'object', additionalProperties: false, properties: eventFilters }
+const exportFormat = { enum: [...EXPORT_FORMATS] }
 const eventId = { type: 'integer', minimum: 1 }
 const eventIds = { type: 'array', minItems: 1, maxItems: 10_000, uniqueItems: true, items: eventId }
 const none: InputSchema = { type: 'object', additionalProperties: false, properties: {} }
@@ -81,10 +95,15 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
       }
     }
   },
-  exportEvents: {
-    channel: 'outpost:exportEvents',
-    http: { method: 'GET', path: '/api/events/export' },
-    input: { type: 'object', additionalProperties: false, properties: eventFilters }
+  exportEventsToFile: {
+    channel: 'outpost:exportEventsToFile',
+    http: null,
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['query', 'format'],
+      properties: { query: eventFilter, format: exportFormat }
+    }
   },
   getEvent: {
     channel: 'outpost:getEvent',
@@ -179,6 +198,21 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
 }
 
 export const apiMethods = Object.keys(apiContract) as ApiMethod[]
+
+/**
+ * The export as a download: `GET path?format=&status=&destination=&search=&attemptId=` answers
+ * every matching event as a file streamed page by page (format json when absent), with the admin
+ * token or the console's session cookie, so a plain link downloads it. Not a contract method: its
+ * answer is a file of any size, never one value a transport could hold.
+ */
+export const exportDownload = {
+  path: '/api/events/export',
+  input: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { ...eventFilters, format: exportFormat }
+  }
+}
 
 /**
  * What crosses IPC and the preload bridge: errors travel as data, since Electron rebuilds a

@@ -1,14 +1,18 @@
 import { apiMethods, type ApiMethod, type Envelope, type OutpostApi } from './api'
 import { ApiRequestError } from './api-error'
+import type { ExportProgress } from './model'
 
 /**
  * What the preload exposes as `window.outpost`: one function per contract method, answering the
- * method's IPC envelope as plain data.
+ * method's IPC envelope as plain data, and a subscription to the progress of an export to a file
+ * (it returns the function that ends it).
  */
 export type OutpostBridge = {
   [M in ApiMethod]: (
     input: Parameters<OutpostApi[M]>[0]
   ) => Promise<Envelope<Awaited<ReturnType<OutpostApi[M]>>>>
+} & {
+  onExportProgress(listener: (progress: ExportProgress) => void): () => void
 }
 
 /**

@@ -1,6 +1,13 @@
-import { apiContract, apiMethods, type ApiMethod, type OutpostApi } from './api'
+import {
+  apiContract,
+  apiMethods,
+  exportDownload,
+  type ApiMethod,
+  type ExportFormat,
+  type OutpostApi
+} from './api'
 import { ApiRequestError } from './api-error'
-import type { RejectedField } from './model'
+import type { EventFilter, RejectedField } from './model'
 
 // What this client throws, importable along with it.
 export { ApiRequestError }
@@ -48,33 +55,48 @@ export async function openConsoleSession(options: HttpClientOptions & { token: s
   )
 }
 
+/** `?a=1&b=2` of the defined values, or '' when there are none. */
+function queryString(values: [string, unknown][]): string {
+  const query = new URLSearchParams(
+    values
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]): [string, string] => [key, String(value)])
+  ).toString()
+  return query ? `?${query}` : ''
+}
+
+/** The export of what the filters match, as a download: a link the console's session cookie opens. */
+export function exportDownloadUrl(filter: EventFilter, format: ExportFormat): string {
+  return exportDownload.path + queryString([['format', format], ...Object.entries(filter)])
+}
+
 /** Builds the URL and body of one call from the route: `:name` segments take input.name. */
 export function routeRequest(
   method: ApiMethod,
   input: Record<string, unknown>
 ): { url: string; body?: string } {
   const { http } = apiContract[method]
+  if (http === null) throw new Error(`${method} has no HTTP route`)
   const rest: Record<string, unknown> = { ...input }
   const path = http.path.replace(/:(\w+)/g, (_, name: string) => {
     const value = rest[name]
     delete rest[name]
     return encodeURIComponent(String(value))
   })
+  if (http.method === 'GET') return { url: path + queryString(Object.entries(rest)) }
   const defined = Object.entries(rest).filter(([, value]) => value !== undefined)
-  if (http.method === 'POST') return { url: path, body: JSON.stringify(Object.fromEntries(defined)) }
-  const query = new URLSearchParams(
-    defined.map(([key, value]): [string, string] => [key, String(value)])
-  ).toString()
-  return { url: query ? `${path}?${query}` : path }
+  return { url: path, body: JSON.stringify(Object.fromEntries(defined)) }
 }
 
 /** The HTTP transport of OutpostApi, for the headless console and for tests. */
 export function createHttpClient(options: HttpClientOptions): OutpostApi {
   const doFetch = options.fetch ?? fetch
   const call = async (method: ApiMethod, input: Record<string, unknown>): Promise<unknown> => {
+    const { http } = apiContract[method]
+    if (http === null) throw new ApiRequestError(`${method} is the desktop app's alone`, 400, 'invalid_input')
     const { url, body } = routeRequest(method, input ?? {})
     const response = await doFetch(options.baseUrl + url, {
-      method: apiContract[method].http.method,
+      method: http.method,
       headers: {
         ...authorization(options.token),
         ...(body === undefined ? {} : { 'content-type': 'application/json' })

@@ -125,13 +125,17 @@ export interface BulkOutcome {
   skipped: number[]
 }
 
-/** What an export file holds: the filters it was made with, and the newest events they match. */
-export interface EventExport {
-  exportedAt: string
-  query: EventQuery
-  /** True when more events matched than an export holds (the newest are kept). */
-  truncated: boolean
-  events: ExportedEvent[]
+/** How far an export has come: rows written, of the total the filters matched when it is cheap to count. */
+export interface ExportProgress {
+  rows: number
+  /** Counted from the status ledger when the filters are destination and status only; else null. */
+  total: number | null
+}
+
+/** An export the desktop app wrote: where, and how many events it holds. */
+export interface ExportedFile {
+  path: string
+  rows: number
 }
 
 export interface EventQuery {
@@ -145,6 +149,9 @@ export interface EventQuery {
   beforeId?: number
   limit?: number
 }
+
+/** The filters of the list without its paging: what an export takes. */
+export type EventFilter = Omit<EventQuery, 'beforeId' | 'limit'>
 
 export interface EventPage {
   events: EventSummary[]

@@ -1,5 +1,5 @@
 import { parse as losslessParse, stringify as losslessStringify } from 'lossless-json'
-import type { EventDetail, EventExport, ExportedEvent } from './model'
+import type { EventDetail } from './model'
 
 /**
  * Pretty-prints JSON text without changing a value: lossless-json keeps every number as written
@@ -9,21 +9,12 @@ export function prettyJson(text: string): string {
   return losslessStringify(losslessParse(text), null, 2) ?? ''
 }
 
-/** Payload texts embedded in an event as the JSON they are, not as strings. */
-function withPayloadValues(event: ExportedEvent): object {
-  return {
-    ...event,
-    receivedPayload: losslessParse(event.receivedPayload),
-    payload: losslessParse(event.payload)
-  }
-}
-
-/** An event with its payloads as pretty JSON, every number as the client wrote it. */
+/** An event with its payloads as pretty JSON (embedded as JSON, not strings), every number as the client wrote it. */
 export function eventJson(detail: EventDetail): string {
-  return losslessStringify(withPayloadValues(detail), null, 2) ?? ''
-}
-
-/** An export file as pretty JSON, every number as the client wrote it. */
-export function exportJson(file: EventExport): string {
-  return losslessStringify({ ...file, events: file.events.map(withPayloadValues) }, null, 2) ?? ''
+  const withPayloadValues = {
+    ...detail,
+    receivedPayload: losslessParse(detail.receivedPayload),
+    payload: losslessParse(detail.payload)
+  }
+  return losslessStringify(withPayloadValues, null, 2) ?? ''
 }

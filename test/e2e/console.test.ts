@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCollector, type Collector } from '../../src/main/collector'
-import type { EventExport } from '../../src/shared/model'
+import type { EventFilter, ExportedEvent } from '../../src/shared/model'
 import { parseConfig } from '../../src/main/config'
 import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
 import { chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser'
@@ -228,35 +228,43 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     await ui.page.close()
   })
 
-  it('exports the events the filters match, with their payloads, as a JSON file', async () => {
+  it('exports the events the filters match, with their payloads, as a download in each format', async () => {
     const ui = new ConsolePage(await browser.newPage(), collector)
     await ui.signIn()
     const wanted = whisperrEvent({ event_type: 'export_me', external_user_id: 'xena' })
-    expect((await send('/whisperr/v1/events/track', withExactNumbers(wanted))).status).toBe(202)
+    const sent = withExactNumbers(wanted)
+    expect((await send('/whisperr/v1/events/track', sent)).status).toBe(202)
     await ui.page.getByTestId('filter-search').fill('xena')
     await expect.poll(() => ui.rows().count()).toBe(1)
 
-    const [download] = await Promise.all([
-      ui.page.waitForEvent('download'),
-      ui.page.getByTestId('export-events').click()
-    ])
-    expect(download.suggestedFilename()).toMatch(
-      /^outpost-events-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z\.json$/
-    )
-    const text = readFileSync((await download.path()) as string, 'utf8')
-    const file = JSON.parse(text) as EventExport
-    expect(file).toMatchObject({ query: { search: 'xena' }, truncated: false })
+    /** Clicks Export (a plain link: the browser downloads it with the session cookie). */
+    const exported = async (format: string) => {
+      await ui.page.getByTestId('export-format').selectOption(format)
+      const [download] = await Promise.all([
+        ui.page.waitForEvent('download'),
+        ui.page.getByTestId('export-events').click()
+      ])
+      expect(download.suggestedFilename()).toMatch(
+        new RegExp(`^outpost-events-\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}Z\\.${format}$`)
+      )
+      return readFileSync((await download.path()) as string, 'utf8')
+    }
+
+    const json = await exported('json')
+    const file = JSON.parse(json) as { query: EventFilter; events: ExportedEvent[] }
+    expect(file.query).toEqual({ search: 'xena' })
     expect(file.events).toHaveLength(1)
-    // The file holds the payloads as JSON values, each number as the client wrote it.
-    const payload = { ...wanted, properties: { order: expect.any(Number), ratio: 1, ...wanted.properties } }
-    expect(file.events[0]).toMatchObject({
-      name: 'export_me',
-      userKey: 'xena',
-      payload,
-      receivedPayload: payload
-    })
-    expect(text.match(/"order": 12345678901234567890,/g)).toHaveLength(2)
-    expect(text.match(/"ratio": 1\.0,/g)).toHaveLength(2)
+    expect(file.events[0]).toMatchObject({ name: 'export_me', userKey: 'xena' })
+    // The payloads are in the file as the client's own text: every number as it was written.
+    expect(json).toContain(`"receivedPayload":${sent},"payload":${sent},`)
+
+    const ndjson = await exported('ndjson')
+    expect(ndjson.trim().split('\n')).toHaveLength(1)
+    expect(ndjson).toContain(`"payload":${sent},`)
+
+    const csv = await exported('csv')
+    expect(csv.split('\r\n')[0]).toMatch(/^id,destination,kind,name,userKey,messageId,/)
+    expect(csv).toContain(`"${sent.replace(/"/g, '""')}"`)
     await ui.page.close()
   })
 

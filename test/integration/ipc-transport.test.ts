@@ -1,6 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs'
 import { userInfo } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { apiMethods, type OutpostApi } from '../../src/shared/api'
+import type { ExportedEvent, ExportProgress } from '../../src/shared/model'
 import {
   ApiRequestError,
   describeError,
@@ -10,31 +13,36 @@ import {
 import { createBridgeClient, type OutpostBridge } from '../../src/shared/bridge-client'
 import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
 import { startTestCollector, type TestCollector } from '../support/collector'
-import { eventually } from '../support/temp'
+import { eventually, tempDir } from '../support/temp'
 import { messageIdOf, whisperrEvent } from '../support/whisperr-events'
 
 /**
  * The IPC transport without the Electron binary: `electron` is replaced by a stand-in that
- * routes ipcRenderer.invoke to the handlers ipcMain registered, so the real preload, the real
- * IPC registration and the real service run end to end. Values cross as they do in Electron:
- * IPC and the contextBridge copy them by structured clone (a function cannot cross as a value),
- * and an Error crossing either keeps only its message.
+ * routes ipcRenderer.invoke to the handlers ipcMain registered, and a sender's messages to the
+ * listeners ipcRenderer.on registered, so the real preload, the real IPC registration and the real
+ * service run end to end. Values cross as they do in Electron: IPC copies them by structured clone,
+ * the contextBridge too except functions, which it proxies (a listener, an unsubscribe), and an
+ * Error crossing either keeps only its message.
  */
 const electron = vi.hoisted(() => {
   type Handler = (event: unknown, input: unknown) => Promise<unknown>
+  type Listener = (event: unknown, ...args: unknown[]) => void
   const handlers = new Map<string, Handler>()
+  const listeners = new Map<string, Listener[]>()
   const exposed: Record<string, unknown> = {}
   const sender = { trusted: true }
 
-  const copied = (value: unknown): unknown =>
-    value instanceof Error ? new Error(value.message) : structuredClone(value)
+  const copied = (value: unknown): unknown => {
+    if (value instanceof Error) return new Error(value.message)
+    if (typeof value === 'function') return bridged(value as (...args: unknown[]) => unknown)
+    return structuredClone(value)
+  }
   const copiedError = (error: unknown): unknown => {
     throw copied(error)
   }
-  /** The main world's side of an exposed function: arguments and results are copies. */
-  const bridged =
-    (fn: (...args: unknown[]) => unknown) =>
-    (...args: unknown[]): unknown => {
+  /** The other world's side of a function crossing the bridge: arguments and results are copies. */
+  function bridged(fn: (...args: unknown[]) => unknown) {
+    return (...args: unknown[]): unknown => {
       let result: unknown
       try {
         result = fn(...args.map(copied))
@@ -43,9 +51,20 @@ const electron = vi.hoisted(() => {
       }
       return result instanceof Promise ? result.then(copied, copiedError) : copied(result)
     }
+  }
+  /** What main's handler gets as event.sender: the window's webContents. */
+  const webContents = () => ({
+    ...sender,
+    isDestroyed: () => false,
+    send: (channel: string, ...args: unknown[]) => {
+      for (const listener of listeners.get(channel) ?? [])
+        listener({}, ...args.map((a) => structuredClone(a)))
+    }
+  })
 
   return {
     handlers,
+    listeners,
     exposed,
     sender,
     module: {
@@ -58,10 +77,19 @@ const electron = vi.hoisted(() => {
           const handler = handlers.get(channel)
           if (!handler) throw new Error(`No handler registered for '${channel}'`)
           try {
-            return structuredClone(await handler({ sender: { ...sender } }, structuredClone(input)))
+            return structuredClone(await handler({ sender: webContents() }, structuredClone(input)))
           } catch (error) {
             throw new Error(`Error invoking remote method '${channel}': ${(error as Error).message}`)
           }
+        },
+        on: (channel: string, listener: Listener) => {
+          listeners.set(channel, [...(listeners.get(channel) ?? []), listener])
+        },
+        removeListener: (channel: string, listener: Listener) => {
+          listeners.set(
+            channel,
+            (listeners.get(channel) ?? []).filter((candidate) => candidate !== listener)
+          )
         }
       },
       contextBridge: {
@@ -87,6 +115,10 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
   let bridge: OutpostBridge
   /** What the renderer calls: src/renderer/src/api.ts wraps the bridge the same way. */
   let api: OutpostApi
+  /** What the stand-in save dialog was asked, and what it answers (null: cancelled). */
+  const saveDialogs: { suggestedName: string; format: string }[] = []
+  let savePath: string | null = null
+  const dir = tempDir('outpost-ipc-export')
 
   beforeAll(async () => {
     upstream = await startMockWhisperr({ apiKey: 'k' })
@@ -96,7 +128,11 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
     const { registerIpcApi } = await import('../../src/main/admin/ipc')
     unregister = registerIpcApi(
       outpost.collector.api,
-      (event) => (event as unknown as { sender: { trusted: boolean } }).sender.trusted
+      (event) => (event as unknown as { sender: { trusted: boolean } }).sender.trusted,
+      async (_event, suggestedName, format) => {
+        saveDialogs.push({ suggestedName, format })
+        return savePath
+      }
     )
     await import('../../src/preload/index')
     bridge = electron.exposed.outpost as OutpostBridge
@@ -106,6 +142,7 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
     unregister()
     await outpost.close()
     await upstream.close()
+    dir.remove()
   })
 
   /** A Whisperr event the vendor refused (422), so it is failed and editable. */
@@ -121,8 +158,8 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
     return { id, event }
   }
 
-  it('exposes exactly the contract, one fixed function per method', () => {
-    expect(Object.keys(bridge).sort()).toEqual([...apiMethods].sort())
+  it('exposes exactly the contract, one fixed function per method, and the export progress', () => {
+    expect(Object.keys(bridge).sort()).toEqual([...apiMethods, 'onExportProgress'].sort())
     expect(Object.values(bridge).every((value) => typeof value === 'function')).toBe(true)
   })
 
@@ -183,5 +220,50 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
     } finally {
       electron.sender.trusted = true
     }
+  })
+
+  it('writes an export where the save dialog says, in main, telling the window its progress', async () => {
+    const sent = Array.from({ length: 3 }, () => whisperrEvent({ properties: { big: 1 } }))
+    // Digits JavaScript would round, in the client's own text.
+    const texts = sent.map((event) => JSON.stringify(event).replace('"big":1', '"big":12345678901234567890'))
+    for (const text of texts) expect((await outpost.post('/whisperr/v1/events/track', text)).status).toBe(202)
+    const ids = new Set(sent.map(messageIdOf))
+
+    savePath = join(dir.path, 'chosen.ndjson')
+    const progress: ExportProgress[] = []
+    const stop = bridge.onExportProgress((update) => progress.push(update))
+    const saved = await api.exportEventsToFile({ query: { destination: 'whisperr' }, format: 'ndjson' })
+    stop()
+    const lines = readFileSync(savePath, 'utf8').trim().split('\n')
+    const total = lines.length
+    expect(saved).toEqual({ path: savePath, rows: total })
+    expect(saveDialogs.at(-1)).toEqual({
+      suggestedName: expect.stringMatching(/^outpost-events-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.ndjson$/),
+      format: 'ndjson'
+    })
+    expect(progress.at(-1)).toEqual({ rows: total, total })
+    const exported = lines.filter((line) => ids.has((JSON.parse(line) as ExportedEvent).messageId))
+    expect(exported.map((line) => /"payload":(.*),"revision"/.exec(line)?.[1]).sort()).toEqual(
+      [...texts].sort()
+    )
+
+    // Unsubscribed: the next export's progress reaches nobody.
+    const before = progress.length
+    await api.exportEventsToFile({ query: {}, format: 'csv' })
+    expect(progress).toHaveLength(before)
+  })
+
+  it('writes nothing when the person cancels the save dialog', async () => {
+    savePath = null
+    const files = readdirSync(dir.path)
+    expect(await api.exportEventsToFile({ query: {}, format: 'json' })).toBeNull()
+    expect(readdirSync(dir.path)).toEqual(files)
+  })
+
+  it('offers the export to a file over IPC only: the HTTP client refuses it without a request', async () => {
+    await expect(outpost.api.exportEventsToFile({ query: {}, format: 'json' })).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_input'
+    })
   })
 })

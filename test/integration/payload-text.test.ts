@@ -45,8 +45,10 @@ describe('payloads as text through the admin API', () => {
     const detail = await outpost.api.editPayload({ id, payload: edited })
     expect(detail).toMatchObject({ payload: edited, receivedPayload: received, revision: 1 })
 
-    const exported = await outpost.api.exportEvents({})
-    expect(exported.events[0]).toMatchObject({ payload: edited, receivedPayload: received })
+    const exported = await fetch(`${outpost.url}/api/events/export?format=json`, {
+      headers: { authorization: 'Bearer test-token' }
+    })
+    expect(await exported.text()).toContain(`"receivedPayload":${received},"payload":${edited},`)
 
     await outpost.api.resendEvents({ ids: [id] })
     await eventually(() => expect(upstream.requests.filter((r) => r.status === 202)).toHaveLength(1))

@@ -17,7 +17,12 @@ export function createApiDispatcher(service: OutpostApi, options: { coerce: bool
     apiMethods.map((m) => [m, ajv.compile(apiContract[m].input)])
   )
 
-  return async function dispatch(method: ApiMethod, input: unknown): Promise<unknown> {
+  /** `context` replaces the transport's own for one call (IPC: the window that asked). */
+  return async function dispatch(
+    method: ApiMethod,
+    input: unknown,
+    context: CallContext = options.context
+  ): Promise<unknown> {
     const validate = validators.get(method) as ValidateFunction
     const value = input ?? {}
     if (!validate(value)) {
@@ -27,7 +32,7 @@ export function createApiDispatcher(service: OutpostApi, options: { coerce: bool
       throw new InvalidInputError(`Invalid input for ${method}: ${details}`)
     }
     const call = service[method] as (input: unknown, context: CallContext) => Promise<unknown>
-    return call(value, options.context)
+    return call(value, context)
   }
 }
 

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { apiContract, apiMethods, type OutpostApi } from '@shared/api'
+import type { EventExports } from '../store/export-stream'
 import type { AdminAuth } from './auth'
 import { createApiDispatcher, toApiError } from './contract'
+import { registerExportDownload } from './exports'
 
 export const SESSION_COOKIE = 'outpost_session'
 
@@ -87,15 +89,21 @@ function registerLogin(app: FastifyInstance, auth: AdminAuth): void {
 }
 
 /**
- * The admin API over HTTP, generated from the same contract as the IPC handlers, and the routes
- * that give a browser its console session.
+ * The admin API over HTTP, generated from the same contract as the IPC handlers, the export
+ * download, and the routes that give a browser its console session.
  */
-export function registerAdminApi(app: FastifyInstance, service: OutpostApi, auth: AdminAuth): void {
+export function registerAdminApi(
+  app: FastifyInstance,
+  service: OutpostApi,
+  auth: AdminAuth,
+  downloads: { exports: EventExports; now(): number }
+): void {
   // Anyone with the admin token: the console does not know who sits in front of it.
   const dispatch = createApiDispatcher(service, { coerce: true, context: { actor: 'web console' } })
   const onRequest = authenticate(auth)
   for (const method of apiMethods) {
     const { http } = apiContract[method]
+    if (http === null) continue
     app.route({
       method: http.method,
       url: http.path,
@@ -117,6 +125,7 @@ export function registerAdminApi(app: FastifyInstance, service: OutpostApi, auth
       }
     })
   }
+  registerExportDownload(app, { ...downloads, onRequest })
   // The console's token form trades the token for a cookie, so the page never keeps the token.
   app.post('/api/session', { onRequest }, async (_request, reply) =>
     setSessionCookie(reply, auth.openSession()).code(204).send()

@@ -1,7 +1,33 @@
 import { userInfo } from 'node:os'
 import { ipcMain, type IpcMainInvokeEvent } from 'electron'
-import { apiContract, apiMethods, type Envelope, type OutpostApi } from '@shared/api'
+import {
+  apiContract,
+  apiMethods,
+  EXPORT_PROGRESS_CHANNEL,
+  type Envelope,
+  type ExportFormat,
+  type OutpostApi
+} from '@shared/api'
 import { createApiDispatcher, toApiError } from './contract'
+import type { CallContext, ExportSaving } from './service'
+
+/** Asks the person where to save an export (the desktop app's save dialog); null when they cancel. */
+export type ChooseExportFile = (
+  event: IpcMainInvokeEvent,
+  suggestedName: string,
+  format: ExportFormat
+) => Promise<string | null>
+
+/** An export asked for by one window: saved where its person chooses, its progress told to that window only. */
+function exportSavingFor(event: IpcMainInvokeEvent, chooseExportFile: ChooseExportFile): ExportSaving {
+  return {
+    choosePath: (suggestedName, format) => chooseExportFile(event, suggestedName, format),
+    progress: (progress) => {
+      // The window may have closed while main goes on writing the file.
+      if (!event.sender.isDestroyed()) event.sender.send(EXPORT_PROGRESS_CHANNEL, progress)
+    }
+  }
+}
 
 /**
  * The admin API over IPC: one handler per contract entry, each checking that the call comes
@@ -9,19 +35,19 @@ import { createApiDispatcher, toApiError } from './contract'
  */
 export function registerIpcApi(
   service: OutpostApi,
-  isTrustedSender: (event: IpcMainInvokeEvent) => boolean
+  isTrustedSender: (event: IpcMainInvokeEvent) => boolean,
+  chooseExportFile: ChooseExportFile
 ): () => void {
-  const dispatch = createApiDispatcher(service, {
-    coerce: false,
-    context: { actor: `desktop app (${userInfo().username})` }
-  })
+  const context: CallContext = { actor: `desktop app (${userInfo().username})` }
+  const dispatch = createApiDispatcher(service, { coerce: false, context })
   for (const method of apiMethods) {
     ipcMain.handle(apiContract[method].channel, async (event, input: unknown): Promise<Envelope<unknown>> => {
       // 403, not 401: no token would help, and the app's own window never gets this.
       if (!isTrustedSender(event))
         return { ok: false, error: { code: 'unauthorized', status: 403, message: 'Untrusted sender' } }
       try {
-        return { ok: true, value: await dispatch(method, input) }
+        const exportSaving = exportSavingFor(event, chooseExportFile)
+        return { ok: true, value: await dispatch(method, input, { ...context, exportSaving }) }
       } catch (error) {
         const { status, error: refusal } = toApiError(error)
         return { ok: false, error: { ...refusal, status } }

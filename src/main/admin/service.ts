@@ -1,5 +1,5 @@
-import { EXPORT_LIMIT, type OutpostApi } from '@shared/api'
-import type { DestinationSummary, EventDetail, Stats } from '@shared/model'
+import type { ExportFormat, OutpostApi } from '@shared/api'
+import type { DestinationSummary, EventDetail, ExportProgress, Stats } from '@shared/model'
 import { applyStoredKey, type Destination } from '../config'
 import { acceptEdited } from '../connectors/edits'
 import type { Problem } from '../connectors/types'
@@ -7,8 +7,10 @@ import { describeProblems } from '../connectors/validation'
 import type { KeyStore } from '../config/keys'
 import type { RejectionLog } from '../ingest/rejections'
 import type { Store } from '../store'
+import type { EventExports } from '../store/export-stream'
 import { emptyCounts } from '../store/queries'
 import type { SyncEngine } from '../sync/engine'
+import { exportFileName, writeExportFile } from './exports'
 
 export class NotFoundError extends Error {
   override name = 'NotFoundError'
@@ -22,15 +24,25 @@ export class InvalidEditError extends Error {
   }
 }
 
+/** Where the desktop app saves an export: the person picks the file, the window is told the progress. */
+export interface ExportSaving {
+  /** The path the person chose (a save dialog), or null when they cancelled. */
+  choosePath(suggestedName: string, format: ExportFormat): Promise<string | null>
+  progress(progress: ExportProgress): void
+}
+
 /** Who calls: set by the transport (never by the caller's input), recorded with every correction. */
 export interface CallContext {
   actor: string
+  /** Only the desktop app's IPC can write an export to a file. */
+  exportSaving?: ExportSaving
 }
 
 const UNKNOWN_CALLER: CallContext = { actor: 'unknown' }
 
 export interface ServiceDeps {
   store: Store
+  exports: EventExports
   sync: SyncEngine
   destinations: Destination[]
   rejections: RejectionLog
@@ -93,9 +105,19 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     async listEvents(query) {
       return deps.store.queries.listEvents(query)
     },
-    async exportEvents(query) {
-      const { events, truncated } = deps.store.queries.exportEvents(query, EXPORT_LIMIT)
-      return { exportedAt: new Date(deps.now()).toISOString(), query, truncated, events }
+    async exportEventsToFile({ query, format }, context: CallContext = UNKNOWN_CALLER) {
+      const saving = context.exportSaving
+      if (!saving) throw new Error('Only the desktop app writes an export to a file: download it over HTTP')
+      const exportedAt = new Date(deps.now()).toISOString()
+      const path = await saving.choosePath(exportFileName(exportedAt, format), format)
+      if (path === null) return null
+      let rows = 0
+      const stream = deps.exports.open({ filter: query, format, exportedAt }, (progress) => {
+        rows = progress.rows
+        saving.progress(progress)
+      })
+      await writeExportFile(stream, path)
+      return { path, rows }
     },
     async getEvent({ id }) {
       return deps.store.queries.getEvent(id)

@@ -1,7 +1,8 @@
-import { apiMethods, type OutpostApi } from '@shared/api'
+import { apiMethods, type ExportFormat, type OutpostApi } from '@shared/api'
 import { createBridgeClient } from '@shared/bridge-client'
 import { ApiRequestError } from '@shared/api-error'
-import { createHttpClient, openConsoleSession } from '@shared/http-client'
+import { createHttpClient, exportDownloadUrl, openConsoleSession } from '@shared/http-client'
+import type { EventFilter, ExportProgress } from '@shared/model'
 
 export { describeError, isRefusedByCollector, isUnauthorized } from '@shared/api-error'
 
@@ -22,6 +23,20 @@ function consoleApi(): OutpostApi {
 export function connect(): OutpostApi {
   if (window.outpost) return createBridgeClient(window.outpost)
   return consoleApi()
+}
+
+/**
+ * How this transport exports: the console downloads a link (the browser streams it to disk with
+ * the session cookie, the page holds none of it), so this is its URL; the desktop app has main
+ * write the file (`exportEventsToFile`), so null.
+ */
+export function exportLink(filter: EventFilter, format: ExportFormat): string | null {
+  return window.outpost ? null : exportDownloadUrl(filter, format)
+}
+
+/** Follows the desktop app's export to a file; returns the function that stops following. */
+export function followExportProgress(listener: (progress: ExportProgress) => void): () => void {
+  return window.outpost?.onExportProgress(listener) ?? (() => undefined)
 }
 
 /** Every call waits for the sign-in, and fails with its refusal when the token was refused. */

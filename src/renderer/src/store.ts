@@ -1,5 +1,5 @@
 import { create } from 'zustand'
-import type { OutpostApi } from '@shared/api'
+import type { ExportFormat, OutpostApi } from '@shared/api'
 import type {
   BulkOutcome,
   EventDetail,
@@ -7,6 +7,7 @@ import type {
   EventQuery,
   EventStatus,
   EventSummary,
+  ExportProgress,
   RejectedField,
   Rejection,
   ResendSelection,
@@ -17,12 +18,11 @@ import {
   connect,
   connectWithToken,
   describeError,
+  followExportProgress,
   isRefusedByCollector,
   isUnauthorized
 } from './api'
 import { createPoller } from './poller'
-import { exportJson } from '@shared/payload-json'
-import { exportFileName, saveJsonFile } from './save-file'
 
 export type AppState = 'loading' | 'ready' | 'auth' | 'error'
 
@@ -74,6 +74,8 @@ interface OutpostState {
   /** Newest first; read while the rejected view is open. */
   rejections: Rejection[]
   selectedRejectionId: number | null
+  /** How far the desktop app's export to a file has come; null when none runs. */
+  exportProgress: ExportProgress | null
 }
 
 interface OutpostActions {
@@ -99,8 +101,8 @@ interface OutpostActions {
   selectRejection(id: number | null): void
   moveRejectionSelection(offset: 1 | -1): void
   clearRejections(): Promise<void>
-  /** Saves the events the filters match, with their payloads, as a JSON file. */
-  exportEvents(): Promise<void>
+  /** Desktop app: main saves the events the filters match, with their payloads, where the person picks. */
+  exportToFile(format: ExportFormat): Promise<void>
   toggleChecked(id: number): void
   /** Ticks every event shown, or none. */
   checkAll(checked: boolean): void
@@ -156,6 +158,7 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
   view: 'events',
   rejections: [],
   selectedRejectionId: null,
+  exportProgress: null,
 
   startLiveUpdates() {
     if (!connected) {
@@ -272,12 +275,19 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
     await runAction('Clearing the rejected requests', (client) => client.clearRejections({}))
   },
 
-  async exportEvents() {
+  async exportToFile(format) {
     const query = toQuery(get().filters)
-    await runAction('Export', async (client) => {
-      const file = await client.exportEvents(query)
-      saveJsonFile(exportFileName(file.exportedAt), exportJson(file))
-    })
+    set({ exportProgress: { rows: 0, total: null } })
+    const stopFollowing = followExportProgress((progress) => set({ exportProgress: progress }))
+    try {
+      await runAction('Export', async (client) => {
+        const file = await client.exportEventsToFile({ query, format })
+        if (file) set({ notice: `Exported ${countOf(file.rows)} to ${file.path}` })
+      })
+    } finally {
+      stopFollowing()
+      set({ exportProgress: null })
+    }
   },
 
   toggleChecked(id) {
@@ -438,7 +448,9 @@ function applyFilters(next: EventFilters): void {
   fetchEvents(client, 'reset').catch((error: unknown) => reportActionFailure('Loading events', error))
 }
 
-function toQuery(filters: EventFilters): EventQuery {
+const countOf = (n: number) => `${n} ${n === 1 ? 'event' : 'events'}`
+
+export function toQuery(filters: EventFilters): EventQuery {
   const query: EventQuery = {}
   if (filters.status) query.status = filters.status
   if (filters.destination) query.destination = filters.destination
@@ -472,10 +484,9 @@ async function runBulk(
 ): Promise<void> {
   await runAction(what, async (client) => {
     const { changed, skipped } = await action(client)
-    const count = (n: number) => `${n} ${n === 1 ? 'event' : 'events'}`
     const notice = skipped.length
-      ? `${count(changed.length)} ${done}; ${skipped.length} skipped: ${rule}.`
-      : `${count(changed.length)} ${done}.`
+      ? `${countOf(changed.length)} ${done}; ${skipped.length} skipped: ${rule}.`
+      : `${countOf(changed.length)} ${done}.`
     writeState({ notice, checkedIds: [] })
   })
 }

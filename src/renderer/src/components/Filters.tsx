@@ -1,6 +1,72 @@
-import { EXPORT_LIMIT } from '@shared/api'
-import { EVENT_STATUSES, type EventStatus } from '@shared/model'
-import { useOutpost } from '../store'
+import { useState } from 'react'
+import { EXPORT_FORMATS, type ExportFormat } from '@shared/api'
+import { EVENT_STATUSES, type EventStatus, type ExportProgress } from '@shared/model'
+import { exportLink } from '../api'
+import { toQuery, useOutpost } from '../store'
+
+const FORMAT_LABELS: Record<ExportFormat, string> = { json: 'JSON', ndjson: 'NDJSON', csv: 'CSV' }
+const EXPORT_TITLE = 'Save every event these filters match, with its payloads as received and as sent'
+
+function toExportFormat(value: string): ExportFormat {
+  return EXPORT_FORMATS.find((format) => format === value) ?? 'json'
+}
+
+function progressText({ rows, total }: ExportProgress): string {
+  const written = rows.toLocaleString('en')
+  return total === null ? `Exporting… ${written}` : `Exporting… ${written} of ${total.toLocaleString('en')}`
+}
+
+/**
+ * Export in the transport's way: the console links to the download (the browser streams it to a
+ * file), the desktop app asks main to write the file and shows how far it has come.
+ */
+function ExportControl({ disabled }: { disabled: boolean }) {
+  const filters = useOutpost((state) => state.filters)
+  const progress = useOutpost((state) => state.exportProgress)
+  const exportToFile = useOutpost((state) => state.exportToFile)
+  const [format, setFormat] = useState<ExportFormat>('json')
+  const link = exportLink(toQuery(filters), format)
+  return (
+    <>
+      <select
+        className="input"
+        aria-label="Export format"
+        data-testid="export-format"
+        value={format}
+        onChange={(event) => setFormat(toExportFormat(event.target.value))}
+      >
+        {EXPORT_FORMATS.map((option) => (
+          <option key={option} value={option}>
+            {FORMAT_LABELS[option]}
+          </option>
+        ))}
+      </select>
+      {link !== null ? (
+        <a
+          className="button"
+          data-testid="export-events"
+          href={disabled ? undefined : link}
+          aria-disabled={disabled}
+          download
+          title={EXPORT_TITLE}
+        >
+          Export
+        </a>
+      ) : (
+        <button
+          type="button"
+          className="button"
+          data-testid="export-events"
+          disabled={disabled || progress !== null}
+          title={EXPORT_TITLE}
+          onClick={() => void exportToFile(format)}
+        >
+          {progress === null ? 'Export' : progressText(progress)}
+        </button>
+      )}
+    </>
+  )
+}
 
 function toStatusFilter(value: string): EventStatus | '' {
   return EVENT_STATUSES.find((status) => status === value) ?? ''
@@ -33,7 +99,6 @@ export function Filters() {
   const setStatusFilter = useOutpost((state) => state.setStatusFilter)
   const setDestinationFilter = useOutpost((state) => state.setDestinationFilter)
   const setSearchText = useOutpost((state) => state.setSearchText)
-  const exportEvents = useOutpost((state) => state.exportEvents)
 
   return (
     <div className="filters" role="search">
@@ -79,16 +144,7 @@ export function Filters() {
       <span className="filters-summary muted">
         {shown} {shown === 1 ? 'event' : 'events'} shown{hasMore ? ', more below' : ''}
       </span>
-      <button
-        type="button"
-        className="button"
-        data-testid="export-events"
-        disabled={shown === 0}
-        title={`Save the events these filters match, with their payloads, as a JSON file (the newest ${EXPORT_LIMIT.toLocaleString('en')})`}
-        onClick={() => void exportEvents()}
-      >
-        Export
-      </button>
+      <ExportControl disabled={shown === 0} />
     </div>
   )
 }
