@@ -103,4 +103,19 @@ describe('an export far larger than memory should hold', () => {
     expect(during.statuses).toEqual([202])
     expect(during.latencies.length).toBeGreaterThan(10)
   })
+
+  it('ends a download in an error, not a clean end, when the collector stops during it', async () => {
+    const response = await fetch(`${outpost.url}/api/events/export?format=json`, {
+      headers: { authorization: 'Bearer test-token' }
+    })
+    const reader = response.body!.getReader()
+    expect((await reader.read()).done).toBe(false)
+    const stopping = outpost.collector.close()
+    await expect(
+      (async () => {
+        while (!(await reader.read()).done);
+      })()
+    ).rejects.toThrow()
+    await stopping
+  })
 })

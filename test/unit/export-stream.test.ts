@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { text } from 'node:stream/consumers'
 import { isLosslessNumber, parse as losslessParse, stringify as losslessStringify } from 'lossless-json'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ExportFormat } from '../../src/shared/api'
 import type { EventFilter, ExportedEvent, ExportProgress } from '../../src/shared/model'
+import { writeExportFile } from '../../src/main/admin/exports'
 import { openStore, type NewEvent, type Store } from '../../src/main/store'
 import { createEventExports, exportPageSql, type EventExports } from '../../src/main/store/export-stream'
 import { parseCsv } from '../support/csv'
@@ -197,6 +200,17 @@ describe('streaming export', () => {
     expect(await ndjsonIds({})).toHaveLength(12_003)
   })
 
+  it('exports events larger than a page whole, one a page', async () => {
+    const huge = (i: number) => `{"i":${i},"pad":"${'y'.repeat(400_000)}"}`
+    enqueue(...Array.from({ length: 5 }, (_, i) => event(`huge-${i}`, { payload: huge(i) })))
+    const progress: ExportProgress[] = []
+    const lines = (await exported({}, 'ndjson', (p) => progress.push(p))).trim().split('\n')
+    expect(lines.map((line) => (JSON.parse(line) as ExportedEvent).payload)).toEqual(
+      [4, 3, 2, 1, 0].map((i) => JSON.parse(huge(i)))
+    )
+    expect(progress.map((p) => p.rows)).toEqual([1, 2, 3, 4, 5, 5])
+  })
+
   it('reports progress after each page: rows written, of a total when the status ledger counts it', async () => {
     for (let i = 0; i < 3; i++)
       enqueue(...Array.from({ length: 700 }, (_, j) => event(`p${i}-${j}`, { name: `batch_${i}` })))
@@ -251,6 +265,21 @@ describe('streaming export', () => {
       })()
     ).rejects.toThrow(/export was cut short/)
     expect(() => exports.open({ filter: {}, format: 'json', exportedAt: EXPORTED_AT })).toThrow(/stopping/)
+  })
+
+  it('leaves no file behind when an export to a file is cut short', async () => {
+    enqueue(
+      ...Array.from({ length: 2_000 }, (_, i) =>
+        event(`f${i}`, { payload: `{"pad":"${'z'.repeat(2_000)}"}` })
+      )
+    )
+    const path = join(dir.path, 'cut-short.ndjson')
+    let pages = 0
+    const stream = exports.open({ filter: {}, format: 'ndjson', exportedAt: EXPORTED_AT }, () => {
+      if (++pages === 2) exports.close()
+    })
+    await expect(writeExportFile(stream, path)).rejects.toThrow(/cut short/)
+    expect(existsSync(path)).toBe(false)
   })
 
   it('seeks each page by a stretch of ids for every filter: no scan beyond it, no sort', () => {
