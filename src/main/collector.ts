@@ -80,6 +80,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
 
   const sync = createSyncEngine(store, destinations, {
     timeoutMs: config.sync.timeoutMs,
+    concurrency: config.sync.concurrency,
     backoff: { baseMs: config.sync.backoffBaseMs, maxMs: config.sync.backoffMaxMs },
     authRetry: { baseMs: config.sync.authRetryBaseMs, maxMs: config.sync.authRetryMaxMs },
     now,

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { DestinationConfig } from '../../src/main/config'
 import { startMockUserFlux, type MockUserFlux, type MockUserFluxOptions } from '../mocks/userflux'
 import type { RecordedRequest } from '../mocks/mock-upstream'
-import { startTestCollector, type TestCollector } from '../support/collector'
+import { startTestCollector, type TestCollector, type TestCollectorOptions } from '../support/collector'
 import { eventually } from '../support/temp'
 
 const API_KEY = 'uf_write_123'
@@ -32,13 +32,15 @@ let outpost: TestCollector
 
 async function start(
   destination: Partial<DestinationConfig> = {},
-  mockOptions: Partial<MockUserFluxOptions> = {}
+  mockOptions: Partial<MockUserFluxOptions> = {},
+  sync: TestCollectorOptions['sync'] = {}
 ): Promise<void> {
   upstream = await startMockUserFlux({ apiKey: API_KEY, ...mockOptions })
   outpost = await startTestCollector({
     destinations: [
       { id: 'userflux', vendor: 'userflux', baseUrl: upstream.url, apiKey: API_KEY, ...destination }
-    ]
+    ],
+    sync
   })
 }
 
@@ -209,8 +211,11 @@ describe('UserFlux end to end: ingest, outbox, delivery', () => {
 })
 
 describe('UserFlux batch sizes', () => {
+  // Batches are cut in accepted order with one request in flight. With more, a batch also skips
+  // users that have a request out (test/integration/concurrent-delivery.test.ts).
+  const oneInFlight = { concurrency: 1 }
   it('never exceeds the configured batchSize: 10 queued events go as 3, 3, 3, 1', async () => {
-    await start({ batchSize: 3 })
+    await start({ batchSize: 3 }, {}, oneInFlight)
     await pause()
     const queued = events(10)
     await outpost.post('/userflux/event/ingest/batch', { events: queued })
@@ -232,7 +237,7 @@ describe('UserFlux batch sizes', () => {
   })
 
   it('never mixes locationEnrichment values in one request, and keeps the accepted order', async () => {
-    await start()
+    await start({}, {}, oneInFlight)
     await pause()
     for (const query of [
       '?locationEnrichment=true',
@@ -253,7 +258,7 @@ describe('UserFlux batch sizes', () => {
   })
 
   it('splits a batch UserFlux finds too large (413) until it fits, each event delivered once', async () => {
-    await start({}, { maxBatchSize: 4 })
+    await start({}, { maxBatchSize: 4 }, oneInFlight)
     await pause()
     const queued = events(10)
     await outpost.post('/userflux/event/ingest/batch', { events: queued })

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { parseConfig, resolveDestinations, type Destination } from '../../src/main/config'
+import { DEFAULTS, parseConfig, resolveDestinations, type Destination } from '../../src/main/config'
 import { openStore, type NewEvent, type Store } from '../../src/main/store'
 import { DestinationWorker } from '../../src/main/sync/worker'
 import type { Transport } from '../../src/main/sync/transport'
@@ -60,6 +60,7 @@ describe('a claimed batch is always settled or released', () => {
       backoff: { baseMs: 10, maxMs: 10 },
       authRetry: { baseMs: 10, maxMs: 10 },
       timeoutMs: TIMEOUT_MS,
+      concurrency: DEFAULTS.sync.concurrency,
       now: () => clock,
       onChange: () => {}
     })

@@ -14,8 +14,10 @@ export const RETENTION_MS = 7 * 86_400_000
 const BACKOFF_MAX_MS = 60_000
 
 export interface EventSpec {
-  user: 'u1' | 'u2' | 'u3'
-  kind: 'track' | 'identify'
+  /** null: an event without a user key (all such events are one user). */
+  user: 'u1' | 'u2' | 'u3' | null
+  /** `device`: a registration, which goes before everything accepted after it. */
+  kind: 'track' | 'identify' | 'device'
   /** A client's own message id (Whisperr's `$message_id`), from a small pool so that keys repeat; null (one in three): none. */
   clientKey: string | null
   /** Which of two texts the event carries: a repeated key with the same text, or another one. */
@@ -44,9 +46,16 @@ export type Outcome = 'sent' | 'retrying' | 'failed' | 'queued' | 'throws' | 'th
 export type Operation =
   /** Requests arriving together, committed as one group; the n-th insert may fail once. */
   | { op: 'ingest'; requests: RequestSpec[]; failAtInsert: number | null }
-  | { op: 'claim'; destination: DestinationId; limit: number }
-  /** The answer to the oldest request in flight; `throws`: its settlement cannot be written. */
-  | { op: 'settle'; outcome: Outcome; delayMs: number }
+  /**
+   * A claim keeping order per user or for the whole queue, looking at `window` events (null: the
+   * store's own window).
+   */
+  | { op: 'claim'; destination: DestinationId; limit: number; order: 'user' | 'queue'; window: number | null }
+  /**
+   * The answer to one of the requests in flight (`which`, modulo how many there are, oldest
+   * first); `throws`: its settlement cannot be written.
+   */
+  | { op: 'settle'; which: number; outcome: Outcome; delayMs: number }
   | { op: 'advance'; ms: number }
   /** A person pressed "sync now" on the destination. */
   | { op: 'syncNow'; destination: DestinationId }
@@ -65,8 +74,8 @@ function rarely<T>(arbitrary: fc.Arbitrary<T>, oneIn: number): fc.Arbitrary<T | 
 }
 
 const eventSpec: fc.Arbitrary<EventSpec> = fc.record({
-  user: fc.constantFrom('u1', 'u2', 'u3'),
-  kind: fc.constantFrom('track', 'track', 'track', 'identify'),
+  user: fc.constantFrom('u1', 'u2', 'u3', 'u1', 'u2', 'u3', null),
+  kind: fc.constantFrom('track', 'track', 'track', 'track', 'track', 'identify', 'identify', 'device'),
   clientKey: fc.option(fc.constantFrom('m0', 'm1', 'm2', 'm3', 'm4'), { freq: 3 }),
   variant: fc.oneof({ weight: 3, arbitrary: fc.constant(0 as const) }, fc.constant(1 as const)),
   upstreamParams: rarely(fc.constant('{"project":"p1"}'), 4),
@@ -89,11 +98,14 @@ const ingest = fc.record({
 const claim = fc.record({
   op: fc.constant('claim' as const),
   destination,
-  limit: fc.integer({ min: 1, max: 4 })
+  limit: fc.integer({ min: 1, max: 4 }),
+  order: fc.constantFrom('user', 'user', 'user', 'queue'),
+  window: rarely(fc.integer({ min: 1, max: 4 }), 4)
 })
 
 const settle = fc.record({
   op: fc.constant('settle' as const),
+  which: fc.nat(3),
   outcome: fc.constantFrom<Outcome>(
     'failed',
     'sent',

@@ -1,5 +1,6 @@
 import type { EventKind, EventStatus } from '@shared/model'
-import type { BulkResult, EnqueueResult } from '../../src/main/store'
+import type { BulkResult, ClaimOptions, EnqueueResult } from '../../src/main/store'
+import { CLAIM_WINDOW } from '../../src/main/store/outbox'
 
 /**
  * The outbox as a few arrays and rules in plain words, to hold the SQLite store to. It says
@@ -8,10 +9,16 @@ import type { BulkResult, EnqueueResult } from '../../src/main/store'
  * - Ingest: an event whose (destination, message id) is already stored is a duplicate; a request
  *   keyed by an Idempotency-Key whose event comes again as another call (kind, text or request
  *   parameters) stores nothing at all.
- * - The queue of a destination is its waiting and leased events, oldest first. Nothing moves
- *   while its oldest is not due (backoff, or a lease still running); an expired lease is due.
- *   A batch is the oldest event and the due events right behind it of the same kind and request
- *   parameters, while the kind batches at all, up to the limit.
+ * - The queue of a destination is its waiting and leased events, oldest first. Order is kept per
+ *   user (or for the whole queue, as if every event had one user). An event may start a batch
+ *   when it is due, no event of its user is in flight (a lease still running; an expired lease is
+ *   due) and no older event of its user waits. A claim looks at the oldest `window` events not in
+ *   flight, and no further than the first registration (a device) waiting or in flight. A batch is the oldest event
+ *   that may start one, and the due events behind it of the same kind and request parameters, of
+ *   users not in flight whose older events are all in the batch, while the kind batches at all,
+ *   up to the limit; a registration goes alone. With nothing to take, a claim says when that may
+ *   change: the earliest end of a running lease, or due time of the oldest looked-at event of a
+ *   user not in flight.
  * - A person edits what is neither in flight nor delivered, resends what failed or was
  *   discarded (due now), discards what waits or failed.
  * - Retention deletes only delivered and discarded events finished before the cutoff, oldest
@@ -37,7 +44,7 @@ export interface RequestEvent {
   destination: string
   messageId: string
   kind: EventKind
-  userKey: string
+  userKey: string | null
   upstreamParams: string | null
   /** The text as the client sent it. */
   text: string
@@ -55,7 +62,7 @@ export interface ModelEvent {
   destination: string
   messageId: string
   kind: EventKind
-  userKey: string
+  userKey: string | null
   upstreamParams: string | null
   receivedText: string
   payload: string
@@ -162,21 +169,42 @@ export class OutboxModel {
     destination: string,
     now: number,
     limit: number,
-    batches: (kind: EventKind) => boolean
+    batches: (kind: EventKind) => boolean,
+    { order = 'user', window = CLAIM_WINDOW }: ClaimOptions = {}
   ): ExpectedClaim {
-    const queue = this.queue(destination).slice(0, limit)
-    const head = queue[0]
-    if (!head) return { kind: 'empty' }
-    if (dueAt(head) > now) return { kind: 'waiting', dueAt: dueAt(head) }
+    const queue = this.queue(destination)
+    if (queue.length === 0) return { kind: 'empty' }
+    const userOf = (event: ModelEvent) => (order === 'user' ? event.userKey : 'the whole queue')
+    const running = queue.filter((event) => event.status === 'sending' && (event.leaseUntil as number) > now)
+    const inFlight = (event: ModelEvent) => running.some((leased) => userOf(leased) === userOf(event))
+    const registrationInFlight = running.find((event) => event.kind === 'device')
+    const notInFlight = queue.filter((event) => !running.includes(event)).slice(0, window)
+    const beforeRegistrations = notInFlight.filter(
+      (event) => registrationInFlight === undefined || event.id < registrationInFlight.id
+    )
+    const registration = beforeRegistrations.findIndex((event) => event.kind === 'device')
+    const looked = registration === -1 ? beforeRegistrations : beforeRegistrations.slice(0, registration + 1)
+    const olderOfUser = (event: ModelEvent) =>
+      looked.filter((older) => older.id < event.id && userOf(older) === userOf(event))
+    const mayStart = (event: ModelEvent) =>
+      dueAt(event) <= now && !inFlight(event) && olderOfUser(event).length === 0
+    const head = looked.find(mayStart)
+    if (!head) {
+      const oldestOfUsers = looked.filter((event) => !inFlight(event) && olderOfUser(event).length === 0)
+      const times = [...running.map(dueAt), ...oldestOfUsers.map(dueAt)]
+      return { kind: 'waiting', dueAt: Math.min(...times) }
+    }
     const batch = [head]
-    for (const event of queue.slice(1)) {
+    if (head.kind === 'device' || !batches(head.kind)) return { kind: 'claimed', events: batch }
+    for (const event of looked.filter((later) => later.id > head.id)) {
+      if (batch.length === limit) break
       const joins =
-        batches(head.kind) &&
         event.kind === head.kind &&
         event.upstreamParams === head.upstreamParams &&
-        dueAt(event) <= now
-      if (!joins) break
-      batch.push(event)
+        dueAt(event) <= now &&
+        !inFlight(event) &&
+        olderOfUser(event).every((older) => batch.includes(older))
+      if (joins) batch.push(event)
     }
     return { kind: 'claimed', events: batch }
   }
@@ -203,21 +231,25 @@ export class OutboxModel {
   }
 
   /**
-   * Per-destination order, as the sent sequence shows it: an event is delivered only after every
-   * event accepted before it for the same destination, or with it in one request, unless that
-   * earlier event failed or was discarded on the way (a person may resend it later).
+   * Per-user order, as the sent sequence shows it: an event is delivered only after every event
+   * of its user accepted before it for the same destination, and every registration accepted
+   * before it, was delivered, or goes with it, unless that earlier event failed or was discarded
+   * on the way (a person may resend it later).
    */
   private assertNothingOlderUnsent(event: ModelEvent, batch: number[]): void {
     const overtaken = this.events.find(
       (older) =>
         older.destination === event.destination &&
         older.seq < event.seq &&
+        (older.userKey === event.userKey || older.kind === 'device') &&
         !older.leftQueue &&
         older.status !== 'sent' &&
         !batch.includes(older.id)
     )
     if (overtaken)
-      throw new Error(`event #${event.id} delivered before the older #${overtaken.id} (${overtaken.status})`)
+      throw new Error(
+        `event #${event.id} of ${event.userKey} delivered before the older #${overtaken.id} of ${overtaken.userKey} (${overtaken.status})`
+      )
   }
 
   /** A claim given back when its settlement could not be written: waiting again at `dueAt`. */
@@ -248,7 +280,7 @@ export class OutboxModel {
   }
 
   /** Whether an edit is allowed; `true` when it changed the payload. */
-  edit(id: number, payload: string, userKey: string): 'refused' | boolean {
+  edit(id: number, payload: string, userKey: string | null): 'refused' | boolean {
     const event = this.find(id)
     if (!event || !(APPLIES_TO.edit as readonly Status[]).includes(event.status)) return 'refused'
     if (event.payload === payload) return false

@@ -7,6 +7,7 @@ import {
   CorrectionError,
   type AttemptRecord,
   type BatchClaim,
+  type ClaimOptions,
   type NewEvent,
   type Settlement
 } from '../../src/main/store'
@@ -40,10 +41,13 @@ import { StoreUnderTest } from './store-under-test'
  *   event a commit counted as inserted, until it is delivered or discarded and then pruned);
  * - no duplicate: (destination, message id) is unique, a repeated key counts as a duplicate, and
  *   an Idempotency-Key repeated for another call stores nothing of its request (keyReused);
- * - order, per destination (so per user): a claim takes exactly the oldest due events, never one
- *   behind a waiting or leased event (checked on the rows too); and an event is delivered only
- *   once every event accepted before it for its destination was delivered, or goes with it,
- *   unless that earlier event failed or was discarded on the way (OutboxModel.settle);
+ * - order, per user: with several requests in flight and answered in any order, a claim takes
+ *   exactly the events the model's rule names (the oldest due events whose user has nothing in
+ *   flight and nothing older waiting; or, keeping the whole queue's order, the run at its head),
+ *   never one behind an older event of its user or a registration (checked on the rows too); and
+ *   an event is delivered only once every event of its user, and every registration, accepted
+ *   before it for its destination was delivered, or goes with it, unless that earlier event
+ *   failed or was discarded on the way (OutboxModel.settle);
  * - counts: status_counts (events and bytes) equal a real count, and backlog() equals a real
  *   count of undelivered events and their bytes, and the model's; each event's attempts are in
  *   the attempt log, and retention leaves no attempt without events;
@@ -78,8 +82,8 @@ class ModelRun {
   private readonly model = new OutboxModel()
   private now = START
   private freshIds = 0
-  /** The claim of each destination's request in flight, as its worker holds it, oldest first. */
-  private readonly inFlight = new Map<DestinationId, number[]>()
+  /** The requests in flight, as the workers hold them, oldest first. */
+  private inFlight: { destination: DestinationId; ids: number[] }[] = []
   private readonly writer = createGroupCommitWriter({
     commit: (requests, receivedAt) => this.sut.store.outbox.enqueueEvents(requests, receivedAt),
     backlog: () => this.sut.store.outbox.backlog(),
@@ -96,10 +100,12 @@ class ModelRun {
     switch (operation.op) {
       case 'ingest':
         return this.ingest(operation.requests, operation.failAtInsert)
-      case 'claim':
-        return this.claim(operation.destination, operation.limit)
+      case 'claim': {
+        const { destination, limit, order, window } = operation
+        return this.claim(destination, limit, { order, ...(window !== null && { window }) })
+      }
       case 'settle':
-        return this.settle(operation.outcome, operation.delayMs)
+        return this.settle(operation.which, operation.outcome, operation.delayMs)
       case 'advance':
         this.now += operation.ms
         return
@@ -121,7 +127,7 @@ class ModelRun {
       case 'restart':
         this.sut.restart()
         this.model.restart()
-        this.inFlight.clear()
+        this.inFlight = []
         expect(this.sut.rows().filter((row) => row.status === 'sending')).toEqual([])
         return
     }
@@ -187,51 +193,60 @@ class ModelRun {
     }
   }
 
-  private claim(destination: DestinationId, limit: number): void {
-    const expected = this.model.nextBatch(destination, this.now, limit, SAME_BATCH[destination])
+  private claim(destination: DestinationId, limit: number, options: ClaimOptions): void {
+    const expected = this.model.nextBatch(destination, this.now, limit, SAME_BATCH[destination], options)
     const claim = this.sut.store.outbox.claimDueBatch(
       destination,
       this.now,
       limit,
       LEASE_MS,
-      SAME_BATCH[destination]
+      SAME_BATCH[destination],
+      options
     )
     expect(claimView(claim)).toEqual(claimView(expected))
     if (expected.kind !== 'claimed') return
     this.model.lease(expected.events, this.now)
     const ids = expected.events.map((event) => event.id)
-    // A worker whose lease expired is never heard from again (its request is bounded by twice
-    // the timeout, the lease is three times it): the new claim is the one in flight.
-    this.inFlight.delete(destination)
-    this.inFlight.set(destination, ids)
-    this.assertNothingOlderWaits(destination, ids)
+    // A request whose lease expired is never heard from again (it is bounded by twice the
+    // timeout, the lease is three times it): a claim that takes its events back replaces it.
+    this.inFlight = this.inFlight.filter((request) => !request.ids.some((id) => ids.includes(id)))
+    this.inFlight.push({ destination, ids })
+    this.assertNothingOlderWaits(destination, ids, options.order ?? 'user')
   }
 
-  /** On the rows themselves: nothing older than a claimed event is still waiting or leased. */
-  private assertNothingOlderWaits(destination: DestinationId, claimed: number[]): void {
-    const newestClaimed = Math.max(...claimed)
-    const overtaken = this.sut
-      .rows()
-      .filter(
-        (row) =>
-          row.destination === destination &&
-          row.id < newestClaimed &&
-          !claimed.includes(row.id) &&
-          ['queued', 'retrying', 'sending'].includes(row.status)
-      )
+  /**
+   * On the rows themselves: no event older than a claimed one, of its user (of any user when the
+   * whole queue keeps its order), and no older registration, is still waiting or leased.
+   */
+  private assertNothingOlderWaits(
+    destination: DestinationId,
+    claimed: number[],
+    order: 'user' | 'queue'
+  ): void {
+    const rows = this.sut.rows()
+    const claimedRows = rows.filter((row) => claimed.includes(row.id))
+    const overtaken = rows.filter(
+      (row) =>
+        row.destination === destination &&
+        !claimed.includes(row.id) &&
+        ['queued', 'retrying', 'sending'].includes(row.status) &&
+        claimedRows.some(
+          (event) =>
+            row.id < event.id && (order === 'queue' || row.userKey === event.userKey || row.kind === 'device')
+        )
+    )
     expect(overtaken, `claim ${claimed} overtook waiting events`).toEqual([])
   }
 
   /**
-   * The answer to the request in flight, settled as DestinationWorker.sendOrRelease does: when the
+   * The answer to a request in flight, settled as DestinationWorker.deliver does: when the
    * settlement cannot be written the claim is given back after a backoff, and when even that
    * fails the events stay leased until their lease expires.
    */
-  private async settle(outcome: Outcome, delayMs: number): Promise<void> {
-    const [oldest] = this.inFlight
-    if (!oldest) return
-    const [destination, ids] = oldest
-    this.inFlight.delete(destination)
+  private async settle(which: number, outcome: Outcome, delayMs: number): Promise<void> {
+    if (this.inFlight.length === 0) return
+    const [answered] = this.inFlight.splice(which % this.inFlight.length, 1)
+    const { destination, ids } = answered as { destination: DestinationId; ids: number[] }
     const { outbox } = this.sut.store
     if (outcome === 'throws' || outcome === 'throwsTwice') {
       const releaseFails = outcome === 'throwsTwice'

@@ -23,7 +23,7 @@ export interface TestCollectorOptions {
   destinations: DestinationConfig[]
   ingest?: { keys?: string[]; bodyLimitBytes?: number; allowedHosts?: string[] }
   storage?: { maxEvents?: number; maxBytes?: number; retentionDays?: number }
-  sync?: { timeoutMs?: number; backoffBaseMs?: number; backoffMaxMs?: number }
+  sync?: { timeoutMs?: number; backoffBaseMs?: number; backoffMaxMs?: number; concurrency?: number }
   networkAddresses?: () => string[]
 }
 

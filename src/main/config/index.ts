@@ -42,6 +42,8 @@ export interface OutpostConfig {
     /** How soon a destination held for a refused key asks the vendor again, growing to the max. */
     authRetryBaseMs: number
     authRetryMaxMs: number
+    /** Most requests in flight per destination; one user's events never overtake each other. */
+    concurrency: number
   }
 }
 
@@ -82,7 +84,10 @@ export const DEFAULTS = {
     backoffBaseMs: 1_000,
     backoffMaxMs: 60_000,
     authRetryBaseMs: 5 * 60_000,
-    authRetryMaxMs: 15 * 60_000
+    authRetryMaxMs: 15 * 60_000,
+    // Sized for a slow link: at 150 ms a round trip, 16 requests in flight carry about 100
+    // one-event requests a second (docs/architecture.md, Delivery).
+    concurrency: 16
   }
 }
 
@@ -149,7 +154,8 @@ const schema = {
         backoffBaseMs: { type: 'integer', minimum: 1 },
         backoffMaxMs: { type: 'integer', minimum: 1 },
         authRetryBaseMs: { type: 'integer', minimum: 1, maximum: MAX_TIMER_MS },
-        authRetryMaxMs: { type: 'integer', minimum: 1, maximum: MAX_TIMER_MS }
+        authRetryMaxMs: { type: 'integer', minimum: 1, maximum: MAX_TIMER_MS },
+        concurrency: { type: 'integer', minimum: 1, maximum: 256 }
       }
     }
   }

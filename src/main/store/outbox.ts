@@ -42,6 +42,22 @@ export interface ClaimedEvent {
 export type BatchClaim =
   { kind: 'empty' } | { kind: 'waiting'; dueAt: number } | { kind: 'claimed'; events: ClaimedEvent[] }
 
+/**
+ * How many waiting events a claim looks at, past those in flight: the bound on one claim's work
+ * with a million queued. A user whose events lie beyond it waits until the window reaches them.
+ */
+export const CLAIM_WINDOW = 1_000
+
+export interface ClaimOptions {
+  /** Whose events keep their accepted order: each user's (several requests in flight), or the whole queue's. */
+  order?: 'user' | 'queue'
+  window?: number
+}
+
+/** The one user every event has when the whole queue keeps its order. */
+const WHOLE_QUEUE = Symbol('whole queue')
+type OrderKey = string | null | typeof WHOLE_QUEUE
+
 export interface AttemptRecord {
   destination: string
   startedAt: number
@@ -75,6 +91,31 @@ const BACKLOG_STATUSES: readonly EventStatus[] = ['queued', 'retrying', 'sending
  */
 const QUEUE = `status IN ('queued', 'retrying', 'sending')`
 
+/**
+ * The claim's reads, named so that a test can assert their plans (test/unit/concurrent-claims.test.ts).
+ * The lease probes name their index: SQLite keeps no statistics here, and outbox_destination_status
+ * would also fit them and walk every leased row of the destination.
+ */
+export const CLAIM_SQL = {
+  // The waiting part of the queue, oldest first. Leases still running are left out here, in SQL,
+  // so that the thousands of events a full set of requests in flight can hold are skipped without
+  // being read into JavaScript; their users are asked for through outbox_leased instead.
+  waiting: `
+    SELECT id, kind, user_key AS userKey, upstream_params AS upstreamParams,
+           CASE status WHEN 'sending' THEN lease_until ELSE next_attempt_at END AS dueAt
+    FROM outbox WHERE destination = ? AND ${QUEUE} AND NOT (status = 'sending' AND lease_until > ?)
+    ORDER BY id LIMIT ?`,
+  userLeaseEnd: `
+    SELECT min(lease_until) FROM outbox INDEXED BY outbox_leased
+    WHERE destination = ? AND user_key IS ? AND status = 'sending' AND lease_until > ?`,
+  firstLeaseEnd: `
+    SELECT min(lease_until) FROM outbox INDEXED BY outbox_leased
+    WHERE destination = ? AND status = 'sending' AND lease_until > ?`,
+  firstRegistrationInFlight: `
+    SELECT min(id) FROM outbox INDEXED BY outbox_leased_registrations
+    WHERE destination = ? AND status = 'sending' AND kind = 'device' AND lease_until > ?`
+}
+
 export interface Outbox {
   enqueueEvents(requests: NewEvent[][], receivedAt: number): EnqueueResult[]
   claimDueBatch(
@@ -82,7 +123,8 @@ export interface Outbox {
     now: number,
     limit: number,
     leaseMs: number,
-    sameBatch: (kind: EventKind) => boolean
+    sameBatch: (kind: EventKind) => boolean,
+    options?: ClaimOptions
   ): BatchClaim
   settleAttempt(
     attempt: AttemptRecord,
@@ -94,6 +136,11 @@ export interface Outbox {
   releaseClaim(ids: number[], dueAt: number, error: string): void
   /** Events and bytes not delivered yet (waiting, in flight or failed): what the outbox bounds hold. */
   backlog(): Backlog
+  /**
+   * Runs `work` in one transaction (a savepoint inside another): an answer's settlement and the
+   * claims that follow it cost one commit.
+   */
+  inTransaction<T>(work: () => T): T
 }
 
 /** The write side of the outbox: ingest, the delivery queue and its leases. */
@@ -112,26 +159,30 @@ export function createOutbox(db: Database.Database): Outbox {
   const selectBacklog = db.prepare(`
     SELECT coalesce(sum(n), 0) AS events, coalesce(sum(bytes), 0) AS bytes
     FROM status_counts WHERE status IN (${BACKLOG_STATUSES.map((status) => `'${status}'`).join(', ')})`)
-  const selectQueueHead = db.prepare(`
-    SELECT id, message_id AS messageId, kind, payload, upstream_params AS upstreamParams, attempts,
-           CASE status WHEN 'sending' THEN lease_until ELSE next_attempt_at END AS dueAt
-    FROM outbox WHERE destination = ? AND ${QUEUE} ORDER BY id LIMIT ?`)
-  const leaseEvent = db.prepare(`UPDATE outbox SET status = 'sending', lease_until = ? WHERE id = ?`)
+  const selectWaiting = db.prepare(CLAIM_SQL.waiting)
+  const selectUserLeaseEnd = db.prepare(CLAIM_SQL.userLeaseEnd).pluck()
+  const selectFirstLeaseEnd = db.prepare(CLAIM_SQL.firstLeaseEnd).pluck()
+  const selectFirstRegistrationInFlight = db.prepare(CLAIM_SQL.firstRegistrationInFlight).pluck()
+  const leaseEvents = db.prepare(`
+    UPDATE outbox SET status = 'sending', lease_until = ? WHERE id IN (SELECT value FROM json_each(?))
+    RETURNING id, message_id AS messageId, kind, payload, upstream_params AS upstreamParams, attempts`)
   const releaseLeases = db.prepare(
     `UPDATE outbox SET status = 'queued', lease_until = NULL WHERE status = 'sending'`
   )
   const releaseLease = db.prepare(`
     UPDATE outbox SET status = 'retrying', lease_until = NULL, next_attempt_at = ?, last_error = ?
-    WHERE id = ? AND status = 'sending'`)
+    WHERE id IN (SELECT value FROM json_each(?)) AND status = 'sending'`)
   const insertAttempt = db.prepare(`
     INSERT INTO attempts (destination, started_at, duration_ms, status, outcome, reason, request, response_body, batch_size)
     VALUES (@destination, @startedAt, @durationMs, @status, @outcome, @reason, @request, @responseBody, @batchSize)`)
-  const linkAttempt = db.prepare(`INSERT OR IGNORE INTO attempt_events (event_id, attempt_id) VALUES (?, ?)`)
-  const settleEvent = db.prepare(`
+  const linkAttempt = db.prepare(
+    `INSERT OR IGNORE INTO attempt_events (event_id, attempt_id) SELECT value, ? FROM json_each(?)`
+  )
+  const settleEvents = db.prepare(`
     UPDATE outbox SET status = @status, attempts = attempts + 1, lease_until = NULL,
       last_status = @lastStatus, last_error = @error, next_attempt_at = coalesce(@nextAttemptAt, next_attempt_at),
       sent_at = CASE WHEN @status = 'sent' THEN @now ELSE sent_at END
-    WHERE id = @id AND status = 'sending'`)
+    WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'sending'`)
   const recordSuccess = db.prepare(`
     INSERT INTO destination_state (id, last_success_at) VALUES (?, ?)
     ON CONFLICT (id) DO UPDATE SET last_success_at = excluded.last_success_at`)
@@ -190,11 +241,22 @@ export function createOutbox(db: Database.Database): Outbox {
   )
 
   /**
-   * Leases the next batch of a destination. The queue is FIFO: when its oldest event is not due
-   * yet (waiting for its backoff, or leased to a request whose lease runs), nothing behind it goes
-   * either, which keeps identify and track calls in accepted order. An expired lease is due.
-   * A batch holds events of one kind and the same upstream parameters only, up to `limit`;
-   * kinds that `sameBatch` says cannot be batched go alone.
+   * Leases the next batch of a destination: the oldest due events that may go, in accepted order.
+   *
+   * Order is kept per user (`order: 'user'`, the default) or for the whole queue (`'queue'`, as if
+   * every event had one user: what one request in flight needs). Per user the queue is FIFO: a
+   * user with an event in flight (a lease still running), or with an older event that is not due
+   * (its backoff) or that this batch cannot take, has nothing claimed, so a user's events never
+   * overtake each other while other users' events go. Events without a user key are one user.
+   * A device registration goes before anything accepted after it (an event names its device only
+   * inside its payload): the claim looks no further than a registration waiting or in flight.
+   * An expired lease is due.
+   *
+   * A batch starts at the first event that may go and takes the due events behind it of the same
+   * kind and upstream parameters, of any user that may go, up to `limit`; kinds that `sameBatch`
+   * says cannot be batched go alone. At most `window` waiting events are looked at. When nothing
+   * may go, the answer says when that may change: the earliest end of a running lease, or due time
+   * of a waiting user's oldest event.
    */
   const claimDueBatch = db.transaction(
     (
@@ -202,27 +264,60 @@ export function createOutbox(db: Database.Database): Outbox {
       now: number,
       limit: number,
       leaseMs: number,
-      sameBatch: (kind: EventKind) => boolean
+      sameBatch: (kind: EventKind) => boolean,
+      { order = 'user', window = CLAIM_WINDOW }: ClaimOptions = {}
     ): BatchClaim => {
-      const rows = selectQueueHead.all(destination, limit) as (ClaimedEvent & { dueAt: number })[]
-      const head = rows[0]
-      if (!head) return { kind: 'empty' }
-      if (head.dueAt > now) return { kind: 'waiting', dueAt: head.dueAt }
-      const events: ClaimedEvent[] = []
-      for (const row of rows) {
-        const joinsBatch =
-          row.kind === head.kind &&
-          row.upstreamParams === head.upstreamParams &&
-          sameBatch(row.kind) &&
-          row.dueAt <= now
-        if (events.length > 0 && !joinsBatch) break
-        leaseEvent.run(now + leaseMs, row.id)
-        const { dueAt: _due, ...event } = row
-        events.push(event)
+      const userOf = (row: QueuedEvent): OrderKey => (order === 'user' ? row.userKey : WHOLE_QUEUE)
+      const inFlight = new Map<OrderKey, boolean>()
+      const userInFlight = (user: OrderKey): boolean => {
+        let found = inFlight.get(user)
+        if (found === undefined) {
+          const leaseEnd =
+            user === WHOLE_QUEUE
+              ? selectFirstLeaseEnd.get(destination, now)
+              : selectUserLeaseEnd.get(destination, user, now)
+          found = leaseEnd !== null
+          inFlight.set(user, found)
+        }
+        return found
       }
-      return { kind: 'claimed', events }
+      const waits = new Set<OrderKey>()
+      const taken = new Set<OrderKey>()
+      const batch: QueuedEvent[] = []
+      let nextDue = Infinity
+      const registrationInFlight =
+        (selectFirstRegistrationInFlight.get(destination, now) as number | null) ?? Infinity
+      for (const row of selectWaiting.iterate(destination, now, window) as Iterable<QueuedEvent>) {
+        if (row.id > registrationInFlight) break
+        const user = userOf(row)
+        if (waits.has(user)) {
+          if (row.kind === 'device') break
+          continue
+        }
+        const takes =
+          (taken.has(user) || !userInFlight(user)) &&
+          row.dueAt <= now &&
+          (batch.length === 0 || joinsBatch(batch[0] as QueuedEvent, row, sameBatch))
+        if (takes) {
+          batch.push(row)
+          taken.add(user)
+        } else {
+          waits.add(user)
+          if (row.dueAt > now && !userInFlight(user)) nextDue = Math.min(nextDue, row.dueAt)
+        }
+        if (row.kind === 'device' || batch.length === limit || (takes && !sameBatch(row.kind))) break
+      }
+      if (batch.length > 0) return { kind: 'claimed', events: lease(batch, now + leaseMs) }
+      const leaseEnd = selectFirstLeaseEnd.get(destination, now) as number | null
+      nextDue = Math.min(nextDue, leaseEnd ?? Infinity)
+      return nextDue === Infinity ? { kind: 'empty' } : { kind: 'waiting', dueAt: nextDue }
     }
   )
+
+  function lease(batch: QueuedEvent[], leaseUntil: number): ClaimedEvent[] {
+    const leased = leaseEvents.all(leaseUntil, JSON.stringify(batch.map((row) => row.id))) as ClaimedEvent[]
+    return leased.sort((a, b) => a.id - b.id)
+  }
 
   /** Records one upstream attempt and moves each of its events to where the answer sends it. */
   const settleAttempt = db.transaction(
@@ -231,17 +326,16 @@ export function createOutbox(db: Database.Database): Outbox {
       if (attempt.outcome === 'ok') recordSuccess.run(attempt.destination, now)
       const attemptId = Number(insertAttempt.run({ ...attempt, batchSize }).lastInsertRowid)
       for (const { ids, settlement } of groups) {
-        for (const id of ids) {
-          linkAttempt.run(id, attemptId)
-          settleEvent.run({
-            id,
-            now,
-            status: settlement.status,
-            lastStatus: attempt.status,
-            error: settlement.status === 'sent' ? null : settlement.error,
-            nextAttemptAt: settlement.status === 'retrying' ? settlement.nextAttemptAt : null
-          })
-        }
+        const idList = JSON.stringify(ids)
+        linkAttempt.run(attemptId, idList)
+        settleEvents.run({
+          ids: idList,
+          now,
+          status: settlement.status,
+          lastStatus: attempt.status,
+          error: settlement.status === 'sent' ? null : settlement.error,
+          nextAttemptAt: settlement.status === 'retrying' ? settlement.nextAttemptAt : null
+        })
       }
     }
   )
@@ -260,9 +354,9 @@ export function createOutbox(db: Database.Database): Outbox {
    * Gives claimed events back to the queue, due at `dueAt`, when their attempt could not be
    * recorded (the request was never built, or the store refused the settlement).
    */
-  const releaseClaim = db.transaction((ids: number[], dueAt: number, error: string): void => {
-    for (const id of ids) releaseLease.run(dueAt, error, id)
-  })
+  function releaseClaim(ids: number[], dueAt: number, error: string): void {
+    releaseLease.run(dueAt, error, JSON.stringify(ids))
+  }
 
   return {
     enqueueEvents,
@@ -271,6 +365,21 @@ export function createOutbox(db: Database.Database): Outbox {
     makeDueNow,
     releaseStaleLeases,
     releaseClaim,
-    backlog: () => selectBacklog.get() as Backlog
+    backlog: () => selectBacklog.get() as Backlog,
+    inTransaction: <T>(work: () => T): T => db.transaction(work)()
   }
+}
+
+/** A waiting event as a claim weighs it, before its payload is read. */
+interface QueuedEvent {
+  id: number
+  kind: EventKind
+  userKey: string | null
+  upstreamParams: string | null
+  dueAt: number
+}
+
+/** Whether `row` may go in the request `head` starts: same kind and parameters, of a kind that batches. */
+function joinsBatch(head: QueuedEvent, row: QueuedEvent, sameBatch: (kind: EventKind) => boolean): boolean {
+  return row.kind === head.kind && row.upstreamParams === head.upstreamParams && sameBatch(row.kind)
 }

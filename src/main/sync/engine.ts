@@ -6,6 +6,8 @@ import { DestinationWorker, type WorkerState } from './worker'
 
 export interface SyncOptions {
   timeoutMs: number
+  /** Most requests in flight per destination (sync.concurrency). */
+  concurrency: number
   backoff: BackoffOptions
   /** Probing a key the vendor refused: sync.authRetryBaseMs growing to sync.authRetryMaxMs. */
   authRetry: BackoffOptions

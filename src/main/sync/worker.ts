@@ -2,6 +2,7 @@ import type { DestinationHold } from '@shared/model'
 import { keyFingerprint, type Destination } from '../config'
 import type { UpstreamRequest, Verdict } from '../connectors/types'
 import type { AttemptRecord, ClaimedEvent, Settlement, Store } from '../store'
+import type { AuthHold } from '../store/destinations'
 import { backoffDelay, probeDelay, type BackoffOptions } from './backoff'
 import type { Transport, TransportResult } from './transport'
 
@@ -12,6 +13,8 @@ export interface WorkerDeps {
   /** How often a destination held for a refused key asks the vendor again (sync.authRetry*). */
   authRetry: BackoffOptions
   timeoutMs: number
+  /** Most requests in flight at once (sync.concurrency); 1 sends the queue strictly in order. */
+  concurrency: number
   now(): number
   onChange(): void
 }
@@ -26,25 +29,65 @@ export interface WorkerState {
   nextAttemptAt: number | null
 }
 
+/** A batch out to the vendor. `seq` numbers the claims, so an answer can tell whether it came before a setback. */
+interface InFlightRequest {
+  events: ClaimedEvent[]
+  seq: number
+  done: Promise<void>
+}
+
+/** What one request came to: written in one transaction with the claims that fill its place. */
+interface Outcome {
+  attempt: AttemptRecord
+  ids: number[]
+  settlement: Settlement
+  /** The destination's key state this answer changes: held anew, or the hold ended. */
+  authChange: AuthHold | 'lift' | null
+  /** A registration the vendor accepted, to record with its real id. */
+  resolvedDevice: { provisionalId: string; realId: string } | null
+  /** A registration that did not succeed: the clients waiting on it hear so. */
+  failedRegistration: string | null
+}
+
 /**
- * Delivers one destination's queue, oldest first, one request in flight at a time (which keeps
- * per-user order). Held while paused, unconfigured or refused for auth (a refused key is probed
- * again on the long sync.authRetry* backoff); after a failure the queue waits for its backoff, and
- * that next attempt is the probe that finds the upstream back.
+ * Delivers one destination's queue with up to `concurrency` requests in flight. The store's claim
+ * keeps each user's events in accepted order (one request per user at a time) while other users'
+ * events go, so a slow user or a backing-off event holds back only its own user.
+ *
+ * What is destination-wide and what concerns one batch:
+ * - A `retry` answer (429 or 503 with Retry-After, any 5xx, a timeout or no answer at all) is about
+ *   the upstream, not the batch: the whole destination waits (Retry-After, else the backoff), the
+ *   batch's events are due when the wait ends, and then a single request probes before the others
+ *   follow. Sending other users' events meanwhile would only collect more failures and hammer a
+ *   vendor that asked for a pause.
+ * - 401/403 holds the destination for its key (persisted; probed with one request on
+ *   sync.authRetry*).
+ * - A permanent refusal fails that batch only; a batch the vendor wants split is re-queued and
+ *   claimed again in halves, while other batches go on.
+ * - Answers to requests sent before the latest setback (a wait, an auth hold) are settled by
+ *   their own verdict but teach the worker nothing: eight requests that time out together in one
+ *   outage are one failure for the backoff, and a success sent before a 401 does not end the hold.
+ *
+ * Held while paused or unconfigured. A claimed batch is always settled or given back.
  */
 export class DestinationWorker {
-  private running = false
-  private again = false
   private stopped = false
   private timer: NodeJS.Timeout | null = null
-  private inFlight: Promise<void> = Promise.resolve()
+  private readonly inFlight = new Set<InFlightRequest>()
+  private claims = 0
+  /** `claims` when the latest wait or hold began: answers to requests up to it are from before it. */
+  private setbackSeq = 0
   private failures = 0
   /** Refusals of the key since the hold began: each one pushes the next probe further out. */
   private authRefusals = 0
   private batchLimit: number
   private offlineReason: string | null = null
+  /** The destination-wide wait after a `retry` answer or an error: no claims before it. */
+  private pausedUntil: number | null = null
+  /** After a wait, one request at a time until an answer to a request sent after it is accepted. */
+  private probing = false
   private waitingUntil: number | null = null
-  /** Aborts the request in flight when the collector stops, so shutdown never waits on an upstream. */
+  /** Aborts the requests in flight when the collector stops, so shutdown never waits on an upstream. */
   private readonly shutdown = new AbortController()
   private readonly deviceWaiters = new Map<string, ((realId: string | null) => void)[]>()
 
@@ -67,9 +110,15 @@ export class DestinationWorker {
       const { reason, retryAt } = saved.authHold
       return { hold: 'auth', holdReason: `${reason}; ${AUTH_PROBE_WORDS}`, nextAttemptAt: retryAt }
     }
-    if (this.offlineReason)
-      return { hold: 'offline', holdReason: this.offlineReason, nextAttemptAt: this.waitingUntil }
-    return { hold: null, holdReason: null, nextAttemptAt: this.waitingUntil }
+    const nextAttemptAt = this.nextTry()
+    if (this.offlineReason) return { hold: 'offline', holdReason: this.offlineReason, nextAttemptAt }
+    return { hold: null, holdReason: null, nextAttemptAt }
+  }
+
+  /** When the destination sends again by itself: the end of its wait, or of the queue's backoff when nothing is out. */
+  private nextTry(): number | null {
+    if (this.pausedUntil !== null && this.pausedUntil > this.deps.now()) return this.pausedUntil
+    return this.inFlight.size === 0 ? this.waitingUntil : null
   }
 
   /**
@@ -97,15 +146,18 @@ export class DestinationWorker {
     })
   }
 
-  /** New events, a resume or "sync now": look at the queue again. */
+  /** New events, a resume or "sync now": claim what may go into the free places. */
   wake(): void {
     if (this.stopped) return
-    if (this.running) {
-      this.again = true
+    this.clearTimer()
+    let batches: ClaimedEvent[][]
+    try {
+      batches = this.deps.store.outbox.inTransaction(() => this.claimBatches())
+    } catch (error) {
+      this.waitAfterError(error)
       return
     }
-    this.clearTimer()
-    this.inFlight = this.pump()
+    this.launch(batches)
   }
 
   pause(): void {
@@ -142,26 +194,10 @@ export class DestinationWorker {
     this.deps.store.destinations.liftAuthHold(this.destination.id)
   }
 
-  /** The vendor refused the key in effect: hold, note which key (by fingerprint), and when to probe. */
-  private holdForAuth(reason: string, now: number): void {
-    const retryAt = now + probeDelay(this.authRefusals++, this.deps.authRetry)
-    this.deps.store.destinations.holdForAuth(this.destination.id, {
-      reason,
-      keyFingerprint: keyFingerprint(this.destination.apiKey as string),
-      retryAt
-    })
-  }
-
-  /** Held for a refused key, the queue moves only for the probe: until it is due, sleep until then. */
-  private awaitingAuthProbe(retryAt: number | null): boolean {
-    if (retryAt === null || retryAt <= this.deps.now()) return false
-    this.scheduleAt(retryAt)
-    return true
-  }
-
-  /** Skip the backoff: every waiting event is due now. */
+  /** Skip the backoff and the destination's wait: every waiting event is due now. */
   syncNow(): void {
     this.deps.store.outbox.makeDueNow(this.destination.id, this.deps.now())
+    this.pausedUntil = null
     this.wake()
     this.deps.onChange()
   }
@@ -175,95 +211,12 @@ export class DestinationWorker {
     this.stopped = true
     this.clearTimer()
     this.shutdown.abort()
-    await this.inFlight
+    await Promise.all([...this.inFlight].map((request) => request.done))
   }
 
   private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
-  }
-
-  private async pump(): Promise<void> {
-    this.running = true
-    try {
-      do {
-        this.again = false
-        while (!this.stopped && this.state().hold !== 'paused' && (await this.deliverNext()));
-      } while (this.again && !this.stopped)
-    } catch (error) {
-      console.error(`[outpost] delivery loop of ${this.destination.id} failed`, error)
-      this.scheduleAt(this.deps.now() + this.deps.backoff.maxMs)
-    } finally {
-      this.running = false
-    }
-  }
-
-  /** Sends the next due batch. False when there is nothing to do now. */
-  private async deliverNext(): Promise<boolean> {
-    const { hold, nextAttemptAt } = this.state()
-    if (hold === 'not_configured' || hold === 'paused') return false
-    if (hold === 'auth' && this.awaitingAuthProbe(nextAttemptAt)) return false
-    const { connector } = this.destination
-    const now = this.deps.now()
-    const claim = this.deps.store.outbox.claimDueBatch(
-      this.destination.id,
-      now,
-      this.batchLimit,
-      this.deps.timeoutMs * 3,
-      (kind) => connector.batchLimit(kind) > 1
-    )
-    if (claim.kind === 'empty') {
-      this.waitingUntil = null
-      return false
-    }
-    if (claim.kind === 'waiting') {
-      this.scheduleAt(claim.dueAt)
-      return false
-    }
-    this.waitingUntil = null
-    this.deps.onChange()
-    await this.sendOrRelease(claim.events)
-    return true
-  }
-
-  /**
-   * A claimed batch is always settled or given back: whatever throws between the claim and the
-   * settlement (the transport, the store recording the attempt) returns the events to the queue
-   * after a backoff. Should even that write fail, their lease expires and they are due again.
-   */
-  private async sendOrRelease(events: ClaimedEvent[]): Promise<void> {
-    try {
-      await this.send(events)
-    } catch (error) {
-      const dueAt = this.deps.now() + backoffDelay(this.failures++, this.deps.backoff)
-      const reason = `not sent: ${(error as Error).message ?? String(error)}; retried later`
-      try {
-        this.deps.store.outbox.releaseClaim(
-          events.map((event) => event.id),
-          dueAt,
-          reason
-        )
-      } catch (releaseError) {
-        console.error(
-          `[outpost] ${this.destination.id}: events stay leased until their lease expires`,
-          releaseError
-        )
-      }
-      throw error
-    }
-  }
-
-  /** The request for a batch; null when the connector cannot build it (the batch has then failed). */
-  private buildRequest(events: ClaimedEvent[], apiKey: string): UpstreamRequest | null {
-    try {
-      return this.destination.connector.buildRequest(events, { apiKey })
-    } catch (error) {
-      this.failUnsent(
-        events,
-        `Outpost could not build the ${this.destination.connector.label} request: ${(error as Error).message}`
-      )
-      return null
-    }
   }
 
   private scheduleAt(at: number): void {
@@ -272,6 +225,247 @@ export class DestinationWorker {
     if (this.stopped) return
     this.timer = setTimeout(() => this.wake(), Math.max(0, at - this.deps.now()))
     this.timer.unref?.()
+  }
+
+  /**
+   * How many requests may be out now, or 0 while the destination must not send (paused, no key,
+   * a wait or an auth hold whose probe is not due; the wake-up is then scheduled).
+   */
+  private room(): number {
+    if (this.stopped) return 0
+    const { hold, nextAttemptAt } = this.state()
+    if (hold === 'paused' || hold === 'not_configured') return 0
+    const now = this.deps.now()
+    if (hold === 'auth') {
+      // Held for a refused key, the queue moves only for the probe, one request.
+      if (nextAttemptAt !== null && nextAttemptAt > now) {
+        this.scheduleAt(nextAttemptAt)
+        return 0
+      }
+      return 1
+    }
+    if (this.pausedUntil !== null && this.pausedUntil > now) {
+      this.scheduleAt(this.pausedUntil)
+      return 0
+    }
+    return this.probing ? 1 : this.deps.concurrency
+  }
+
+  /** Claims batches into the free places, in the caller's transaction; they are sent once it commits. */
+  private claimBatches(): ClaimedEvent[][] {
+    const room = this.room()
+    const { connector } = this.destination
+    const batches: ClaimedEvent[][] = []
+    while (this.inFlight.size + batches.length < room) {
+      const claim = this.deps.store.outbox.claimDueBatch(
+        this.destination.id,
+        this.deps.now(),
+        this.batchLimit,
+        this.deps.timeoutMs * 3,
+        (kind) => connector.batchLimit(kind) > 1,
+        // One request at a time sends the queue in accepted order, as it always did.
+        { order: this.deps.concurrency === 1 ? 'queue' : 'user' }
+      )
+      if (claim.kind === 'claimed') {
+        this.waitingUntil = null
+        batches.push(claim.events)
+        continue
+      }
+      if (claim.kind === 'waiting') this.scheduleAt(claim.dueAt)
+      else this.waitingUntil = null
+      break
+    }
+    return batches
+  }
+
+  private launch(batches: ClaimedEvent[][]): void {
+    for (const events of batches) {
+      const request: InFlightRequest = { events, seq: ++this.claims, done: Promise.resolve() }
+      this.inFlight.add(request)
+      request.done = this.deliver(request)
+    }
+    if (batches.length) this.deps.onChange()
+  }
+
+  /**
+   * Sends one batch, then writes its outcome and claims the next batches in one transaction. A
+   * claimed batch is always settled or given back: whatever throws between the claim and the
+   * settlement (the transport, the store recording the attempt) returns the events to the queue
+   * after a backoff. Should even that write fail, their lease expires and they are due again.
+   */
+  private async deliver(request: InFlightRequest): Promise<void> {
+    let next: ClaimedEvent[][] = []
+    try {
+      const outcome = await this.attempt(request)
+      this.inFlight.delete(request)
+      next = this.deps.store.outbox.inTransaction(() => {
+        this.record(outcome)
+        return this.claimBatchesAfter()
+      })
+      this.tellDeviceWaiters(outcome)
+    } catch (error) {
+      this.inFlight.delete(request)
+      this.giveBack(request.events, error)
+    }
+    this.deps.onChange()
+    this.launch(next)
+  }
+
+  /** The claims after an answer; when they fail, the answer's record still commits. */
+  private claimBatchesAfter(): ClaimedEvent[][] {
+    try {
+      return this.deps.store.outbox.inTransaction(() => this.claimBatches())
+    } catch (error) {
+      this.waitAfterError(error)
+      return []
+    }
+  }
+
+  private giveBack(events: ClaimedEvent[], error: unknown): void {
+    const dueAt = this.waitAfterError(error)
+    try {
+      this.deps.store.outbox.releaseClaim(
+        events.map((event) => event.id),
+        dueAt,
+        `not sent: ${(error as Error).message ?? String(error)}; retried later`
+      )
+    } catch (releaseError) {
+      console.error(
+        `[outpost] ${this.destination.id}: events stay leased until their lease expires`,
+        releaseError
+      )
+    }
+  }
+
+  /** The transport or the store failed: the whole destination waits a backoff. Returns when it ends. */
+  private waitAfterError(error: unknown): number {
+    console.error(`[outpost] delivery of ${this.destination.id} failed`, error)
+    const until = this.deps.now() + backoffDelay(this.failures++, this.deps.backoff)
+    this.waitUntil(until)
+    return until
+  }
+
+  /** A destination-wide wait: no claims before `until`, then one request to probe. */
+  private waitUntil(until: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil ?? 0, until)
+    this.setbackSeq = this.claims
+    this.probing = true
+    this.scheduleAt(this.pausedUntil)
+  }
+
+  /** Writes an outcome: the key hold it changes, the device it resolves, the attempt and its events. */
+  private record(outcome: Outcome): void {
+    const { store } = this.deps
+    const id = this.destination.id
+    if (outcome.authChange === 'lift') store.destinations.liftAuthHold(id)
+    else if (outcome.authChange) store.destinations.holdForAuth(id, outcome.authChange)
+    const answeredAt = outcome.attempt.startedAt + outcome.attempt.durationMs
+    const { devices } = this.destination.connector
+    if (outcome.resolvedDevice && devices) {
+      const { provisionalId, realId } = outcome.resolvedDevice
+      store.devices.resolveDevice(id, provisionalId, realId, devices.eventField, answeredAt)
+    }
+    store.outbox.settleAttempt(
+      outcome.attempt,
+      [{ ids: outcome.ids, settlement: outcome.settlement }],
+      answeredAt
+    )
+  }
+
+  /** Answers the clients waiting on a registration once its outcome is written. */
+  private tellDeviceWaiters(outcome: Outcome): void {
+    if (outcome.resolvedDevice) {
+      const { provisionalId, realId } = outcome.resolvedDevice
+      this.notifyDeviceWaiters(provisionalId, realId)
+    } else if (outcome.failedRegistration) {
+      this.notifyDeviceWaiters(outcome.failedRegistration, null)
+    }
+  }
+
+  private notifyDeviceWaiters(provisionalId: string, realId: string | null): void {
+    this.deviceWaiters.get(provisionalId)?.forEach((notify) => notify(realId))
+    this.deviceWaiters.delete(provisionalId)
+  }
+
+  /** Sends a batch (or finds it cannot be sent) and decides where its events go; writes nothing. */
+  private async attempt(request: InFlightRequest): Promise<Outcome> {
+    const { events } = request
+    const orphan = this.orphanedDeviceId(events)
+    if (orphan) {
+      return this.notSent(
+        events,
+        `device ${orphan} has no ${this.destination.connector.label} id: its registration did not succeed; resend after registering again`
+      )
+    }
+    const { connector, baseUrl, apiKey } = this.destination
+    let built: UpstreamRequest
+    try {
+      built = connector.buildRequest(events, { apiKey: apiKey as string })
+    } catch (error) {
+      return this.notSent(
+        events,
+        `Outpost could not build the ${connector.label} request: ${(error as Error).message}`
+      )
+    }
+    const startedAt = this.deps.now()
+    const result = await this.deps.transport.post(
+      baseUrl + built.path,
+      built.headers,
+      built.body,
+      this.shutdown.signal
+    )
+    const finishedAt = this.deps.now()
+    const classified: Verdict =
+      result.kind === 'answer'
+        ? connector.classifyResponse(result.answer, events.length, finishedAt)
+        : { outcome: 'retry', reason: result.reason }
+    const { verdict, resolvedDevice } = this.registration(events, result, classified)
+    // A person may have set a new key while this request was out: its refusal is not about it.
+    const keyReplaced = this.destination.apiKey !== apiKey
+    const { settlement, authChange } = this.learn(verdict, request, result, finishedAt, keyReplaced)
+    const [first] = events
+    const failedRegistration =
+      first?.kind === 'device' && verdict.outcome !== 'ok' && connector.devices
+        ? connector.devices.provisionalIdFor(first.messageId)
+        : null
+    return {
+      attempt: {
+        destination: this.destination.id,
+        startedAt,
+        durationMs: finishedAt - startedAt,
+        status: result.kind === 'answer' ? result.answer.status : null,
+        outcome: verdict.outcome,
+        reason: verdict.reason,
+        request: `POST ${built.path} (${events.length} event${events.length === 1 ? '' : 's'}, ${built.body.length} bytes)`,
+        responseBody: result.kind === 'answer' ? result.answer.body : null
+      },
+      ids: events.map((event) => event.id),
+      settlement,
+      authChange,
+      resolvedDevice,
+      failedRegistration
+    }
+  }
+
+  /** A batch that is never sent: it fails with the reason, as it would every time. */
+  private notSent(events: ClaimedEvent[], reason: string): Outcome {
+    return {
+      attempt: {
+        destination: this.destination.id,
+        startedAt: this.deps.now(),
+        durationMs: 0,
+        status: null,
+        outcome: 'permanent',
+        reason,
+        request: 'not sent',
+        responseBody: null
+      },
+      ids: events.map((event) => event.id),
+      settlement: { status: 'failed', error: reason },
+      authChange: null,
+      resolvedDevice: null,
+      failedRegistration: null
+    }
   }
 
   /** A provisional device id with no real id by now means its registration failed: never send it. */
@@ -285,149 +479,95 @@ export class DestinationWorker {
     return null
   }
 
-  private failUnsent(events: ClaimedEvent[], reason: string): void {
-    const now = this.deps.now()
-    const attempt: AttemptRecord = {
-      destination: this.destination.id,
-      startedAt: now,
-      durationMs: 0,
-      status: null,
-      outcome: 'permanent',
-      reason,
-      request: 'not sent',
-      responseBody: null
-    }
-    this.deps.store.outbox.settleAttempt(
-      attempt,
-      [{ ids: events.map((e) => e.id), settlement: { status: 'failed', error: reason } }],
-      now
-    )
-    this.deps.onChange()
-  }
-
-  /** A registration the vendor accepted: remember its real id and rewrite the device's waiting events. */
-  private registerDevice(events: ClaimedEvent[], result: TransportResult, verdict: Verdict): Verdict {
-    const { devices } = this.destination.connector
+  /** A registration the vendor accepted gives the device's real id; one without an id is refused. */
+  private registration(
+    events: ClaimedEvent[],
+    result: TransportResult,
+    verdict: Verdict
+  ): { verdict: Verdict; resolvedDevice: Outcome['resolvedDevice'] } {
+    const { devices, label } = this.destination.connector
     const [registration] = events
     if (!devices || verdict.outcome !== 'ok' || registration?.kind !== 'device' || result.kind !== 'answer')
-      return verdict
+      return { verdict, resolvedDevice: null }
     const realId = devices.realIdFrom(result.answer)
     if (!realId)
       return {
-        outcome: 'permanent',
-        reason: `${this.destination.connector.label} accepted the registration but answered no device id`
+        verdict: {
+          outcome: 'permanent',
+          reason: `${label} accepted the registration but answered no device id`
+        },
+        resolvedDevice: null
       }
     const provisionalId = devices.provisionalIdFor(registration.messageId)
-    this.deps.store.devices.resolveDevice(
-      this.destination.id,
-      provisionalId,
-      realId,
-      devices.eventField,
-      this.deps.now()
-    )
-    this.notifyDeviceWaiters(provisionalId, realId)
-    return { outcome: 'ok', reason: `${verdict.reason}; device ${provisionalId} is ${realId}` }
-  }
-
-  /** Answers the clients waiting on a registration: its real id, or null once an attempt failed. */
-  private notifyDeviceWaiters(provisionalId: string, realId: string | null): void {
-    this.deviceWaiters.get(provisionalId)?.forEach((notify) => notify(realId))
-    this.deviceWaiters.delete(provisionalId)
-  }
-
-  private async send(events: ClaimedEvent[]): Promise<void> {
-    const orphan = this.orphanedDeviceId(events)
-    if (orphan) {
-      return this.failUnsent(
-        events,
-        `device ${orphan} has no ${this.destination.connector.label} id: its registration did not succeed; resend after registering again`
-      )
+    return {
+      verdict: { outcome: 'ok', reason: `${verdict.reason}; device ${provisionalId} is ${realId}` },
+      resolvedDevice: { provisionalId, realId }
     }
-    const { connector, baseUrl, apiKey } = this.destination
-    const request = this.buildRequest(events, apiKey as string)
-    if (!request) return
-    const startedAt = this.deps.now()
-    const result = await this.deps.transport.post(
-      baseUrl + request.path,
-      request.headers,
-      request.body,
-      this.shutdown.signal
-    )
-    const finishedAt = this.deps.now()
-    const verdict: Verdict = this.registerDevice(
-      events,
-      result,
-      result.kind === 'answer'
-        ? connector.classifyResponse(result.answer, events.length, finishedAt)
-        : { outcome: 'retry', reason: result.reason }
-    )
-    const attempt: AttemptRecord = {
-      destination: this.destination.id,
-      startedAt,
-      durationMs: finishedAt - startedAt,
-      status: result.kind === 'answer' ? result.answer.status : null,
-      outcome: verdict.outcome,
-      reason: verdict.reason,
-      request: `POST ${request.path} (${events.length} event${events.length === 1 ? '' : 's'}, ${request.body.length} bytes)`,
-      responseBody: result.kind === 'answer' ? result.answer.body : null
-    }
-    // A person may have set a new key while this request was out: its refusal is not about it.
-    const keyReplaced = this.destination.apiKey !== apiKey
-    const settlement = this.settle(verdict, events.length, result, finishedAt, keyReplaced)
-    this.deps.store.outbox.settleAttempt(
-      attempt,
-      [{ ids: events.map((event) => event.id), settlement }],
-      finishedAt
-    )
-    const [first] = events
-    if (first?.kind === 'device' && verdict.outcome !== 'ok' && connector.devices) {
-      this.notifyDeviceWaiters(connector.devices.provisionalIdFor(first.messageId), null)
-    }
-    this.deps.onChange()
   }
 
   /** Where the verdict sends the batch, and what it teaches this worker. */
-  private settle(
+  private learn(
     verdict: Verdict,
-    batchSize: number,
+    request: InFlightRequest,
     result: TransportResult,
     now: number,
     keyReplaced: boolean
-  ): Settlement {
-    const maxBatch = this.destination.batchSize
+  ): { settlement: Settlement; authChange: Outcome['authChange'] } {
+    const afterSetback = request.seq > this.setbackSeq
+    const batchSize = request.events.length
     switch (verdict.outcome) {
       case 'ok':
+        this.batchLimit = Math.min(this.destination.batchSize, this.batchLimit * 2)
+        if (!afterSetback) return { settlement: { status: 'sent' }, authChange: null }
         this.failures = 0
         this.offlineReason = null
-        this.endAuthHold()
-        this.batchLimit = Math.min(maxBatch, this.batchLimit * 2)
-        return { status: 'sent' }
-      case 'auth':
+        this.probing = false
+        this.authRefusals = 0
+        return { settlement: { status: 'sent' }, authChange: 'lift' }
+      case 'auth': {
+        const vendor = this.destination.connector.label
         if (keyReplaced) {
-          const vendor = this.destination.connector.label
-          return {
-            status: 'queued',
-            error: `${vendor} refused the key this request carried, since replaced; trying the new one`
-          }
+          const error = `${vendor} refused the key this request carried, since replaced; trying the new one`
+          return { settlement: { status: 'queued', error }, authChange: null }
         }
-        // An answer, so not offline; the batch waits at the head of the queue for the next probe.
+        // The batch waits in the queue for the next probe.
+        const settlement: Settlement = { status: 'queued', error: verdict.reason }
+        if (!afterSetback) return { settlement, authChange: null }
+        // An answer, so not offline.
         this.offlineReason = null
-        this.holdForAuth(verdict.reason, now)
-        return { status: 'queued', error: verdict.reason }
-      case 'permanent':
-        this.failures = 0
-        this.offlineReason = null
-        if (verdict.split && batchSize > 1) {
-          this.batchLimit = Math.ceil(batchSize / 2)
-          return { status: 'queued', error: verdict.reason }
-        }
-        return { status: 'failed', error: verdict.reason }
-      case 'retry': {
-        this.failures++
-        this.offlineReason = result.kind === 'no_answer' ? verdict.reason : null
-        const delay = verdict.retryAfterMs ?? backoffDelay(this.failures - 1, this.deps.backoff)
-        return { status: 'retrying', nextAttemptAt: now + delay, error: verdict.reason }
+        this.setbackSeq = this.claims
+        return { settlement, authChange: this.authHold(verdict.reason, now) }
       }
+      case 'permanent':
+        if (afterSetback) {
+          this.failures = 0
+          this.offlineReason = null
+        }
+        if (verdict.split && batchSize > 1) {
+          // Its halves are claimed in this answer's transaction; a larger batch answered later
+          // must not raise the size back.
+          this.batchLimit = Math.min(this.batchLimit, Math.ceil(batchSize / 2))
+          return { settlement: { status: 'queued', error: verdict.reason }, authChange: null }
+        }
+        return { settlement: { status: 'failed', error: verdict.reason }, authChange: null }
+      case 'retry': {
+        if (afterSetback) {
+          this.offlineReason = result.kind === 'no_answer' ? verdict.reason : null
+          const backoff = backoffDelay(this.failures++, this.deps.backoff)
+          this.waitUntil(now + (verdict.retryAfterMs ?? backoff))
+        }
+        const nextAttemptAt = Math.max(now, this.pausedUntil ?? now)
+        return { settlement: { status: 'retrying', nextAttemptAt, error: verdict.reason }, authChange: null }
+      }
+    }
+  }
+
+  /** The vendor refused the key in effect: hold, note which key (by fingerprint), and when to probe. */
+  private authHold(reason: string, now: number): AuthHold {
+    return {
+      reason,
+      keyFingerprint: keyFingerprint(this.destination.apiKey as string),
+      retryAt: now + probeDelay(this.authRefusals++, this.deps.authRetry)
     }
   }
 }

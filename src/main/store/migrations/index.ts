@@ -5,6 +5,7 @@ import { devices } from './003-devices'
 import { discardedAt } from './004-discarded-at'
 import { statusCounts } from './005-status-counts'
 import { integrity } from './006-integrity'
+import { inFlight } from './007-in-flight'
 
 export interface Migration {
   version: number
@@ -13,7 +14,15 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append only: a shipped migration is never edited. */
-export const migrations: Migration[] = [outbox, upstreamParams, devices, discardedAt, statusCounts, integrity]
+export const migrations: Migration[] = [
+  outbox,
+  upstreamParams,
+  devices,
+  discardedAt,
+  statusCounts,
+  integrity,
+  inFlight
+]
 
 export class NewerDatabaseError extends Error {
   constructor(found: number, known: number) {
