@@ -55,3 +55,20 @@ export function realisticEvents(prefix: string, count: number, firstSequence = 0
 export function runPrefix(label: string): string {
   return `${label}-${process.pid}-${Date.now().toString(36)}`
 }
+
+/**
+ * A Flywheel track body (`{"event": {...}}`, one event) as an app sends it: a user id, a name and
+ * flat properties. `sequence` makes every body unique, so that the mock, which has no idempotency
+ * key, can tell a second delivery of one event from the next event.
+ */
+export function realisticFlywheelBody(sequence: number): string {
+  const { properties, ...event } = realisticEvent('', sequence)
+  const { experiment: _nested, ...flat } = properties
+  return JSON.stringify({
+    event: {
+      event: event.event_type,
+      user_id: event.external_user_id,
+      properties: { ...flat, sequence }
+    }
+  })
+}

@@ -1,6 +1,6 @@
 import { Pool } from 'undici'
-import { realisticEvent } from './events'
-import type { LoadPlan, LoadReport } from './peer-protocol'
+import { realisticEvent, realisticFlywheelBody } from './events'
+import type { LoadPlan, LoadReport, MockVendor } from './peer-protocol'
 import { percentile } from './stats'
 
 const HEADERS = { 'content-type': 'application/json' }
@@ -16,21 +16,42 @@ interface Tally {
   latenciesMs: number[]
 }
 
-/** Every body a client will send, built before the clock starts so JSON building is not measured. */
-function bodiesOf(plan: LoadPlan, client: number): string[] {
-  return Array.from({ length: plan.requestsPerClient }, (_, request) => {
-    const first = (client * plan.requestsPerClient + request) * plan.eventsPerRequest
-    const events = Array.from({ length: plan.eventsPerRequest }, (_, offset) =>
-      realisticEvent(`${plan.messageIdPrefix}-${first + offset}`, first + offset)
-    )
-    return JSON.stringify(plan.eventsPerRequest === 1 ? events[0] : { events })
-  })
+/** How an app of each vendor writes a request, and how the server says it took its events. */
+interface VendorCalls {
+  /** The body of the request whose events start at sequence `first`. */
+  body(plan: LoadPlan, first: number): string
+  /** Events acknowledged by this answer; null when it is a refusal. */
+  acknowledged(status: number, text: string): number | null
 }
 
-/** The `accepted` count of a Whisperr-style answer; every server under test answers one. */
-function acceptedCount(body: string): number {
-  const parsed = JSON.parse(body) as { accepted?: unknown }
-  return typeof parsed.accepted === 'number' ? parsed.accepted : 0
+const CALLS: Record<MockVendor, VendorCalls> = {
+  whisperr: {
+    body(plan, first) {
+      const events = Array.from({ length: plan.eventsPerRequest }, (_, offset) =>
+        realisticEvent(`${plan.messageIdPrefix}-${first + offset}`, first + offset)
+      )
+      return JSON.stringify(plan.eventsPerRequest === 1 ? events[0] : { events })
+    },
+    // The `accepted` count of a Whisperr answer; every Whisperr-like server under test answers one.
+    acknowledged(status, text) {
+      if (status !== 202) return null
+      const parsed = JSON.parse(text) as { accepted?: unknown }
+      return typeof parsed.accepted === 'number' ? parsed.accepted : 0
+    }
+  },
+  flywheel: {
+    // One event a request: Flywheel has no batch body.
+    body: (_plan, first) => realisticFlywheelBody(first),
+    acknowledged: (status) => (status === 200 ? 1 : null)
+  }
+}
+
+/** Every body a client will send, built before the clock starts so JSON building is not measured. */
+function bodiesOf(plan: LoadPlan, client: number): string[] {
+  const calls = CALLS[plan.vendor ?? 'whisperr']
+  return Array.from({ length: plan.requestsPerClient }, (_, request) =>
+    calls.body(plan, (client * plan.requestsPerClient + request) * plan.eventsPerRequest)
+  )
 }
 
 function fail(tally: Tally, reason: string): void {
@@ -53,17 +74,18 @@ async function startOf(plan: LoadPlan, loadStarted: number, request: number): Pr
 }
 
 /** Sends one request and tallies its answer; latency counts from `started`. */
-async function send(pool: Pool, path: string, body: string, started: number, tally: Tally): Promise<void> {
+async function send(pool: Pool, plan: LoadPlan, body: string, started: number, tally: Tally): Promise<void> {
   try {
-    const response = await pool.request({ method: 'POST', path, headers: HEADERS, body })
+    const response = await pool.request({ method: 'POST', path: plan.path, headers: HEADERS, body })
     const text = await response.body.text()
     tally.latenciesMs.push(performance.now() - started)
-    if (response.statusCode !== 202) {
+    const events = CALLS[plan.vendor ?? 'whisperr'].acknowledged(response.statusCode, text)
+    if (events === null) {
       fail(tally, `HTTP ${response.statusCode}: ${text.slice(0, 300)}`)
       return
     }
     tally.acknowledgedRequests++
-    tally.acknowledgedEvents += acceptedCount(text)
+    tally.acknowledgedEvents += events
   } catch (error) {
     fail(tally, error instanceof Error ? `${error.name}: ${error.message}` : String(error))
   }
@@ -89,7 +111,7 @@ async function runClient(
       tally.stoppedByDeadline = true
       break
     }
-    const answered = send(pool, plan.path, body, started, tally)
+    const answered = send(pool, plan, body, started, tally)
     if (plan.paceMs === undefined) await answered
     else pending.push(answered)
   }

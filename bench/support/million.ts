@@ -9,24 +9,12 @@
  * measured here, and the build takes seconds instead of minutes. The collector opens the file
  * later with its own pragmas.
  */
-import {
-  closeSync,
-  cpSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync
-} from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseConfig, type OutpostConfig } from '../../src/main/config'
 import { openStore, type NewEvent, type Store } from '../../src/main/store'
+import { copyDataFolder } from './data-folder'
 import { realisticEvent, type WhisperrTrackEvent } from './events'
 
 /** Set by bench/run.mjs: a folder that lives as long as the run, for data built once per run. */
@@ -227,18 +215,7 @@ export function millionOutbox(): MillionOutbox {
   return { ...built, ...paths, config: parseConfig(millionConfig(), 'bench config') }
 }
 
-/**
- * A private copy of the 1M data folder, for a collector that will write to it. Flushed to disk
- * before it is used: the kernel writing 700 MB back meanwhile would slow every fsync measured.
- */
+/** A private copy of the 1M data folder, for a collector that will write to it. */
 export function copyMillionOutbox(outbox: MillionOutbox, target: string): void {
-  cpSync(outbox.dataDir, target, { recursive: true })
-  for (const name of readdirSync(target)) {
-    const descriptor = openSync(join(target, name), 'r')
-    try {
-      fsyncSync(descriptor)
-    } finally {
-      closeSync(descriptor)
-    }
-  }
+  copyDataFolder(outbox.dataDir, target)
 }

@@ -11,6 +11,8 @@ export interface LoadPlan {
   /** `http://127.0.0.1:PORT` of the server under load. */
   origin: string
   path: string
+  /** Whose bodies to send (default Whisperr). Flywheel takes one event a request, its bodies unique by sequence. */
+  vendor?: MockVendor
   /** 1: each body is one event (Whisperr's track body); more: `{ "events": [...] }` (its batch body). */
   eventsPerRequest: number
   clients: number
