@@ -30,12 +30,19 @@ export default defineConfig({
     plugins: [executableBin('cli')],
     build: {
       rolldownOptions: {
-        // Two entries over one collector: the Electron app and the headless `outpost serve`.
+        // Two entries over one collector: the Electron app and the headless `outpost serve`; and
+        // the outbox reader's worker thread, which the collector starts from its own file.
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
-          cli: resolve(__dirname, 'src/main/cli.ts')
+          cli: resolve(__dirname, 'src/main/cli.ts'),
+          'reader-worker': resolve(__dirname, 'src/main/store/reader-worker.ts')
         },
-        output: { banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : '') }
+        output: {
+          banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
+          // Chunks beside the entries: the store finds the worker's file next to its own code
+          // (store/reader.ts), whichever file the bundler put that code in.
+          chunkFileNames: '[name]-[hash].js'
+        }
       }
     }
   },

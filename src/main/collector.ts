@@ -16,7 +16,7 @@ import { createRejectionLog, recordRejections } from './ingest/rejections'
 import { registerIngestRoutes } from './ingest/routes'
 import { createHttpServer } from './ingest/server'
 import { startPruning } from './maintenance/pruning'
-import { openStore, type Store } from './store'
+import { openReader, openStore, type Store } from './store'
 import { createEventExports } from './store/export-stream'
 import { createSyncEngine } from './sync/engine'
 import { watchNetwork } from './sync/network-watch'
@@ -101,8 +101,10 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   let url = ''
   const rejections = createRejectionLog(now)
   const exports = createEventExports(outboxFile)
+  const reader = openReader(outboxFile)
   const api = createOutpostService({
     store,
+    reader,
     exports,
     sync,
     destinations,
@@ -147,6 +149,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     await app.listen({ host: options.host ?? config.ingest.host, port: options.port ?? config.ingest.port })
   } catch (error) {
     pruning.stop()
+    await reader.close()
     store.close()
     unlock()
     throw error
@@ -171,6 +174,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     writer.flush()
     await sync.stop()
     pruning.stop()
+    await reader.close()
     store.close()
     unlock()
   }

@@ -9,6 +9,7 @@ import type { RejectionLog } from '../ingest/rejections'
 import type { Store } from '../store'
 import type { EventExports } from '../store/export-stream'
 import { emptyCounts } from '../store/queries'
+import type { Reader } from '../store/reader'
 import type { SyncEngine } from '../sync/engine'
 import { exportFileName, writeExportFile } from './exports'
 
@@ -42,6 +43,8 @@ const UNKNOWN_CALLER: CallContext = { actor: 'unknown' }
 
 export interface ServiceDeps {
   store: Store
+  /** The UI's reads, off the thread that answers ingest. */
+  reader: Reader
   exports: EventExports
   sync: SyncEngine
   destinations: Destination[]
@@ -103,7 +106,7 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
       }
     },
     async listEvents(query) {
-      return deps.store.queries.listEvents(query)
+      return deps.reader.listEvents(query)
     },
     async exportEventsToFile({ query, format }, context: CallContext = UNKNOWN_CALLER) {
       const saving = context.exportSaving
@@ -120,7 +123,7 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
       return { path, rows }
     },
     async getEvent({ id }) {
-      return deps.store.queries.getEvent(id)
+      return deps.reader.getEvent(id)
     },
     async pauseDestination({ id }) {
       requireDestination(id)
@@ -144,7 +147,7 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
         { actor: context.actor, at: now }
       )
       deps.changed()
-      return deps.store.queries.getEvent(id) as EventDetail
+      return (await deps.reader.getEvent(id)) as EventDetail
     },
     async resendEvents(selection, context: CallContext = UNKNOWN_CALLER) {
       const ids =

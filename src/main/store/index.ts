@@ -20,6 +20,7 @@ export type {
 export type { DestinationState } from './destinations'
 export { CorrectionError, type Actor, type BulkResult } from './corrections'
 export type { Retention } from './retention'
+export { openReader, type Reader } from './reader'
 
 export interface Store {
   db: Database.Database

@@ -186,7 +186,8 @@ export function createQueries(db: Database.Database) {
     return { events: rows.slice(0, limit).map(toExported), truncated: rows.length > limit }
   }
 
-  function getEvent(id: number): EventDetail | null {
+  /** One read transaction: the attempts and history shown belong to the row shown, whatever commits meanwhile. */
+  const getEvent: (id: number) => EventDetail | null = db.transaction((id: number) => {
     const row = selectEvent.get(id) as (EventRow & PayloadColumns) | undefined
     if (!row) return null
     const attempts = (selectAttempts.all(id) as AttemptRow[]).map(toAttempt)
@@ -195,7 +196,7 @@ export function createQueries(db: Database.Database) {
       at: iso(action.at) as string
     }))
     return { ...toExported(row), attemptsLog: attempts, history }
-  }
+  })
 
   return { countsByDestination, listEvents, exportEvents, getEvent }
 }

@@ -1,0 +1,35 @@
+// Module hooks that let a worker thread load src/main's TypeScript as electron-vite would: types
+// erased (`tsc` checks them), extensionless relative imports, and the `@shared/` alias. Only the
+// reader's worker run from source uses them (reader-worker-source.mjs).
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import ts from 'typescript'
+
+const SHARED = new URL('../../shared/', import.meta.url)
+
+const compilerOptions = {
+  module: ts.ModuleKind.ESNext,
+  target: ts.ScriptTarget.ES2022,
+  isolatedModules: true,
+  sourceMap: false
+}
+
+/** `./x` for x.ts or x/index.ts, as TypeScript's bundler resolution allows; `@shared/x` for src/shared/x. */
+export async function resolve(specifier, context, nextResolve) {
+  const fromTypeScript = context.parentURL?.endsWith('.ts') ?? false
+  if (!fromTypeScript) return nextResolve(specifier, context)
+  const target = specifier.startsWith('@shared/')
+    ? new URL(specifier.slice('@shared/'.length), SHARED).href
+    : specifier
+  const relativeOrFile = /^(\.{1,2}\/|file:)/.test(target)
+  if (!relativeOrFile || /\.[cm]?[jt]s$/.test(target)) return nextResolve(target, context)
+  const file = `${target}.ts`
+  return nextResolve(existsSync(new URL(file, context.parentURL)) ? file : `${target}/index.ts`, context)
+}
+
+export async function load(url, context, nextLoad) {
+  if (!url.startsWith('file:') || !url.endsWith('.ts')) return nextLoad(url, context)
+  const source = await readFile(new URL(url), 'utf8')
+  const { outputText } = ts.transpileModule(source, { compilerOptions, fileName: url })
+  return { format: 'module', source: outputText, shortCircuit: true }
+}

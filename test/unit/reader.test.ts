@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openStore, type NewEvent, type Store } from '../../src/main/store'
+import { openReadConnection, openReader, type Reader } from '../../src/main/store/reader'
+import { tempDir } from '../support/temp'
+
+function event(messageId: string, overrides: Partial<NewEvent> = {}): NewEvent {
+  return {
+    destination: 'whisperr',
+    messageId,
+    kind: 'track',
+    name: 'trial_started',
+    userKey: 'u1',
+    occurredAt: 1_000,
+    payload: JSON.stringify({ event_type: 'trial_started', context: { $message_id: messageId } }),
+    upstreamParams: null,
+    ...overrides
+  }
+}
+
+describe('the outbox reader (a worker thread with its own read-only connection)', () => {
+  let dir: ReturnType<typeof tempDir>
+  let store: Store
+  let reader: Reader
+  const file = () => `${dir.path}/outbox.sqlite`
+
+  beforeEach(() => {
+    dir = tempDir()
+    store = openStore(file())
+    reader = openReader(file())
+  })
+  afterEach(async () => {
+    await reader.close()
+    store.close()
+    dir.remove()
+  })
+
+  it('answers from the last commit while the writer holds a transaction open', async () => {
+    store.outbox.enqueueEvents([[event('committed')]], 0)
+    store.db.exec('BEGIN IMMEDIATE')
+    try {
+      store.outbox.enqueueEvents([[event('uncommitted')]], 0)
+      // The writer's own connection sees its uncommitted row; the reader, another connection, does not.
+      expect(store.queries.listEvents({}).events.map((e) => e.messageId)).toEqual([
+        'uncommitted',
+        'committed'
+      ])
+      const page = await reader.listEvents({})
+      expect(page.events.map((e) => e.messageId)).toEqual(['committed'])
+    } finally {
+      store.db.exec('COMMIT')
+    }
+    expect((await reader.listEvents({})).events.map((e) => e.messageId)).toEqual(['uncommitted', 'committed'])
+  })
+
+  it('gives an event with its delivery attempts and history, as the store reads them', async () => {
+    store.outbox.enqueueEvents([[event('a')]], 0)
+    const [id] = store.queries.listEvents({}).events.map((e) => e.id)
+    const claim = store.outbox.claimDueBatch('whisperr', 1, 10, 1_000, () => true)
+    if (claim.kind !== 'claimed') throw new Error('expected a claim')
+    store.outbox.settleAttempt(
+      {
+        destination: 'whisperr',
+        startedAt: 1,
+        durationMs: 3,
+        status: 422,
+        outcome: 'permanent',
+        reason: 'event_type refused',
+        request: 'POST /v1/events/batch',
+        responseBody: '{"error":"no"}'
+      },
+      [{ ids: [id!], settlement: { status: 'failed', error: 'event_type refused' } }],
+      2
+    )
+    store.corrections.resendEvents([id!], { actor: 'tester', at: 3 })
+    const detail = await reader.getEvent(id!)
+    expect(detail).toEqual(store.queries.getEvent(id!))
+    expect(detail?.attemptsLog).toHaveLength(1)
+    expect(detail?.history.map((action) => action.action)).toEqual(['resend'])
+    expect(await reader.getEvent(id! + 1)).toBeNull()
+  })
+
+  it('refuses reads once closed, and a read waiting then fails instead of hanging', async () => {
+    store.outbox.enqueueEvents([[event('a')]], 0)
+    const waiting = expect(reader.listEvents({})).rejects.toThrow(/closed/)
+    await reader.close()
+    await waiting
+    await expect(reader.listEvents({})).rejects.toThrow(/closed/)
+  })
+})
+
+describe('the reader connection', () => {
+  it('is read-only: a write is refused and a missing outbox is not created', async () => {
+    const dir = tempDir()
+    const file = `${dir.path}/outbox.sqlite`
+    try {
+      const store = openStore(file)
+      const db = openReadConnection(file)
+      expect(db.readonly).toBe(true)
+      expect(() => db.exec(`DELETE FROM outbox`)).toThrow(
+        expect.objectContaining({ code: 'SQLITE_READONLY' })
+      )
+      db.close()
+      store.close()
+
+      const missing = `${dir.path}/missing.sqlite`
+      const reader = openReader(missing)
+      await expect(reader.listEvents({})).rejects.toMatchObject({ code: 'SQLITE_CANTOPEN' })
+      await reader.close()
+      expect(existsSync(missing)).toBe(false)
+    } finally {
+      dir.remove()
+    }
+  })
+})
