@@ -83,10 +83,11 @@ const METHOD = [
   'Every benchmark measures its baseline in the same run, on the same machine, right next to Outpost, and',
   'reports ratios to it: absolute numbers on a shared 2-core machine move from run to run, ratios much less.',
   'Servers listen on 127.0.0.1, port 0. Each figure is the median of several rounds (the range of the rounds',
-  'is shown where it matters); every round starts from a fresh server and an empty database and is warmed up',
-  'first. Load loops send a fixed number of requests, stop by themselves after a time limit, and a run only',
-  'counts when every request was acknowledged. The load generator and the mock Whisperr upstream run in a',
-  'peer process, as an app and the vendor would, so that the process under test has a core of its own.'
+  'is shown where it matters); every round starts from a fresh server and an empty database (the sections at',
+  '1,000,000 events: a copy of an outbox built once per run) and is warmed up first. Load loops send a fixed',
+  'number of requests, stop by themselves after a time limit, and a run only counts when every request was',
+  'acknowledged. The load generator and the mock upstreams (Whisperr, Flywheel) run in a peer process, as',
+  'apps and vendors would, so that the process under test has a core of its own.'
 ].join('\n')
 
 const HOW_TO_READ = [
@@ -97,7 +98,10 @@ const HOW_TO_READ = [
   'A is also bounded by the load generator: it is the ceiling of this setup, not of node:http. Latencies are',
   'per request as the client sees them (p50 and p99, milliseconds). The "range of rounds" shows the noise: when',
   'it is wide, trust the ratios only to the first digit. On a machine with a slower disk fsync costs more,',
-  'which makes group commit matter more, not less.'
+  'which makes group commit matter more, not less. In the sections at 1,000,000 events and over a slow link,',
+  'each table names its baseline in its first row or column; for times, latencies, memory and bytes a ratio',
+  'above 1.00× means more than the baseline, for rates it means faster. Each of those sections states the',
+  "issue's target for its figures and says whether this run met it."
 ].join('\n')
 
 export function composeReport(results, machine) {

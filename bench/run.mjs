@@ -1,8 +1,9 @@
-// `npm run bench`: runs the benchmarks (bench/**/*.bench.ts) with vitest as the TypeScript runner,
-// under the runtime better-sqlite3 was built for, like test/run.mjs: Electron-as-Node when the
-// Electron binary is installed, plain Node otherwise. Each benchmark saves its results as JSON; this
-// script then writes docs/benchmarks.md from them. Arguments are passed to vitest (e.g. a file
-// filter); a filtered run prints its report instead of replacing the document.
+// `npm run bench`: builds the app (the footprint benchmark runs the built CLI), then runs the
+// benchmarks (bench/**/*.bench.ts) with vitest as the TypeScript runner, under the runtime
+// better-sqlite3 was built for, like test/run.mjs: Electron-as-Node when the Electron binary is
+// installed, plain Node otherwise. Each benchmark saves its results as JSON; this script then writes
+// docs/benchmarks.md from them. Arguments are passed to vitest (e.g. a file filter); a filtered run
+// prints its report instead of replacing the document.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,6 +15,19 @@ import { composeReport, machineInfo, readResults } from './report.mjs'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const reportFile = join(root, 'docs/benchmarks.md')
 const vitestArgs = process.argv.slice(2)
+
+const build = spawnSync(
+  process.execPath,
+  [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
+  {
+    cwd: root,
+    stdio: 'inherit'
+  }
+)
+if (build.status !== 0) {
+  console.error(`[outpost] build failed; ${reportFile} left unchanged`)
+  process.exit(build.status || 1)
+}
 
 const resultsDir = mkdtempSync(join(tmpdir(), 'outpost-bench-results-'))
 // Data built once per run and shared by benchmarks (the 1,000,000-event outbox): removed at the end.
