@@ -310,37 +310,6 @@ describe('store', () => {
     expect(plan).toMatch(/attempt_events_attempt/)
   })
 
-  it('exports the newest events a filter matches, with both payloads, and says when it cut', () => {
-    // Payloads come back as the text stored, numbers digit for digit.
-    const received = '{"device": "local", "seq": 12345678901234567890, "ratio": 1.0}'
-    const rewritten = '{"device": "real", "seq": 12345678901234567890, "ratio": 1.0}'
-    store.outbox.enqueueEvents(
-      [
-        [
-          event('a', { userKey: 'alice' }),
-          event('b', { userKey: 'bob' }),
-          event('c', { userKey: 'alice', receivedPayload: received, payload: rewritten }),
-          event('d', { destination: 'other', userKey: 'alice' })
-        ]
-      ],
-      0
-    )
-    const all = store.queries.exportEvents({ destination: 'whisperr', search: 'alice' }, 10)
-    expect(all.truncated).toBe(false)
-    expect(all.events.map((e) => e.messageId)).toEqual(['c', 'a'])
-    expect(all.events[0]).toMatchObject({
-      payload: rewritten,
-      receivedPayload: received,
-      revision: 0,
-      status: 'queued'
-    })
-    expect(all.events[1]?.payload).toBe(event('a').payload)
-    expect(all.events[1]?.receivedPayload).toBe(event('a').payload)
-    const cut = store.queries.exportEvents({}, 3)
-    expect(cut.truncated).toBe(true)
-    expect(cut.events.map((e) => e.messageId)).toEqual(['d', 'c', 'b'])
-  })
-
   it('prunes delivered and discarded events after the retention period only', () => {
     store.outbox.enqueueEvents([[event('old'), event('kept'), event('dropped'), event('dropped-late')]], 0)
     const claim = store.outbox.claimDueBatch('whisperr', 1, 1, 1000, batchable)

@@ -109,6 +109,80 @@ function timed<T>(label: string, run: () => T): T {
   return result
 }
 
+/** Written exactly as migration 8 keys outbox_destination_status, or SQLite cannot use that index. */
+const DESTINATION_STATUS = `destination || ' ' || status`
+const NAME_OR_USER_MATCHES = `(name LIKE @search ESCAPE '\\' OR user_key LIKE @search ESCAPE '\\')`
+
+/** Conditions over `outbox` whose matching ids one index gives newest first (or a few, sorted). */
+type Range = string[]
+
+/**
+ * How a list query reads newest first without sorting the outbox, by filter (indexes: migrations
+ * 1, 5 and 8). The other filters are checked on the entries the leading index gives; a unary `+`
+ * keeps SQLite from leading with an index not meant to lead.
+ * - the events of one upstream request: that request's events (attempt_events_attempt), at most
+ *   a batch, sorted;
+ * - a search (a part of the name or user key, or a whole message id), with any other filter:
+ *   outbox_search_scan, which holds every column the list filters on, so a search reads that
+ *   narrow index at most once and never the rows with their payloads; the message id is sought in
+ *   each destination through the unique index;
+ * - a status, with or without a destination: outbox_status, or outbox_destination_status;
+ * - a destination alone: one range of outbox_destination_status per status;
+ * - nothing: the table itself.
+ * SQLite merges several ranges (a compound SELECT ordered by id reads each range in order and
+ * stops at the limit). A message id's range may repeat a name's match, hence UNION there.
+ */
+function listRanges(query: EventQuery): { ranges: Range[]; mayOverlap: boolean } {
+  const paging: Range = query.beforeId === undefined ? [] : ['id < @beforeId']
+  const destinationChecked: Range = query.destination === undefined ? [] : ['+destination = @destination']
+  const statusChecked: Range = query.status === undefined ? [] : ['+status = @status']
+  if (query.attemptId !== undefined) {
+    const events = 'id IN (SELECT event_id FROM attempt_events WHERE attempt_id = @attemptId)'
+    const search = query.search ? [`(${NAME_OR_USER_MATCHES} OR message_id = @exact)`] : []
+    return {
+      ranges: [[events, ...destinationChecked, ...statusChecked, ...search, ...paging]],
+      mayOverlap: false
+    }
+  }
+  if (query.search) {
+    const destinations =
+      query.destination === undefined
+        ? 'destination IN (SELECT destination FROM status_counts)'
+        : 'destination = @destination'
+    return {
+      ranges: [
+        [NAME_OR_USER_MATCHES, ...destinationChecked, ...statusChecked, ...paging],
+        [destinations, 'message_id = @exact', ...statusChecked, ...paging]
+      ],
+      mayOverlap: true
+    }
+  }
+  if (query.status !== undefined) {
+    const range =
+      query.destination === undefined
+        ? 'status = @status'
+        : `${DESTINATION_STATUS} = @destination || ' ' || @status`
+    return { ranges: [[range, ...paging]], mayOverlap: false }
+  }
+  if (query.destination !== undefined) {
+    const ranges = EVENT_STATUSES.map((status) => [
+      `${DESTINATION_STATUS} = @destination || ' ${status}'`,
+      ...paging
+    ])
+    return { ranges, mayOverlap: false }
+  }
+  return { ranges: [paging], mayOverlap: false }
+}
+
+/** The list's statement: the newest `@limit` ids the query matches, then their rows. */
+function listSql(query: EventQuery): string {
+  const { ranges, mayOverlap } = listRanges(query)
+  const ids = ranges
+    .map((range) => `SELECT id FROM outbox${range.length ? ` WHERE ${range.join(' AND ')}` : ''}`)
+    .join(mayOverlap ? ' UNION ' : ' UNION ALL ')
+  return `SELECT ${SUMMARY_COLUMNS} FROM outbox WHERE id IN (${ids} ORDER BY id DESC LIMIT @limit) ORDER BY id DESC`
+}
+
 /** The read side of the outbox: what the admin API and the UI show. */
 export function createQueries(db: Database.Database) {
   // Kept by triggers (migration 5): counting the outbox itself grows with it.
@@ -136,19 +210,9 @@ export function createQueries(db: Database.Database) {
     return result
   }
 
-  /** Statements are built per filter combination (at most 64) and kept, so each stays prepared. */
-  function listStatement(query: EventQuery, columns: string): Database.Statement {
-    const where: string[] = []
-    if (query.destination !== undefined) where.push('destination = @destination')
-    if (query.status !== undefined) where.push('status = @status')
-    if (query.search)
-      where.push(
-        `(name LIKE @search ESCAPE '\\' OR user_key LIKE @search ESCAPE '\\' OR message_id = @exact)`
-      )
-    if (query.attemptId !== undefined)
-      where.push('id IN (SELECT event_id FROM attempt_events WHERE attempt_id = @attemptId)')
-    if (query.beforeId !== undefined) where.push('id < @beforeId')
-    const sql = `SELECT ${columns} FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`
+  /** Statements are built per filter combination (at most 32) and kept, so each stays prepared. */
+  function listStatement(query: EventQuery): Database.Statement {
+    const sql = listSql(query)
     let statement = listStatements.get(sql)
     if (!statement) {
       statement = db.prepare(sql)
@@ -157,33 +221,23 @@ export function createQueries(db: Database.Database) {
     return statement
   }
 
-  function selectList<Row>(label: string, query: EventQuery, columns: string, limit: number): Row[] {
+  function listEvents(query: EventQuery): { events: EventSummary[]; nextBeforeId: number | null } {
+    const limit = query.limit ?? 100
     const search = query.search ? `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined
-    return timed(label, () =>
-      listStatement(query, columns).all({
+    const rows = timed('listEvents', () =>
+      listStatement(query).all({
         destination: query.destination,
         status: query.status,
         search,
         exact: query.search,
         attemptId: query.attemptId,
         beforeId: query.beforeId,
-        limit
+        // One more than the page tells whether there is a next one.
+        limit: limit + 1
       })
-    ) as Row[]
-  }
-
-  function listEvents(query: EventQuery): { events: EventSummary[]; nextBeforeId: number | null } {
-    const limit = query.limit ?? 100
-    const rows = selectList<EventRow>('listEvents', query, SUMMARY_COLUMNS, limit + 1)
+    ) as EventRow[]
     const page = rows.slice(0, limit).map(toSummary)
     return { events: page, nextBeforeId: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null }
-  }
-
-  /** The newest `limit` events the query matches, with their payloads (one more tells there are more). */
-  function exportEvents(query: EventQuery, limit: number): { events: ExportedEvent[]; truncated: boolean } {
-    const columns = `${SUMMARY_COLUMNS}, ${PAYLOAD_COLUMNS}`
-    const rows = selectList<EventRow & PayloadColumns>('exportEvents', query, columns, limit + 1)
-    return { events: rows.slice(0, limit).map(toExported), truncated: rows.length > limit }
   }
 
   /** One read transaction: the attempts and history shown belong to the row shown, whatever commits meanwhile. */
@@ -198,7 +252,7 @@ export function createQueries(db: Database.Database) {
     return { ...toExported(row), attemptsLog: attempts, history }
   })
 
-  return { countsByDestination, listEvents, exportEvents, getEvent }
+  return { countsByDestination, listEvents, getEvent }
 }
 
 export type Queries = ReturnType<typeof createQueries>

@@ -188,11 +188,14 @@ function* rowsSkippingDamage(
   list: string,
   salvage: TableSalvage
 ): Generator<Row> {
+  // NOT INDEXED: both walk the table's own B-tree, where the damage is. A covering index on the
+  // key (the list's outbox_search_scan starts with the id) would answer the seek from its own,
+  // sound pages, and the damage would never be skipped.
   const rowsFrom = damaged
-    .prepare(`SELECT ${seekKey}, ${list} FROM ${table} WHERE ${seekKey} >= ? ORDER BY ${order}`)
+    .prepare(`SELECT ${seekKey}, ${list} FROM ${table} NOT INDEXED WHERE ${seekKey} >= ? ORDER BY ${order}`)
     .raw()
   const seekFrom = damaged.prepare(
-    `SELECT ${seekKey} FROM ${table} WHERE ${seekKey} >= ? ORDER BY ${seekKey} LIMIT 1`
+    `SELECT ${seekKey} FROM ${table} NOT INDEXED WHERE ${seekKey} >= ? ORDER BY ${seekKey} LIMIT 1`
   )
   const seeksPastDamage = (key: number) => {
     try {

@@ -6,6 +6,7 @@ import { discardedAt } from './004-discarded-at'
 import { statusCounts } from './005-status-counts'
 import { integrity } from './006-integrity'
 import { inFlight } from './007-in-flight'
+import { listIndexes } from './008-list-indexes'
 
 export interface Migration {
   version: number
@@ -21,7 +22,8 @@ export const migrations: Migration[] = [
   discardedAt,
   statusCounts,
   integrity,
-  inFlight
+  inFlight,
+  listIndexes
 ]
 
 export class NewerDatabaseError extends Error {
