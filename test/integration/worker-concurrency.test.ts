@@ -178,9 +178,10 @@ describe('a worker with several requests in flight', () => {
     expect(requests).toBeLessThan(30)
   })
 
-  it('writes each answer and the claims that fill its place in one transaction', async () => {
+  it('writes the answers that arrive together, and the claims that fill their places, in one transaction', async () => {
     const users = Array.from({ length: 20 }, (_, n) => `user_${n}`)
     store.outbox.enqueueEvents([users.map((user, n) => whisperrEvent(n, user, 'identify'))], clock)
+    // Every request of a round is answered in the same turn of the event loop.
     post = async () => answer(202)
     const { outbox, db } = store
     let transactions = 0
@@ -198,7 +199,24 @@ describe('a worker with several requests in flight', () => {
     worker.wake()
     await vi.waitFor(() => expect(statuses().every((status) => status === 'sent')).toBe(true))
     await settleDown()
-    // The first claims, then one per answer.
-    expect(transactions).toBe(1 + users.length)
+    // The first claims, then one per round of answers.
+    expect(transactions).toBe(1 + users.length / CONCURRENCY)
+  })
+
+  it('writes the other answers of a group when one of them cannot be written, and gives that one back', async () => {
+    const held = heldRequests()
+    const users = ['ana', 'ben', 'chi', 'dev']
+    store.outbox.enqueueEvents([users.map((user, n) => whisperrEvent(n, user, 'identify'))], clock)
+    store.db.exec(`CREATE TEMP TRIGGER refuse_200 BEFORE INSERT ON attempts WHEN NEW.status = 200
+      BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`)
+    startWorker()
+    worker.wake()
+    await settleDown()
+    expect(held).toHaveLength(4)
+    held.forEach((request, n) => request.reply(answer(n === 1 ? 200 : 202)))
+    await settleDown()
+    expect(statuses()).toEqual(['sent', 'retrying', 'sent', 'sent'])
+    const reason = store.db.prepare('SELECT last_error FROM outbox WHERE id = 2').pluck().get()
+    expect(reason).toMatch(/not sent: disk I\/O error/)
   })
 })

@@ -49,6 +49,11 @@ interface Outcome {
   failedRegistration: string | null
 }
 
+interface Answer {
+  request: InFlightRequest
+  outcome: Outcome
+}
+
 /**
  * Delivers one destination's queue with up to `concurrency` requests in flight. The store's claim
  * keeps each user's events in accepted order (one request per user at a time) while other users'
@@ -74,6 +79,9 @@ export class DestinationWorker {
   private stopped = false
   private timer: NodeJS.Timeout | null = null
   private readonly inFlight = new Set<InFlightRequest>()
+  /** Answers waiting for the end of this turn of the event loop, to be written together. */
+  private readonly answers: Answer[] = []
+  private answersWritten: Promise<void> | null = null
   private claims = 0
   /** `claims` when the latest wait or hold began: answers to requests up to it are from before it. */
   private setbackSeq = 0
@@ -288,30 +296,70 @@ export class DestinationWorker {
   }
 
   /**
-   * Sends one batch, then writes its outcome and claims the next batches in one transaction. A
-   * claimed batch is always settled or given back: whatever throws between the claim and the
-   * settlement (the transport, the store recording the attempt) returns the events to the queue
-   * after a backoff. Should even that write fail, their lease expires and they are due again.
+   * Sends one batch, then has its outcome written. A claimed batch is always settled or given
+   * back: whatever throws between the claim and the settlement (the transport, the store recording
+   * the attempt) returns the events to the queue after a backoff. Should even that write fail,
+   * their lease expires and they are due again.
    */
   private async deliver(request: InFlightRequest): Promise<void> {
-    let next: ClaimedEvent[][] = []
+    let outcome: Outcome
     try {
-      const outcome = await this.attempt(request)
-      this.inFlight.delete(request)
-      next = this.deps.store.outbox.inTransaction(() => {
-        this.record(outcome)
-        return this.claimBatchesAfter()
-      })
-      this.tellDeviceWaiters(outcome)
+      outcome = await this.attempt(request)
     } catch (error) {
       this.inFlight.delete(request)
       this.giveBack(request.events, error)
+      this.deps.onChange()
+      return
+    }
+    await this.writeSoon(request, outcome)
+  }
+
+  /**
+   * Answers that arrive in the same turn of the event loop are written in one transaction, with
+   * the claims that fill their places: one commit (one fsync) for all of them, as ingest's group
+   * commit does for requests. Resolves once this answer is written.
+   */
+  private writeSoon(request: InFlightRequest, outcome: Outcome): Promise<void> {
+    this.answers.push({ request, outcome })
+    this.answersWritten ??= new Promise((resolve) =>
+      setImmediate(() => {
+        this.writeAnswers()
+        resolve()
+      })
+    )
+    return this.answersWritten
+  }
+
+  private writeAnswers(): void {
+    const answers = this.answers.splice(0)
+    this.answersWritten = null
+    for (const { request } of answers) this.inFlight.delete(request)
+    let next: ClaimedEvent[][]
+    try {
+      next = this.deps.store.outbox.inTransaction(() => {
+        for (const { outcome } of answers) this.record(outcome)
+        return this.claimBatchesAfter()
+      })
+      for (const { outcome } of answers) this.tellDeviceWaiters(outcome)
+    } catch {
+      // One answer that cannot be written must not give back the others: each alone, then the claims.
+      for (const answer of answers) this.writeAlone(answer)
+      next = this.claimBatchesAfter()
     }
     this.deps.onChange()
     this.launch(next)
   }
 
-  /** The claims after an answer; when they fail, the answer's record still commits. */
+  private writeAlone({ request, outcome }: Answer): void {
+    try {
+      this.deps.store.outbox.inTransaction(() => this.record(outcome))
+      this.tellDeviceWaiters(outcome)
+    } catch (error) {
+      this.giveBack(request.events, error)
+    }
+  }
+
+  /** The claims after answers; when they fail, the answers' records still commit. */
   private claimBatchesAfter(): ClaimedEvent[][] {
     try {
       return this.deps.store.outbox.inTransaction(() => this.claimBatches())
