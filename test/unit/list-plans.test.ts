@@ -55,11 +55,9 @@ function everyFilterCombination(): EventQuery[] {
 function leadingIndex(query: EventQuery): RegExp {
   if (query.attemptId !== undefined)
     return /SEARCH attempt_events USING COVERING INDEX attempt_events_attempt \(attempt_id=\?\)/
-  if (query.search)
-    return /SCAN outbox USING COVERING INDEX outbox_search_scan|SEARCH outbox USING COVERING INDEX outbox_search_scan \(id<\?\)/
-  if (query.destination !== undefined)
-    return /SEARCH outbox USING COVERING INDEX outbox_destination_status \(<expr>=\?/
-  if (query.status !== undefined) return /SEARCH outbox USING COVERING INDEX outbox_status \(status=\?/
+  if (query.search) return /(SCAN|SEARCH) outbox USING (COVERING )?INDEX outbox_search_scan/
+  if (query.destination !== undefined || query.status !== undefined)
+    return /SEARCH outbox USING COVERING INDEX outbox_status \(status=\?/
   return /outbox_search_scan|INTEGER PRIMARY KEY/
 }
 
@@ -83,9 +81,10 @@ describe("the list's statements", () => {
       const plan = planOf(store.db, sql!)
       const described = `${JSON.stringify(query)}: ${plan.join(' | ')}`
       expect(plan.join(' | '), described).toMatch(leadingIndex(query))
-      // The rows themselves are only fetched by id, for the page.
+      // The rows themselves are never scanned, nor any index but the search's narrow one.
+      const scans = plan.filter((step) => /^SCAN outbox\b/.test(step))
       expect(
-        plan.filter((step) => /^SCAN outbox$|SCAN outbox USING INDEX/.test(step)),
+        scans.filter((step) => !step.includes('INDEX outbox_search_scan')),
         described
       ).toEqual([])
       // Sorting is allowed only over what is bounded: one request's events, one message id per destination.
@@ -110,13 +109,17 @@ describe("the list's statements", () => {
     }
     const statements = [...prepared].filter((sql) => /\b(SELECT|UPDATE|DELETE|INSERT)\b/i.test(sql))
     expect(statements.length).toBeGreaterThan(20)
-    // min(id) or max(id) is one seek to the end of either B-tree: the same work through either.
-    const plans = () =>
-      statements.map((sql) =>
-        planOf(store.db, sql).map((step) => step.replace(/ USING COVERING INDEX outbox_search_scan$/, ''))
-      )
+    // Where two indexes do the same work, which one SQLite takes does not matter: min(id) or
+    // max(id) is one seek to the end of the table's B-tree or of outbox_search_scan; one status's
+    // range is read alike through any covering index that starts with the status.
+    const sameWork = (step: string) =>
+      step
+        .replace(/ USING COVERING INDEX outbox_search_scan$/, '')
+        .replace(/USING COVERING INDEX \w+ \(status=\?\)$/, 'USING COVERING INDEX (status first) (status=?)')
+    const plans = () => statements.map((sql) => planOf(store.db, sql).map(sameWork))
     const withListIndexes = plans()
-    store.db.exec('DROP INDEX outbox_destination_status; DROP INDEX outbox_search_scan')
+    store.db.exec(`DROP INDEX outbox_search_scan; DROP INDEX outbox_status;
+      CREATE INDEX outbox_status ON outbox (status, id)`)
     expect(withListIndexes).toEqual(plans())
   })
 })

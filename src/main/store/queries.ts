@@ -109,77 +109,80 @@ function timed<T>(label: string, run: () => T): T {
   return result
 }
 
-/** Written exactly as migration 8 keys outbox_destination_status, or SQLite cannot use that index. */
-const DESTINATION_STATUS = `destination || ' ' || status`
 const NAME_OR_USER_MATCHES = `(name LIKE @search ESCAPE '\\' OR user_key LIKE @search ESCAPE '\\')`
 
-/** Conditions over `outbox` whose matching ids one index gives newest first (or a few, sorted). */
-type Range = string[]
+/** The ids of `outbox` matching all `conditions`, through `index` when one is named. */
+function idsWhere(conditions: string[], index?: string): string {
+  const through = index === undefined ? '' : ` INDEXED BY ${index}`
+  const where = conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`
+  return `SELECT id FROM outbox${through}${where}`
+}
+
+/** A destination's events in one status, read only when the status ledger says there are some. */
+function destinationInStatus(status: string): string[] {
+  return [
+    `status = ${status}`,
+    'destination = @destination',
+    `EXISTS (SELECT 1 FROM status_counts WHERE destination = @destination AND status = ${status} AND n > 0)`
+  ]
+}
 
 /**
  * How a list query reads newest first without sorting the outbox, by filter (indexes: migrations
- * 1, 5 and 8). The other filters are checked on the entries the leading index gives; a unary `+`
+ * 1 and 8). The other filters are checked on the entries the leading index gives; a unary `+`
  * keeps SQLite from leading with an index not meant to lead.
  * - the events of one upstream request: that request's events (attempt_events_attempt), at most
  *   a batch, sorted;
- * - a search (a part of the name or user key, or a whole message id), with any other filter:
- *   outbox_search_scan, which holds every column the list filters on, so a search reads that
- *   narrow index at most once and never the rows with their payloads; the message id is sought in
- *   each destination through the unique index;
- * - a status, with or without a destination: outbox_status, or outbox_destination_status;
- * - a destination alone: one range of outbox_destination_status per status;
- * - nothing: the table itself.
+ * - a search (a part of the name or user key, or a whole message id), with any other filter: the
+ *   narrow outbox_search_scan, read at most once, never the rows with their payloads (a row is
+ *   read only to check the status of a match); the message id is sought in each destination
+ *   through the unique index;
+ * - a status: its range of outbox_status; with a destination, the same range, the destination
+ *   checked in the index;
+ * - a destination alone: the range of each status the destination has events in (status_counts);
+ * - nothing: the ids newest first.
  * SQLite merges several ranges (a compound SELECT ordered by id reads each range in order and
  * stops at the limit). A message id's range may repeat a name's match, hence UNION there.
  */
-function listRanges(query: EventQuery): { ranges: Range[]; mayOverlap: boolean } {
-  const paging: Range = query.beforeId === undefined ? [] : ['id < @beforeId']
-  const destinationChecked: Range = query.destination === undefined ? [] : ['+destination = @destination']
-  const statusChecked: Range = query.status === undefined ? [] : ['+status = @status']
+function listRanges(query: EventQuery): { ranges: string[]; mayOverlap: boolean } {
+  const paging = query.beforeId === undefined ? [] : ['id < @beforeId']
+  const destinationChecked = query.destination === undefined ? [] : ['+destination = @destination']
+  const statusChecked = query.status === undefined ? [] : ['+status = @status']
   if (query.attemptId !== undefined) {
     const events = 'id IN (SELECT event_id FROM attempt_events WHERE attempt_id = @attemptId)'
     const search = query.search ? [`(${NAME_OR_USER_MATCHES} OR message_id = @exact)`] : []
-    return {
-      ranges: [[events, ...destinationChecked, ...statusChecked, ...search, ...paging]],
-      mayOverlap: false
-    }
+    const range = idsWhere([events, ...destinationChecked, ...statusChecked, ...search, ...paging])
+    return { ranges: [range], mayOverlap: false }
   }
   if (query.search) {
     const destinations =
       query.destination === undefined
         ? 'destination IN (SELECT destination FROM status_counts)'
         : 'destination = @destination'
+    const nameOrUser = [NAME_OR_USER_MATCHES, ...destinationChecked, ...statusChecked, ...paging]
+    const messageId = [destinations, 'message_id = @exact', ...statusChecked, ...paging]
     return {
-      ranges: [
-        [NAME_OR_USER_MATCHES, ...destinationChecked, ...statusChecked, ...paging],
-        [destinations, 'message_id = @exact', ...statusChecked, ...paging]
-      ],
+      ranges: [idsWhere(nameOrUser, 'outbox_search_scan'), idsWhere(messageId)],
       mayOverlap: true
     }
   }
   if (query.status !== undefined) {
-    const range =
-      query.destination === undefined
-        ? 'status = @status'
-        : `${DESTINATION_STATUS} = @destination || ' ' || @status`
-    return { ranges: [[range, ...paging]], mayOverlap: false }
+    const status = query.destination === undefined ? ['status = @status'] : destinationInStatus('@status')
+    return { ranges: [idsWhere([...status, ...paging])], mayOverlap: false }
   }
   if (query.destination !== undefined) {
-    const ranges = EVENT_STATUSES.map((status) => [
-      `${DESTINATION_STATUS} = @destination || ' ${status}'`,
-      ...paging
-    ])
+    const ranges = EVENT_STATUSES.map((status) =>
+      idsWhere([...destinationInStatus(`'${status}'`), ...paging])
+    )
     return { ranges, mayOverlap: false }
   }
-  return { ranges: [paging], mayOverlap: false }
+  return { ranges: [idsWhere(paging)], mayOverlap: false }
 }
 
 /** The list's statement: the newest `@limit` ids the query matches, then their rows. */
 function listSql(query: EventQuery): string {
   const { ranges, mayOverlap } = listRanges(query)
-  const ids = ranges
-    .map((range) => `SELECT id FROM outbox${range.length ? ` WHERE ${range.join(' AND ')}` : ''}`)
-    .join(mayOverlap ? ' UNION ' : ' UNION ALL ')
+  const ids = ranges.join(mayOverlap ? ' UNION ' : ' UNION ALL ')
   return `SELECT ${SUMMARY_COLUMNS} FROM outbox WHERE id IN (${ids} ORDER BY id DESC LIMIT @limit) ORDER BY id DESC`
 }
 
