@@ -27,8 +27,8 @@ import { validateRequest } from './schema'
  *   `event.properties.<name>`. `identify` and the identifiable properties (`email`, `full_name`,
  *   `stripe_customer_id`, ...) are passed through untouched: Flywheel does the profile work.
  * - Delivery: one event per request to /v1/events, the body exactly as the client sent it. An
- *   `identify: true` event is an ordinary `track` in the FIFO queue, so it keeps its place among
- *   the user's other events. The user key shown in Outpost follows Flywheel's lookup order
+ *   `identify: true` event is an ordinary `track` in the queue, which keeps each user's order, so
+ *   it keeps its place among the user's other events. The user key shown in Outpost follows Flywheel's lookup order
  *   (user_id, org_assigned_user_id, stripe_customer_id, email, anonymous_id, primary_email,
  *   primary_phone, phone).
  * - Answers: `>= 400` is a failure: 401/403 hold the destination; 429/5xx retried (Retry-After

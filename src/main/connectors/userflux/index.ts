@@ -23,8 +23,8 @@ import { EVENT_FIELDS, PROFILE_FIELDS, validateBatch, validateEvent, validatePro
  *   is refused whole (400, every problem listed); success is `204` with no body, like UserFlux.
  * - Auth: `Authorization: Bearer <write-only key>`, from the client and to UserFlux.
  * - Delivery: tracks go through /event/ingest/batch, at most the destination's `batchSize` (default
- *   10, what the official SDK sends); a profile call goes alone to /profile; the FIFO queue keeps
- *   them in accepted order. `locationEnrichment` is kept per event (upstreamParams) and sent on;
+ *   10, what the official SDK sends); a profile call goes alone to /profile; the queue keeps each
+ *   user's calls in accepted order. `locationEnrichment` is kept per event (upstreamParams) and sent on;
  *   events with different values never share a request.
  * - Only `204` is delivered. Unlike the vendor's browser SDK, which takes any answer as delivered,
  *   a 4xx/5xx never is: 401/403 hold the destination; 429/5xx are retried (Retry-After honoured on

@@ -21,9 +21,9 @@ import { validateEvent, validateRegistration } from './schema'
  *   in the documented shape with a provisional id `local_<32 hex>` (header
  *   `x-outpost-provisional: true`); when Weespin answers with the real `device_info.device_id`,
  *   every undelivered event of that device is rewritten to it, and later events carrying the
- *   provisional id are rewritten on arrival. The queue is FIFO, so a device's events never
- *   overtake its registration; an event whose device never got a real id fails instead of
- *   being sent with the provisional one.
+ *   provisional id are rewritten on arrival. Nothing accepted after a registration is sent
+ *   before it, so a device's events never overtake its registration; an event whose device
+ *   never got a real id fails instead of being sent with the provisional one.
  * - Unknowns, and the safe choice made:
  *   - the registration body is not documented: any JSON object is accepted and sent as is;
  *     every registration is a new one (its own provisional id), unless the client repeats a
