@@ -121,6 +121,27 @@ describe('a worker with several requests in flight', () => {
     expect(worker.state().hold).toBeNull()
   })
 
+  it('sends at full concurrency again once the probe after a wait is answered, even with a refusal', async () => {
+    const held = heldRequests()
+    const users = ['ana', 'ben', 'chi', 'dev', 'eve', 'fay']
+    store.outbox.enqueueEvents([users.map((user, n) => whisperrEvent(n, user, 'identify'))], clock)
+    startWorker()
+    worker.wake()
+    await settleDown()
+    held.shift()?.reply(answer(503))
+    await settleDown()
+    for (const request of held.splice(0)) request.reply(answer(202))
+    await settleDown()
+    clock += BACKOFF.maxMs
+    worker.wake()
+    await settleDown()
+    expect(held).toHaveLength(1)
+    held.shift()?.reply(answer(400, '{"error":"invalid event"}'))
+    await settleDown()
+    expect(held).toHaveLength(2)
+    expect(statuses()).toEqual(['failed', 'sent', 'sent', 'sent', 'sending', 'sending'])
+  })
+
   it('keeps the auth hold when a request sent before the refusal is accepted', async () => {
     const held = heldRequests()
     store.outbox.enqueueEvents(

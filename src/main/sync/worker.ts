@@ -92,7 +92,7 @@ export class DestinationWorker {
   private offlineReason: string | null = null
   /** The destination-wide wait after a `retry` answer or an error: no claims before it. */
   private pausedUntil: number | null = null
-  /** After a wait, one request at a time until an answer to a request sent after it is accepted. */
+  /** After a wait, one request at a time until a request sent after it is accepted or refused for good. */
   private probing = false
   private waitingUntil: number | null = null
   /** Aborts the requests in flight when the collector stops, so shutdown never waits on an upstream. */
@@ -587,9 +587,11 @@ export class DestinationWorker {
         return { settlement, authChange: this.authHold(verdict.reason, now) }
       }
       case 'permanent':
+        // An answer like any other: the upstream is back, whatever it thought of this batch.
         if (afterSetback) {
           this.failures = 0
           this.offlineReason = null
+          this.probing = false
         }
         if (verdict.split && batchSize > 1) {
           // Its halves are claimed in this answer's transaction; a larger batch answered later
