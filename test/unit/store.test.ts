@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { EventQuery } from '../../src/shared/model'
 import { openStore, type NewEvent, type Store } from '../../src/main/store'
 import { openDatabase } from '../../src/main/store/database'
 import { migrate, migrations, NewerDatabaseError } from '../../src/main/store/migrations'
@@ -268,6 +269,44 @@ describe('store', () => {
     expect(store.queries.listEvents({ search: 'ali' }).events.map((e) => e.messageId)).toEqual(['b'])
     expect(store.queries.listEvents({ search: 'plan_' }).events.map((e) => e.messageId)).toEqual(['c'])
     expect(store.queries.listEvents({ search: 'a', status: 'sent' }).events).toEqual([])
+  })
+
+  it('finds a search within a status whether it reads that status or the narrow index', () => {
+    // 60 queued events and one failed: the failed status is read row by row, the queued one through
+    // the narrow index of every event (queries.ts, searchInStatus).
+    store.outbox.enqueueEvents(
+      [
+        Array.from({ length: 60 }, (_, index) =>
+          event(`q${index}`, { userKey: index === 3 ? 'alice' : 'bob' })
+        )
+      ],
+      0
+    )
+    store.outbox.enqueueEvents([[event('f', { userKey: 'alice', destination: 'other' })]], 0)
+    const claim = store.outbox.claimDueBatch('other', 1, 10, 1_000, batchable)
+    if (claim.kind !== 'claimed') throw new Error('expected a claim')
+    store.outbox.settleAttempt(
+      {
+        destination: 'other',
+        startedAt: 1,
+        durationMs: 1,
+        status: 400,
+        outcome: 'permanent',
+        reason: 'no',
+        request: 'POST',
+        responseBody: null
+      },
+      [{ ids: claim.events.map((e) => e.id), settlement: { status: 'failed', error: 'no' } }],
+      2
+    )
+    const ids = (query: EventQuery) => store.queries.listEvents(query).events.map((e) => e.messageId)
+    expect(ids({ status: 'failed', search: 'ali' })).toEqual(['f'])
+    expect(ids({ status: 'failed', search: 'f' })).toEqual(['f'])
+    expect(ids({ status: 'failed', destination: 'other', search: 'ali' })).toEqual(['f'])
+    expect(ids({ status: 'failed', destination: 'whisperr', search: 'ali' })).toEqual([])
+    expect(ids({ status: 'queued', search: 'ali' })).toEqual(['q3'])
+    expect(ids({ status: 'queued', search: 'q20' })).toEqual(['q20'])
+    expect(ids({ status: 'queued', search: 'bob', limit: 2 })).toEqual(['q59', 'q58'])
   })
 
   it('lists the events one upstream request carried', () => {
