@@ -90,7 +90,7 @@ describe('the outbox reader (a worker thread with its own read-only connection)'
 })
 
 describe('the reader connection', () => {
-  it('is read-only: a write is refused and a missing outbox is not created', async () => {
+  it('is read-only: a write is refused, a missing outbox is not created, and a failed worker is replaced', async () => {
     const dir = tempDir()
     const file = `${dir.path}/outbox.sqlite`
     try {
@@ -106,8 +106,11 @@ describe('the reader connection', () => {
       const missing = `${dir.path}/missing.sqlite`
       const reader = openReader(missing)
       await expect(reader.listEvents({})).rejects.toMatchObject({ code: 'SQLITE_CANTOPEN' })
-      await reader.close()
       expect(existsSync(missing)).toBe(false)
+      // The worker stopped on that error; the next read starts another, which finds the outbox now.
+      openStore(missing).close()
+      expect(await reader.listEvents({})).toEqual({ events: [], nextBeforeId: null })
+      await reader.close()
     } finally {
       dir.remove()
     }
