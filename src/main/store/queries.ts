@@ -138,8 +138,8 @@ function destinationInStatus(status: string): string[] {
  * - a search (a part of the name or user key, or a whole message id), with any other filter: the
  *   narrow outbox_search_scan, read at most once, never the rows with their payloads (a row is
  *   read only to check the status of a match); the message id is sought in each destination
- *   through the unique index. With a status that holds few of the events (`searchInStatus`),
- *   the rows of that status instead, as fewer;
+ *   through the unique index. With a status that holds few events (`searchInStatus`), that
+ *   status's range and its rows instead: there are fewer of them;
  * - a status: its range of outbox_status; with a destination, the same range, the destination
  *   checked in the index;
  * - a destination alone: the range of each status the destination has events in (status_counts);
