@@ -28,10 +28,11 @@ const PLATEAU_AFTER_MS = RETENTION_MS + 4_000
 const PLATEAU_SAMPLED_MS = 4_000
 /**
  * How far the late samples (the last third of the stream) may rise over the early plateau. Rows
- * kept without bound grow with the stream: 2.5 times and more by the last third. Attempts follow
- * the delivered rows only (flow control holds the undelivered ones level), so they swing more.
+ * kept without bound grow with the stream: 2.5 times and more by the last third. Rows and attempts
+ * swing with delivery's bursts (many requests in flight settle together, then the pruner catches
+ * up; 48,000 to 71,000 rows in one quiet run), so they get twice the plateau.
  */
-const GROWTH_ALLOWED = { fileBytes: 1.5, rows: 1.5, attempts: 2 }
+const GROWTH_ALLOWED = { fileBytes: 1.5, rows: 2, attempts: 2 }
 
 /** Records each pruning chunk: how long it held the thread and how many events it deleted. */
 function timeChunks(retention: Retention): { ms: number; events: number }[] {
