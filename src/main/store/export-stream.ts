@@ -2,8 +2,9 @@ import Database from 'better-sqlite3'
 import { Readable } from 'node:stream'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { ExportFormat } from '@shared/api'
-import type { EventFilter, EventStatus, EventSummary, ExportProgress } from '@shared/model'
+import type { EventFilter, ExportProgress } from '@shared/model'
 import { eventFilterSql } from './event-filter'
+import { PAYLOAD_COLUMNS, SUMMARY_COLUMNS, toSummary, type EventRow, type PayloadColumns } from './queries'
 
 /**
  * A page is read in one turn of the event loop, and ingest waits behind at most one: its bounds keep
@@ -43,59 +44,16 @@ export interface EventExports {
   close(): void
 }
 
-interface ExportRow {
-  id: number
-  destination: string
-  kind: EventSummary['kind']
-  name: string
-  user_key: string | null
-  message_id: string
-  status: EventStatus
-  attempts: number
-  occurred_at: number | null
-  received_at: number
-  sent_at: number | null
-  next_attempt_at: number
-  last_status: number | null
-  last_error: string | null
-  revision: number
-  received_payload: string
-  payload: string
-}
+type ExportRow = EventRow & PayloadColumns
 
-const EXPORT_COLUMNS = `id, destination, kind, name, user_key, message_id, status, attempts, occurred_at,
-  received_at, sent_at, next_attempt_at, last_status, last_error, revision,
-  coalesce(received_payload, payload) AS received_payload, payload`
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
-
-/** The event's list fields, as the UI's list shows them (queries.ts toSummary). */
-function summaryOf(row: ExportRow): EventSummary {
-  const waiting = row.status === 'queued' || row.status === 'retrying'
-  return {
-    id: row.id,
-    destination: row.destination,
-    kind: row.kind,
-    name: row.name,
-    userKey: row.user_key,
-    messageId: row.message_id,
-    status: row.status,
-    attempts: row.attempts,
-    occurredAt: iso(row.occurred_at),
-    receivedAt: iso(row.received_at) as string,
-    sentAt: iso(row.sent_at),
-    nextAttemptAt: waiting ? iso(row.next_attempt_at) : null,
-    lastStatus: row.last_status,
-    lastError: row.last_error
-  }
-}
+const EXPORT_COLUMNS = `${SUMMARY_COLUMNS}, ${PAYLOAD_COLUMNS}`
 
 /**
  * An ExportedEvent as JSON text, its payloads embedded as the client's own JSON text, never parsed
  * and written again (that would round integers beyond 2^53 and turn `1.0` into `1`).
  */
 function eventJson(row: ExportRow, payloadText: (text: string) => string): string {
-  const summary = JSON.stringify(summaryOf(row)).slice(0, -1)
+  const summary = JSON.stringify(toSummary(row)).slice(0, -1)
   return `${summary},"receivedPayload":${payloadText(row.received_payload)},"payload":${payloadText(row.payload)},"revision":${row.revision}}`
 }
 
@@ -135,7 +93,7 @@ function csvField(value: string | number | null): string {
 }
 
 function csvRow(row: ExportRow): string {
-  const summary = summaryOf(row)
+  const summary = toSummary(row)
   const fields = CSV_COLUMNS.map((column) => {
     if (column === 'revision') return String(row.revision)
     // Always quoted: the payload is the column people look for, and JSON text is full of quotes.

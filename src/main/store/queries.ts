@@ -13,7 +13,7 @@ import {
 
 const SLOW_QUERY_MS = 40
 
-interface EventRow {
+export interface EventRow {
   id: number
   destination: string
   kind: EventSummary['kind']
@@ -42,11 +42,11 @@ interface AttemptRow {
   batch_size: number
 }
 
-const SUMMARY_COLUMNS = `id, destination, kind, name, user_key, message_id, status, attempts, occurred_at,
+export const SUMMARY_COLUMNS = `id, destination, kind, name, user_key, message_id, status, attempts, occurred_at,
   received_at, sent_at, next_attempt_at, last_status, last_error`
-const PAYLOAD_COLUMNS = `coalesce(received_payload, payload) AS received_payload, payload, revision`
+export const PAYLOAD_COLUMNS = `coalesce(received_payload, payload) AS received_payload, payload, revision`
 
-interface PayloadColumns {
+export interface PayloadColumns {
   received_payload: string
   payload: string
   revision: number
@@ -58,7 +58,8 @@ export function emptyCounts(): StatusCounts {
   return Object.fromEntries(EVENT_STATUSES.map((status) => [status, 0])) as StatusCounts
 }
 
-function toSummary(row: EventRow): EventSummary {
+/** An event's list fields, as the UI's list (and an export) shows them. */
+export function toSummary(row: EventRow): EventSummary {
   const waiting = row.status === 'queued' || row.status === 'retrying'
   return {
     id: row.id,
