@@ -139,7 +139,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: options.bodyLimit,
     logger: false,
-    maxParamLength: MAX_PATH_PARAMETER_LENGTH,
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
     frameworkErrors: answerRouterError,
     // A client sending a byte now and then (slow loris) would otherwise hold its socket for ever.
     requestTimeout: options.requestTimeoutMs,
