@@ -1,21 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openStore, type NewEvent, type Store } from '../../src/main/store'
+import { openStore, type Store } from '../../src/main/store'
 import { createGroupCommitWriter } from '../../src/main/ingest/group-commit'
 import { tempDir } from '../support/temp'
-
-function event(messageId: string, overrides: Partial<NewEvent> = {}): NewEvent {
-  return {
-    destination: 'whisperr',
-    messageId,
-    kind: 'track',
-    name: 'trial_started',
-    userKey: 'u1',
-    occurredAt: 1_000,
-    payload: `{"m":"${messageId}"}`,
-    upstreamParams: null,
-    ...overrides
-  }
-}
+import { newEvent } from '../support/outbox-events'
 
 const batchable = () => true
 const LEASE_MS = 1_000
@@ -41,21 +28,21 @@ describe('outbox leases', () => {
     (store.db.prepare('SELECT status FROM outbox WHERE id = ?').get(id) as { status: string }).status
 
   it('never lets a later event of the queue overtake one whose lease still runs', () => {
-    store.outbox.enqueueEvents([[event('a'), event('b')]], 0)
+    store.outbox.enqueueEvents([[newEvent('a'), newEvent('b')]], 0)
     const [first] = ids(claim(1))
     expect(claim(2)).toEqual({ kind: 'waiting', dueAt: 1 + LEASE_MS })
     expect(status(first!)).toBe('sending')
   })
 
   it('treats an expired lease as waiting: the same events are claimed again, in order', () => {
-    store.outbox.enqueueEvents([[event('a'), event('b')]], 0)
+    store.outbox.enqueueEvents([[newEvent('a'), newEvent('b')]], 0)
     const first = ids(claim(1, 2))
     expect(first).toHaveLength(2)
     expect(ids(claim(2 + LEASE_MS, 2))).toEqual(first)
   })
 
   it('gives a released claim back to the queue, due later, with the reason', () => {
-    store.outbox.enqueueEvents([[event('a')]], 0)
+    store.outbox.enqueueEvents([[newEvent('a')]], 0)
     const [id] = ids(claim(1))
     store.outbox.releaseClaim([id!], 500, 'not sent: boom; retried later')
     expect(claim(10)).toEqual({ kind: 'waiting', dueAt: 500 })
@@ -74,8 +61,8 @@ describe('outbox leases', () => {
     })
     // The second request breaks its transaction (a NOT NULL column): the group is rolled back
     // and committed again one request at a time.
-    const broken = event('x', { name: null as unknown as string })
-    const results = Promise.allSettled([writer.write([event('a'), event('b')]), writer.write([broken])])
+    const broken = newEvent('x', { name: null as unknown as string })
+    const results = Promise.allSettled([writer.write([newEvent('a'), newEvent('b')]), writer.write([broken])])
     return results.then(async ([good, bad]) => {
       expect(good).toMatchObject({ status: 'fulfilled', value: { inserted: 2 } })
       expect(bad?.status).toBe('rejected')
@@ -84,12 +71,12 @@ describe('outbox leases', () => {
         .get()
       expect(store.outbox.backlog()).toEqual(real)
       // Room for one more event: the bound counts what is stored, nothing twice.
-      await expect(writer.write([event('c')])).resolves.toMatchObject({ inserted: 1 })
+      await expect(writer.write([newEvent('c')])).resolves.toMatchObject({ inserted: 1 })
     })
   })
 
   it('keeps the backlog equal to a real count through edits, discards and resends', () => {
-    store.outbox.enqueueEvents([[event('a'), event('b')]], 0)
+    store.outbox.enqueueEvents([[newEvent('a'), newEvent('b')]], 0)
     const who = { actor: 't', at: 1 }
     const [a] = ids(claim(1))
     store.outbox.releaseClaim([a!], 1, 'x')

@@ -1,22 +1,9 @@
 import { existsSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openStore, type NewEvent, type Store } from '../../src/main/store'
+import { openStore, type Store } from '../../src/main/store'
 import { openReadConnection, openReader, type Reader } from '../../src/main/store/reader'
 import { tempDir } from '../support/temp'
-
-function event(messageId: string, overrides: Partial<NewEvent> = {}): NewEvent {
-  return {
-    destination: 'whisperr',
-    messageId,
-    kind: 'track',
-    name: 'trial_started',
-    userKey: 'u1',
-    occurredAt: 1_000,
-    payload: JSON.stringify({ event_type: 'trial_started', context: { $message_id: messageId } }),
-    upstreamParams: null,
-    ...overrides
-  }
-}
+import { newEvent } from '../support/outbox-events'
 
 describe('the outbox reader (a worker thread with its own read-only connection)', () => {
   let dir: ReturnType<typeof tempDir>
@@ -36,10 +23,10 @@ describe('the outbox reader (a worker thread with its own read-only connection)'
   })
 
   it('answers from the last commit while the writer holds a transaction open', async () => {
-    store.outbox.enqueueEvents([[event('committed')]], 0)
+    store.outbox.enqueueEvents([[newEvent('committed')]], 0)
     store.db.exec('BEGIN IMMEDIATE')
     try {
-      store.outbox.enqueueEvents([[event('uncommitted')]], 0)
+      store.outbox.enqueueEvents([[newEvent('uncommitted')]], 0)
       // The writer's own connection sees its uncommitted row; the reader, another connection, does not.
       expect(store.queries.listEvents({}).events.map((e) => e.messageId)).toEqual([
         'uncommitted',
@@ -54,7 +41,7 @@ describe('the outbox reader (a worker thread with its own read-only connection)'
   })
 
   it('gives an event with its delivery attempts and history, as the store reads them', async () => {
-    store.outbox.enqueueEvents([[event('a')]], 0)
+    store.outbox.enqueueEvents([[newEvent('a')]], 0)
     const [id] = store.queries.listEvents({}).events.map((e) => e.id)
     const claim = store.outbox.claimDueBatch('whisperr', 1, 10, 1_000, () => true)
     if (claim.kind !== 'claimed') throw new Error('expected a claim')
@@ -81,7 +68,7 @@ describe('the outbox reader (a worker thread with its own read-only connection)'
   })
 
   it('refuses reads once closed, and a read waiting then fails instead of hanging', async () => {
-    store.outbox.enqueueEvents([[event('a')]], 0)
+    store.outbox.enqueueEvents([[newEvent('a')]], 0)
     const waiting = expect(reader.listEvents({})).rejects.toThrow(/closed/)
     await reader.close()
     await waiting

@@ -1,24 +1,11 @@
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { EventQuery } from '../../src/shared/model'
-import { openStore, type NewEvent, type Store } from '../../src/main/store'
+import { openStore, type Store } from '../../src/main/store'
 import { openDatabase } from '../../src/main/store/database'
 import { migrate, migrations, NewerDatabaseError } from '../../src/main/store/migrations'
 import { tempDir } from '../support/temp'
-
-function event(messageId: string, overrides: Partial<NewEvent> = {}): NewEvent {
-  return {
-    destination: 'whisperr',
-    messageId,
-    kind: 'track',
-    name: 'trial_started',
-    userKey: 'u1',
-    occurredAt: 1_000,
-    payload: JSON.stringify({ event_type: 'trial_started', context: { $message_id: messageId } }),
-    upstreamParams: null,
-    ...overrides
-  }
-}
+import { newEvent } from '../support/outbox-events'
 
 const batchable = () => true
 
@@ -45,20 +32,23 @@ describe('store', () => {
   it('deduplicates on (destination, message id) and counts per request', () => {
     const [first, second] = store.outbox.enqueueEvents(
       [
-        [event('a'), event('b')],
-        [event('a'), event('c')]
+        [newEvent('a'), newEvent('b')],
+        [newEvent('a'), newEvent('c')]
       ],
       5
     )
     expect(first).toEqual({ inserted: 2, duplicates: 0 })
     expect(second).toEqual({ inserted: 1, duplicates: 1 })
-    const [other] = store.outbox.enqueueEvents([[event('a', { destination: 'second' })]], 5)
+    const [other] = store.outbox.enqueueEvents([[newEvent('a', { destination: 'second' })]], 5)
     expect(other).toEqual({ inserted: 1, duplicates: 0 })
     expect(store.outbox.backlog().events).toBe(4)
   })
 
   it('claims FIFO, one kind per batch, and holds the queue while its head waits', () => {
-    store.outbox.enqueueEvents([[event('a'), event('b'), event('i', { kind: 'identify' }), event('c')]], 0)
+    store.outbox.enqueueEvents(
+      [[newEvent('a'), newEvent('b'), newEvent('i', { kind: 'identify' }), newEvent('c')]],
+      0
+    )
     const first = store.outbox.claimDueBatch('whisperr', 10, 500, 1000, batchable)
     expect(first.kind === 'claimed' && first.events.map((e) => e.messageId)).toEqual(['a', 'b'])
     if (first.kind !== 'claimed') throw new Error('expected a claim')
@@ -94,9 +84,9 @@ describe('store', () => {
     store.outbox.enqueueEvents(
       [
         [
-          event('a', { upstreamParams: project('p1') }),
-          event('b', { upstreamParams: project('p1') }),
-          event('c', { upstreamParams: project('p2') })
+          newEvent('a', { upstreamParams: project('p1') }),
+          newEvent('b', { upstreamParams: project('p1') }),
+          newEvent('c', { upstreamParams: project('p2') })
         ]
       ],
       0
@@ -126,20 +116,21 @@ describe('store', () => {
     expect(second.kind === 'claimed' && second.events.map((e) => e.messageId)).toEqual(['c'])
     sent(second)
 
-    store.outbox.enqueueEvents([[event('d'), event('e')]], 0)
+    store.outbox.enqueueEvents([[newEvent('d'), newEvent('e')]], 0)
     const alone = store.outbox.claimDueBatch('whisperr', 1, 500, 1000, () => false)
     expect(alone.kind === 'claimed' && alone.events.map((e) => e.messageId)).toEqual(['d'])
   })
 
   it('stores a repeat of an Idempotency-Key once, and nothing of a request that reuses one for another body', () => {
-    const keyed = (messageId: string, payload: string) => event(messageId, { payload, keyedByRequest: true })
+    const keyed = (messageId: string, payload: string) =>
+      newEvent(messageId, { payload, keyedByRequest: true })
     const request = [keyed('k_key_r1#0', '{"n":1}'), keyed('k_key_r1#1', '{"n":2}')]
     expect(store.outbox.enqueueEvents([request], 0)).toEqual([{ inserted: 2, duplicates: 0 }])
     const [retry, reused, other] = store.outbox.enqueueEvents(
       [
         request,
         [keyed('k_key_r1#0', '{"n":1}'), keyed('k_key_r1#1', '{"n":3}'), keyed('k_key_r1#2', '{}')],
-        [event('c')]
+        [newEvent('c')]
       ],
       5
     )
@@ -155,7 +146,7 @@ describe('store', () => {
   })
 
   it('records attempts, settles rows and frees backlog space when sent', () => {
-    store.outbox.enqueueEvents([[event('a')]], 0)
+    store.outbox.enqueueEvents([[newEvent('a')]], 0)
     const claim = store.outbox.claimDueBatch('whisperr', 1, 500, 1000, batchable)
     if (claim.kind !== 'claimed') throw new Error('expected a claim')
     store.outbox.settleAttempt(
@@ -209,7 +200,7 @@ describe('store', () => {
     const who = { actor: 'test', at: 5 }
 
     store.outbox.enqueueEvents(
-      [[event('a'), event('b'), event('c'), event('d'), event('e', { destination: 'other' })]],
+      [[newEvent('a'), newEvent('b'), newEvent('c'), newEvent('d'), newEvent('e', { destination: 'other' })]],
       0
     )
     expect(counted()).toEqual(actual())
@@ -248,7 +239,7 @@ describe('store', () => {
   })
 
   it('returns leases left by a crash to the queue when reopened', () => {
-    store.outbox.enqueueEvents([[event('a'), event('b')]], 0)
+    store.outbox.enqueueEvents([[newEvent('a'), newEvent('b')]], 0)
     expect(store.outbox.claimDueBatch('whisperr', 1, 500, 1000, batchable).kind).toBe('claimed')
     store.close()
     store = openStore(file())
@@ -258,7 +249,7 @@ describe('store', () => {
 
   it('lists events newest first with filters, search and paging', () => {
     store.outbox.enqueueEvents(
-      [[event('a'), event('b', { userKey: 'alice' }), event('c', { name: 'plan_changed' })]],
+      [[newEvent('a'), newEvent('b', { userKey: 'alice' }), newEvent('c', { name: 'plan_changed' })]],
       0
     )
     const page = store.queries.listEvents({ limit: 2 })
@@ -277,12 +268,12 @@ describe('store', () => {
     store.outbox.enqueueEvents(
       [
         Array.from({ length: 60 }, (_, index) =>
-          event(`q${index}`, { userKey: index === 3 ? 'alice' : 'bob' })
+          newEvent(`q${index}`, { userKey: index === 3 ? 'alice' : 'bob' })
         )
       ],
       0
     )
-    store.outbox.enqueueEvents([[event('f', { userKey: 'alice', destination: 'other' })]], 0)
+    store.outbox.enqueueEvents([[newEvent('f', { userKey: 'alice', destination: 'other' })]], 0)
     const claim = store.outbox.claimDueBatch('other', 1, 10, 1_000, batchable)
     if (claim.kind !== 'claimed') throw new Error('expected a claim')
     store.outbox.settleAttempt(
@@ -310,7 +301,7 @@ describe('store', () => {
   })
 
   it('lists the events one upstream request carried', () => {
-    store.outbox.enqueueEvents([[event('a'), event('b'), event('c')]], 0)
+    store.outbox.enqueueEvents([[newEvent('a'), newEvent('b'), newEvent('c')]], 0)
     const settleAs = (limit: number) => {
       const claim = store.outbox.claimDueBatch('whisperr', 1, limit, 1000, batchable)
       if (claim.kind !== 'claimed') throw new Error('expected a claim')
@@ -350,7 +341,10 @@ describe('store', () => {
   })
 
   it('prunes delivered and discarded events after the retention period only', () => {
-    store.outbox.enqueueEvents([[event('old'), event('kept'), event('dropped'), event('dropped-late')]], 0)
+    store.outbox.enqueueEvents(
+      [[newEvent('old'), newEvent('kept'), newEvent('dropped'), newEvent('dropped-late')]],
+      0
+    )
     const claim = store.outbox.claimDueBatch('whisperr', 1, 1, 1000, batchable)
     if (claim.kind !== 'claimed') throw new Error('expected a claim')
     store.outbox.settleAttempt(
