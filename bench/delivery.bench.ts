@@ -9,6 +9,7 @@ import { realisticEvents, runPrefix } from './support/events'
 import { DESTINATION, startBenchOutpost } from './support/outpost'
 import { startPeer, type Peer } from './support/peer'
 import type { UpstreamReport } from './support/peer-protocol'
+import { parseConfig } from '../src/main/config'
 import { format, recordResult } from './support/results'
 import { median, perSecond } from './support/stats'
 
@@ -74,7 +75,10 @@ describe('delivery throughput', () => {
     return report
   }
 
-  /** The ceiling: one loop, one request in flight (like Outpost's worker), batches of 500. */
+  /** Requests in flight per destination in Outpost's default config. */
+  const IN_FLIGHT = parseConfig({ destinations: [] }).sync.concurrency
+
+  /** The ceiling: one loop, one request in flight, batches of 500. */
   async function deliverDirectly(count: number): Promise<DeliverySample> {
     const payloads = realisticEvents(runPrefix('direct'), count).map((event) => JSON.stringify(event))
     await peer.call({ type: 'reset-whisperr' })
@@ -144,8 +148,9 @@ describe('delivery throughput', () => {
         `Outpost (fresh data folder, Whisperr destination paused) receives ${format.count(EVENTS)} realistic events ` +
           `through ingest in batches of ${ENQUEUE_BATCH}; then the destination is resumed and the clock runs until ` +
           'the strict mock Whisperr (in the peer process) has accepted every one of them, each exactly once. ' +
-          `Outpost sends batches of up to ${WHISPERR_MAX_BATCH} with one request in flight, and records every ` +
-          'attempt and state change in SQLite (synchronous=FULL) as it goes.',
+          `Outpost sends batches of up to ${WHISPERR_MAX_BATCH} with up to ${IN_FLIGHT} requests in flight (the ` +
+          'default sync.concurrency; the events belong to many users), and records every attempt and state ' +
+          'change in SQLite (synchronous=FULL) as it goes.',
         `The ceiling is a plain loop posting the same number of events, already serialized, to the same mock in ` +
           `batches of ${WHISPERR_MAX_BATCH}, one request at a time, with nothing stored. Both runs end when the mock ` +
           `has accepted the last event. ${ROUNDS} rounds each, alternating which runs first, after a warm-up of ` +
@@ -168,8 +173,8 @@ describe('delivery throughput', () => {
         `Of those ${format.ms(batchMs)} ms, the upstream's part is about ${format.ms(roundTripMs)} ms (the ` +
           `ceiling's time per request); the other ${format.ms(Math.max(0, batchMs - roundTripMs))} ms are ` +
           "Outpost's own work per batch: leasing the events, building the body, recording the attempt and " +
-          'settling every event, each transaction committed with an fsync. A second request in flight could ' +
-          'hide at most the upstream part.'
+          'settling every event, each transaction committed with an fsync. That work runs on one thread however ' +
+          'many requests are in flight: more of them hide only the upstream part.'
       ]
     })
   })
