@@ -1,6 +1,8 @@
-// Module hooks that let a worker thread load src/main's TypeScript as electron-vite would: types
-// erased (`tsc` checks them), extensionless relative imports, and the `@shared/` alias. Only the
-// reader's worker run from source uses them (reader-worker-source.mjs).
+// Module hooks that let a plain Node thread or process load TypeScript as electron-vite would:
+// types erased (`tsc` checks them), extensionless relative imports, and the `@shared/` alias.
+// Vitest transforms TypeScript only inside its own workers; two things run outside them: the
+// reader's worker run from source (reader-worker-source.mjs) and the benchmarks' peer process
+// (bench/support/peer-launcher.mjs).
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import ts from 'typescript'
