@@ -10,19 +10,11 @@ import {
 } from '../../src/main/store'
 import { WAL_SIZE_LIMIT_BYTES } from '../../src/main/store/database'
 import { createRetention } from '../../src/main/store/retention'
+import { newEvent } from '../support/outbox-events'
 import { tempDir } from '../support/temp'
 
 function event(messageId: string, payload = '{}'): NewEvent {
-  return {
-    destination: 'whisperr',
-    messageId,
-    kind: 'track',
-    name: 'trial_started',
-    userKey: 'u1',
-    occurredAt: 0,
-    payload,
-    upstreamParams: null
-  }
+  return newEvent(messageId, { payload })
 }
 
 const attempt: AttemptRecord = {
