@@ -12,9 +12,15 @@ import { TopBar } from './components/TopBar'
 import { ViewTabs } from './components/ViewTabs'
 import { useOutpost } from './store'
 
+/** Which pane a narrow window shows: the detail once something is selected, else the list. */
+function workspaceClass(hasSelection: boolean): string {
+  return hasSelection ? 'workspace workspace-has-selection' : 'workspace'
+}
+
 function EventsWorkspace() {
+  const hasSelection = useOutpost((state) => state.selectedId !== null)
   return (
-    <div className="workspace">
+    <div className={workspaceClass(hasSelection)}>
       <ErrorBoundary area="event list">
         <EventList />
       </ErrorBoundary>
@@ -26,8 +32,9 @@ function EventsWorkspace() {
 }
 
 function RejectionsWorkspace() {
+  const hasSelection = useOutpost((state) => state.selectedRejectionId !== null)
   return (
-    <div className="workspace">
+    <div className={workspaceClass(hasSelection)}>
       <ErrorBoundary area="rejected requests">
         <RejectionList />
       </ErrorBoundary>

@@ -22,3 +22,8 @@ export function formatDateTime(iso: string | null): string {
 export function truncate(text: string, length: number): string {
   return text.length <= length ? text : `${text.slice(0, length - 1)}…`
 }
+
+/** A count with the reader's digit grouping: 123,456 reads at a glance, 123456 does not. */
+export function formatCount(count: number): string {
+  return count.toLocaleString()
+}

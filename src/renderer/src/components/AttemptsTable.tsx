@@ -15,7 +15,7 @@ function ResponseBody({ body }: { body: string | null }) {
   return (
     <>
       {expanded ? (
-        <pre className="json" data-testid="attempt-response-body">
+        <pre className="json" tabIndex={0} data-testid="attempt-response-body">
           {body}
         </pre>
       ) : (

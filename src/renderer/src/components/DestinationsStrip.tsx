@@ -4,7 +4,7 @@ import {
   type DestinationSummary,
   type StatusCounts
 } from '@shared/model'
-import { formatClock } from '../format'
+import { formatClock, formatCount } from '../format'
 import { useOutpost } from '../store'
 import { ApiKeyEditor } from './ApiKeyEditor'
 
@@ -30,7 +30,7 @@ function DestinationCounts({ id, counts }: { id: string; counts: StatusCounts })
         >
           <span className="count-label">{status}</span>
           <span className="count-value" data-testid={`destination-count-${id}-${status}`}>
-            {counts[status]}
+            {formatCount(counts[status])}
           </span>
         </li>
       ))}

@@ -4,6 +4,7 @@ import { eventJson, prettyJson } from '@shared/payload-json'
 import { formatDateTime } from '../format'
 import { useOutpost } from '../store'
 import { AttemptsTable } from './AttemptsTable'
+import { BackToList } from './BackToList'
 import { CopyJsonButton } from './CopyJsonButton'
 import { DisclosureButton } from './DisclosureButton'
 import { EventHistory } from './EventHistory'
@@ -64,7 +65,7 @@ function ReceivedPayload({ received, payload }: { received: string; payload: str
       {showChanges ? (
         <JsonDiff before={received} after={payload} />
       ) : (
-        <pre className="json" data-testid="received-payload">
+        <pre className="json" tabIndex={0} data-testid="received-payload">
           {received}
         </pre>
       )}
@@ -92,7 +93,7 @@ function Payloads({
         {editing ? (
           <PayloadEditor detail={detail} onClose={onEditDone} />
         ) : (
-          <pre className="json" data-testid="payload">
+          <pre className="json" tabIndex={0} data-testid="payload">
             {payload}
           </pre>
         )}
@@ -175,6 +176,7 @@ export function EventDetailPane() {
   const selectedId = useOutpost((state) => state.selectedId)
   const detail = useOutpost((state) => state.detail)
   const detailState = useOutpost((state) => state.detailState)
+  const select = useOutpost((state) => state.select)
 
   let content: ReactNode
   // Keyed by event: a draft being edited belongs to its event, never to the next one shown.
@@ -195,6 +197,7 @@ export function EventDetailPane() {
 
   return (
     <aside className="detail" aria-label="Event detail" data-testid="event-detail">
+      <BackToList label="Events" onBack={() => select(null)} />
       {content}
     </aside>
   )

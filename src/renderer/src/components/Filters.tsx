@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { EXPORT_FORMATS, type ExportFormat } from '@shared/api'
 import { EVENT_STATUSES, type EventStatus, type ExportProgress } from '@shared/model'
 import { exportLink } from '../api'
+import { formatCount } from '../format'
 import { toQuery, useOutpost } from '../store'
 
 const FORMAT_LABELS: Record<ExportFormat, string> = { json: 'JSON', ndjson: 'NDJSON', csv: 'CSV' }
@@ -12,8 +13,8 @@ function toExportFormat(value: string): ExportFormat {
 }
 
 function progressText({ rows, total }: ExportProgress): string {
-  const written = rows.toLocaleString('en')
-  return total === null ? `Exporting… ${written}` : `Exporting… ${written} of ${total.toLocaleString('en')}`
+  const written = formatCount(rows)
+  return total === null ? `Exporting… ${written}` : `Exporting… ${written} of ${formatCount(total)}`
 }
 
 /**

@@ -17,7 +17,7 @@ export function JsonDiff({ before, after }: { before: string; after: string }) {
   )
   if (before === after) return <p className="muted">No changes.</p>
   return (
-    <pre className="json" data-testid="json-diff">
+    <pre className="json" tabIndex={0} data-testid="json-diff">
       {lines.map((line, index) => (
         <span key={index} className={`diff-line diff-${line.kind}`}>
           {line.text}

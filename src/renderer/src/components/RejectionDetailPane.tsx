@@ -3,6 +3,7 @@ import type { Rejection } from '@shared/model'
 import { prettyJson } from '@shared/payload-json'
 import { formatDateTime } from '../format'
 import { useOutpost } from '../store'
+import { BackToList } from './BackToList'
 import { CopyJsonButton } from './CopyJsonButton'
 import { requestLine } from './RejectionList'
 
@@ -76,7 +77,7 @@ function RejectionView({ rejection }: { rejection: Rejection }) {
         {body === null ? (
           <p className="muted">Not read (the body was larger than the collector takes).</p>
         ) : (
-          <pre className="json" data-testid="rejection-body">
+          <pre className="json" tabIndex={0} data-testid="rejection-body">
             {body}
           </pre>
         )}
@@ -89,8 +90,10 @@ export function RejectionDetailPane() {
   const selected = useOutpost((state) =>
     state.rejections.find((rejection) => rejection.id === state.selectedRejectionId)
   )
+  const selectRejection = useOutpost((state) => state.selectRejection)
   return (
     <aside className="detail" aria-label="Rejected request" data-testid="rejection-detail">
+      <BackToList label="Rejected requests" onBack={() => selectRejection(null)} />
       {selected ? (
         <RejectionView rejection={selected} />
       ) : (

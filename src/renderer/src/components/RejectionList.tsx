@@ -53,7 +53,7 @@ export function RejectionList() {
   useArrowKeySelection(move)
 
   return (
-    <section className="event-list" aria-label="Rejected requests">
+    <section className="event-list" aria-label="Rejected requests" tabIndex={0}>
       {rejections.length === 0 ? (
         <NothingRejected />
       ) : (

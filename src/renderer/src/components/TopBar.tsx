@@ -1,4 +1,5 @@
 import { EVENT_STATUSES, type StatusCounts } from '@shared/model'
+import { formatCount } from '../format'
 import { useOutpost } from '../store'
 
 function StatusTotals({ counts }: { counts: StatusCounts }) {
@@ -8,7 +9,7 @@ function StatusTotals({ counts }: { counts: StatusCounts }) {
         <li key={status} className={`total total-${status}`}>
           <span className="total-label">{status}</span>
           <span className="total-value" data-testid={`total-${status}`}>
-            {counts[status]}
+            {formatCount(counts[status])}
           </span>
         </li>
       ))}

@@ -1,0 +1,156 @@
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { startCollector, type Collector } from '../../src/main/collector'
+import { parseConfig } from '../../src/main/config'
+import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
+import { newEvent } from './outbox-events'
+import { tempDir } from './temp'
+import { whisperrEvent } from './whisperr-events'
+
+const RENDERER_DIR = join(__dirname, '../../out/renderer')
+
+/** A phone held upright, a small laptop window (or half a kiosk screen), a desktop. */
+export const VIEWPORTS = [
+  { name: 'phone', width: 390, height: 844 },
+  { name: 'small-window', width: 800, height: 700 },
+  { name: 'desktop', width: 1440, height: 900 }
+] as const
+export const THEMES = ['light', 'dark'] as const
+
+/** Events held behind the keyless destination: counts with six digits, as after a week offline. */
+export const HELD_EVENTS = 123_456
+
+export interface ConsoleView {
+  /** A file name too (docs/screenshots/<name>-<viewport>-<theme>.png). */
+  name: string
+  title: string
+  open(page: Page, collector: Collector): Promise<void>
+}
+
+export async function signIn(page: Page, collector: Collector): Promise<void> {
+  await page.goto(collector.loginLink())
+  await page.locator('[data-app-state="ready"]').waitFor({ timeout: 15_000 })
+}
+
+async function openFailedEvent(page: Page, collector: Collector): Promise<void> {
+  await signIn(page, collector)
+  await page.getByTestId('filter-status').selectOption('failed')
+  await page.locator('[data-testid="event-row"][data-status="failed"]').first().click()
+  await page.getByTestId('attempt-row').first().waitFor()
+}
+
+/** Each view a person works in, reached as they would reach it. */
+export const CONSOLE_VIEWS: ConsoleView[] = [
+  {
+    name: 'sign-in',
+    title: 'sign-in form',
+    async open(page, collector) {
+      await page.goto(collector.url)
+      await page.locator('[data-app-state="auth"]').waitFor()
+    }
+  },
+  {
+    name: 'events',
+    title: 'event list',
+    async open(page, collector) {
+      await signIn(page, collector)
+      await page.getByTestId('event-row').first().waitFor()
+    }
+  },
+  {
+    name: 'event-detail',
+    title: 'event detail of a failed event',
+    open: openFailedEvent
+  },
+  {
+    name: 'payload-editor',
+    title: 'payload editor',
+    async open(page, collector) {
+      await openFailedEvent(page, collector)
+      await page.getByTestId('event-edit').click()
+      await page.getByTestId('payload-draft').waitFor()
+    }
+  },
+  {
+    name: 'rejected',
+    title: 'rejected requests with one open',
+    async open(page, collector) {
+      await signIn(page, collector)
+      await page.getByTestId('view-rejected').click()
+      await page.getByTestId('rejection-row').first().click()
+      await page.getByTestId('rejection-detail').waitFor()
+    }
+  }
+]
+
+export interface ConsoleWithEveryState {
+  collector: Collector
+  upstream: MockWhisperr
+  close(): Promise<void>
+}
+
+/**
+ * A collector whose console has something in every view: delivered events, one the vendor
+ * refused (failed), six-digit counts held behind a destination without a key, and a refused
+ * ingest request.
+ */
+export async function startConsoleWithEveryState(): Promise<ConsoleWithEveryState> {
+  const upstream = await startMockWhisperr({ apiKey: 'k' })
+  const dir = tempDir('outpost-console-views')
+  const collector = await startCollector({
+    config: parseConfig({
+      destinations: [
+        { id: 'whisperr', vendor: 'whisperr', baseUrl: upstream.url, apiKey: 'k' },
+        { id: 'keyless', vendor: 'whisperr', baseUrl: upstream.url }
+      ]
+    }),
+    dataDir: dir.path,
+    host: '127.0.0.1',
+    port: 0,
+    adminToken: 'console-views-token',
+    rendererDir: RENDERER_DIR
+  })
+  const send = async (path: string, body: unknown, expected: number) => {
+    const response = await fetch(collector.url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body)
+    })
+    if (response.status !== expected) throw new Error(`${path} answered ${response.status}, not ${expected}`)
+  }
+  const events = Array.from({ length: 30 }, (_, i) =>
+    whisperrEvent({
+      event_type: i % 3 ? 'checkout_completed' : 'trial_started',
+      external_user_id: `user_${i}`
+    })
+  )
+  await send('/whisperr/v1/events/batch', { events }, 202)
+  await upstream.waitForEvents(30)
+  upstream.failNext(1, { type: 'status', status: 422, body: { error: 'unknown plan' } })
+  await send('/whisperr/v1/events/track', whisperrEvent({ event_type: 'plan_changed' }), 202)
+  const held = Array.from({ length: HELD_EVENTS }, (_, i) =>
+    newEvent(`held-${i}`, { destination: 'keyless', userKey: `kiosk_${i % 40}` })
+  )
+  collector.store.outbox.enqueueEvents([held], Date.now())
+  const refused = whisperrEvent({ event_type: 'Signed Up' })
+  await send('/whisperr/v1/events/batch', { events: [whisperrEvent(), refused] }, 400)
+  await waitFor(async () => (await collector.api.getStats({})).counts.failed === 1)
+  return {
+    collector,
+    upstream,
+    async close() {
+      await collector.close()
+      await upstream.close()
+      dir.remove()
+    }
+  }
+}
+
+/** Polls outside a test (expect.poll works inside one only). */
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms: ${condition.toString()}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
