@@ -13,6 +13,26 @@ export function formatClock(iso: string | null): string {
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+
+const sameLocalDay = (a: Date, b: Date) =>
+  a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate()
+
+/**
+ * A time in a list, short but never ambiguous, in the local zone: today the clock alone
+ * (`14:03:05.123`), another day with its date (`Nov 22 14:03:05`), another year with the year
+ * and to the minute (`Nov 22 2025 14:03`). After a week offline a bare clock would read as today.
+ */
+export function formatWhen(iso: string | null, now: Date = new Date()): string {
+  const date = parse(iso)
+  if (!date) return '—'
+  if (sameLocalDay(date, now)) return formatClock(iso)
+  const day = `${MONTHS[date.getMonth()]} ${date.getDate()}`
+  const minutes = `${pad(date.getHours())}:${pad(date.getMinutes())}`
+  if (date.getFullYear() !== now.getFullYear()) return `${day} ${date.getFullYear()} ${minutes}`
+  return `${day} ${minutes}:${pad(date.getSeconds())}`
+}
+
 export function formatDateTime(iso: string | null): string {
   const date = parse(iso)
   if (!date) return '—'

@@ -4,7 +4,7 @@ import {
   type DestinationSummary,
   type StatusCounts
 } from '@shared/model'
-import { formatClock, formatCount } from '../format'
+import { formatCount, formatWhen } from '../format'
 import { useOutpost } from '../store'
 import { ApiKeyEditor } from './ApiKeyEditor'
 
@@ -40,10 +40,10 @@ function DestinationCounts({ id, counts }: { id: string; counts: StatusCounts })
 
 function DestinationTiming({ destination }: { destination: DestinationSummary }) {
   const parts: string[] = []
-  if (destination.nextAttemptAt) parts.push(`next try ${formatClock(destination.nextAttemptAt)}`)
+  if (destination.nextAttemptAt) parts.push(`next try ${formatWhen(destination.nextAttemptAt)}`)
   parts.push(
     destination.lastSuccessAt
-      ? `last delivery ${formatClock(destination.lastSuccessAt)}`
+      ? `last delivery ${formatWhen(destination.lastSuccessAt)}`
       : 'nothing delivered yet'
   )
   return <div className="destination-timing">{parts.join(' · ')}</div>

@@ -1,5 +1,5 @@
 import type { EventSummary } from '@shared/model'
-import { formatClock, formatDateTime } from '../format'
+import { formatDateTime, formatWhen } from '../format'
 import { StatusChip } from './StatusChip'
 
 interface EventRowProps {
@@ -31,7 +31,7 @@ export function EventRow({ event, selected, checked, onSelect, onCheck }: EventR
         />
       </td>
       <td className="col-time mono" title={formatDateTime(event.receivedAt)}>
-        {formatClock(event.receivedAt)}
+        {formatWhen(event.receivedAt)}
       </td>
       <td className="col-destination">{event.destination}</td>
       <td className="col-name" title={event.name}>

@@ -1,5 +1,5 @@
 import type { Rejection } from '@shared/model'
-import { formatClock, formatDateTime } from '../format'
+import { formatDateTime, formatWhen } from '../format'
 import { useArrowKeySelection, useScrolledIntoView } from '../list-selection'
 import { useOutpost } from '../store'
 
@@ -20,7 +20,7 @@ function RejectionRow({ rejection, selected }: { rejection: Rejection; selected:
       onClick={() => select(rejection.id)}
     >
       <td className="col-time mono" title={formatDateTime(rejection.at)}>
-        {formatClock(rejection.at)}
+        {formatWhen(rejection.at)}
       </td>
       <td className="col-destination">{rejection.destination ?? <span className="muted">—</span>}</td>
       <td className="col-request mono" title={requestLine(rejection)}>
