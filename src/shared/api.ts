@@ -9,7 +9,8 @@ import {
   type Rejection,
   type ResendSelection,
   type BulkOutcome,
-  type Stats
+  type Stats,
+  type SyncOutcome
 } from './model'
 
 /** What an export is written as: one JSON document, one event per line, or a spreadsheet. */
@@ -44,8 +45,11 @@ export interface OutpostApi {
   resumeDestination(input: { id: string }): Promise<void>
   /** Sets the vendor key of a destination, kept by Outpost (null removes it); lifts an auth hold. */
   setApiKey(input: { id: string; apiKey: string | null }): Promise<void>
-  /** Deliver due and waiting events now, skipping any backoff; all destinations when id is absent. */
-  syncNow(input: { id?: string }): Promise<void>
+  /**
+   * Deliver due and waiting events now, skipping any backoff; all destinations when id is absent.
+   * Says which destinations a hold (a pause, no key, a refused key) keeps from sending.
+   */
+  syncNow(input: { id?: string }): Promise<SyncOutcome>
   /** Refused ingest requests, newest first: the whole log (the newest 200) unless limited. */
   listRejections(input: { limit?: number }): Promise<Rejection[]>
   clearRejections(input: Record<string, never>): Promise<void>

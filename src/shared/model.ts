@@ -46,6 +46,16 @@ export interface DestinationSummary {
   lastSuccessAt: string | null
 }
 
+/** Why a destination sends nothing even when asked to sync now. */
+export type SyncBlocker = 'paused' | 'not_configured' | 'auth'
+
+/** What "Sync now" did: which destinations send what waits, which a hold keeps from sending. */
+export interface SyncOutcome {
+  syncing: string[]
+  /** Their waiting events stay queued (queued or retrying, now due) until the hold ends. */
+  held: { destination: string; blocker: SyncBlocker; waiting: number }[]
+}
+
 export interface Stats {
   counts: StatusCounts
   destinations: DestinationSummary[]

@@ -72,6 +72,15 @@ export const CONSOLE_VIEWS: ConsoleView[] = [
     }
   },
   {
+    name: 'sync-held',
+    title: 'what Sync now says of a destination without a key',
+    async open(page, collector) {
+      await signIn(page, collector)
+      await page.getByTestId('sync-keyless').click()
+      await page.getByTestId('notice').waitFor()
+    }
+  },
+  {
     name: 'rejected',
     title: 'rejected requests with one open',
     async open(page, collector) {

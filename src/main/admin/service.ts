@@ -1,5 +1,12 @@
 import type { ExportFormat, OutpostApi } from '@shared/api'
-import type { DestinationSummary, EventDetail, ExportProgress, Stats } from '@shared/model'
+import type {
+  DestinationSummary,
+  EventDetail,
+  ExportProgress,
+  Stats,
+  SyncBlocker,
+  SyncOutcome
+} from '@shared/model'
 import { applyStoredKey, type Destination } from '../config'
 import { acceptEdited } from '../connectors/edits'
 import type { Problem } from '../connectors/types'
@@ -90,6 +97,30 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     }
   }
 
+  /** What keeps a destination from sending even when told to sync now; null when it sends. */
+  function syncBlocker(destination: Destination): SyncBlocker | null {
+    const { hold, nextAttemptAt } = deps.sync.state(destination.id)
+    if (hold === 'paused' || hold === 'not_configured') return hold
+    // Held for a refused key, it sends only the probe, when that is due.
+    if (hold === 'auth' && (nextAttemptAt === null || nextAttemptAt > deps.now())) return hold
+    return null
+  }
+
+  function syncOutcome(targets: Destination[]): SyncOutcome {
+    const outcome: SyncOutcome = { syncing: [], held: [] }
+    const counts = deps.store.queries.countsByDestination()
+    for (const destination of targets) {
+      const blocker = syncBlocker(destination)
+      if (blocker === null) {
+        outcome.syncing.push(destination.id)
+        continue
+      }
+      const waiting = counts.get(destination.id) ?? emptyCounts()
+      outcome.held.push({ destination: destination.id, blocker, waiting: waiting.queued + waiting.retrying })
+    }
+    return outcome
+  }
+
   return {
     async getStats(): Promise<Stats> {
       const byDestination = deps.store.queries.countsByDestination()
@@ -169,8 +200,9 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
       deps.sync.clearAuthHold(id)
     },
     async syncNow({ id }) {
-      if (id !== undefined) requireDestination(id)
+      const targets = id === undefined ? deps.destinations : [requireDestination(id)]
       deps.sync.syncNow(id)
+      return syncOutcome(targets)
     },
     async listRejections({ limit }) {
       return deps.rejections.list(limit)

@@ -23,6 +23,7 @@ import {
   isUnauthorized
 } from './api'
 import { createPoller } from './poller'
+import { syncNotice } from './sync-notice'
 
 export type AppState = 'loading' | 'ready' | 'auth' | 'error'
 
@@ -95,7 +96,7 @@ interface OutpostActions {
   resumeDestination(id: string): Promise<void>
   /** Sets (or, with null, removes) the vendor key Outpost keeps; true when it was saved. */
   setApiKey(id: string, apiKey: string | null): Promise<boolean>
-  /** One destination, or all of them when id is absent. */
+  /** One destination, or all of them when id is absent; a notice names those a hold keeps from sending. */
   syncNow(id?: string): Promise<void>
   showView(view: View): void
   selectRejection(id: number | null): void
@@ -250,9 +251,10 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
   },
 
   async syncNow(id) {
-    await runAction(id === undefined ? 'Sync all' : `Sync of ${id}`, (client) =>
-      client.syncNow(id === undefined ? {} : { id })
-    )
+    await runAction(id === undefined ? 'Sync all' : `Sync of ${id}`, async (client) => {
+      const notice = syncNotice(await client.syncNow(id === undefined ? {} : { id }), id === undefined)
+      if (notice !== null) set({ notice })
+    })
   },
 
   showView(view) {

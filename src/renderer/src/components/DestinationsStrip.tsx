@@ -112,7 +112,11 @@ function DestinationCard({ destination }: { destination: DestinationSummary }) {
           type="button"
           className="button"
           data-testid={`sync-${id}`}
-          title="Deliver waiting events now, skipping backoff"
+          title={
+            paused
+              ? 'Paused: nothing is sent until you press Resume'
+              : 'Deliver waiting events now, skipping backoff'
+          }
           onClick={() => void syncNow(id)}
         >
           Sync now
