@@ -17,6 +17,8 @@ export interface HttpClientOptions {
   baseUrl: string
   /** The admin token (scripts, tests); without it the console's session cookie authenticates. */
   token?: string
+  /** Headers for every call, read as it is made: the console's person name (see person.ts). */
+  headers?: () => Record<string, string>
   fetch?: typeof fetch
 }
 
@@ -98,6 +100,7 @@ export function createHttpClient(options: HttpClientOptions): OutpostApi {
     const response = await doFetch(options.baseUrl + url, {
       method: http.method,
       headers: {
+        ...options.headers?.(),
         ...authorization(options.token),
         ...(body === undefined ? {} : { 'content-type': 'application/json' })
       },

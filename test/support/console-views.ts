@@ -72,6 +72,17 @@ export const CONSOLE_VIEWS: ConsoleView[] = [
     }
   },
   {
+    name: 'name-form',
+    title: 'the name form in the top bar, refusing a name',
+    async open(page, collector) {
+      await signIn(page, collector)
+      await page.getByTestId('person-change').click()
+      await page.getByTestId('person-input').fill('x'.repeat(70))
+      await page.getByTestId('person-save').click()
+      await page.getByTestId('person-problem').waitFor()
+    }
+  },
+  {
     name: 'sync-held',
     title: 'what Sync now says of a destination without a key',
     async open(page, collector) {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { apiContract, apiMethods, type OutpostApi } from '@shared/api'
+import { consoleActor, PERSON_HEADER, personNameProblem } from '@shared/person'
 import type { EventExports } from '../store/export-stream'
 import type { AdminAuth } from './auth'
 import { createApiDispatcher, toApiError } from './contract'
@@ -46,6 +47,27 @@ function refusalOf(request: FastifyRequest, auth: AdminAuth): Refusal | null {
   // Origin but the collector's own on /api before this hook runs (SameSite alone would let a page
   // on another port of this machine through).
   return auth.isSession(session) ? null : SESSION_ENDED
+}
+
+type PersonHeader = { ok: true; name: string | null } | { ok: false; message: string }
+
+/** The name the console's person gave (PERSON_HEADER), checked: it is written into the history. */
+function personOf(request: FastifyRequest): PersonHeader {
+  const header = request.headers[PERSON_HEADER]
+  if (header === undefined) return { ok: true, name: null }
+  const refused = (problem: string): PersonHeader => ({
+    ok: false,
+    message: `The ${PERSON_HEADER} header (the name recorded with what you change) ${problem}`
+  })
+  if (typeof header !== 'string') return refused('was sent more than once')
+  let name: string
+  try {
+    name = decodeURIComponent(header)
+  } catch {
+    return refused('must be percent-encoded UTF-8 (encodeURIComponent)')
+  }
+  const problem = personNameProblem(name)
+  return problem === null ? { ok: true, name: name.trim() } : refused(problem)
 }
 
 /** An onRequest hook: the caller is checked before fastify reads a byte of the body. */
@@ -98,8 +120,8 @@ export function registerAdminApi(
   auth: AdminAuth,
   downloads: { exports: EventExports; now(): number }
 ): void {
-  // Anyone with the admin token: the console does not know who sits in front of it.
-  const dispatch = createApiDispatcher(service, { coerce: true, context: { actor: 'web console' } })
+  // Anyone with the admin token: who sits in front of the console is only what its person said.
+  const dispatch = createApiDispatcher(service, { coerce: true, context: { actor: consoleActor(null) } })
   const onRequest = authenticate(auth)
   for (const method of apiMethods) {
     const { http } = apiContract[method]
@@ -114,8 +136,10 @@ export function registerAdminApi(
           ...((request.body as object | undefined) ?? {}),
           ...(request.params as object)
         }
+        const person = personOf(request)
+        if (!person.ok) return reply.code(400).send({ error: 'invalid_input', message: person.message })
         try {
-          const value = await dispatch(method, input)
+          const value = await dispatch(method, input, { actor: consoleActor(person.name) })
           if (value === undefined) return reply.code(204).send()
           return reply.send(value)
         } catch (error) {

@@ -3,6 +3,7 @@ import { createBridgeClient } from '@shared/bridge-client'
 import { ApiRequestError } from '@shared/api-error'
 import { createHttpClient, exportDownloadUrl, openConsoleSession } from '@shared/http-client'
 import type { EventFilter, ExportProgress } from '@shared/model'
+import { personHeaders } from './person-name'
 
 export { describeError, isRefusedByCollector, isUnauthorized } from '@shared/api-error'
 
@@ -15,8 +16,9 @@ export { describeError, isRefusedByCollector, isUnauthorized } from '@shared/api
  * one it got.
  */
 
+/** Each call says who sits at the console, when they gave their name. */
 function consoleApi(): OutpostApi {
-  return createHttpClient({ baseUrl: '' })
+  return createHttpClient({ baseUrl: '', headers: personHeaders })
 }
 
 /** The API to use now: a session cookie, if the browser has one, is tried by the first call. */

@@ -1,6 +1,7 @@
 import { EVENT_STATUSES, type StatusCounts } from '@shared/model'
 import { formatCount } from '../format'
 import { useOutpost } from '../store'
+import { PersonName } from './PersonName'
 
 function StatusTotals({ counts }: { counts: StatusCounts }) {
   return (
@@ -24,16 +25,21 @@ export function TopBar() {
     <header className="topbar">
       <h1 className="brand">Outpost</h1>
       {stats && <StatusTotals counts={stats.counts} />}
-      {stats && stats.destinations.length > 0 && (
-        <button
-          type="button"
-          className="button"
-          data-testid="sync-all"
-          title="Deliver every waiting event now, skipping backoff"
-          onClick={() => void syncNow()}
-        >
-          Sync all
-        </button>
+      {stats && (
+        <div className="topbar-end">
+          <PersonName />
+          {stats.destinations.length > 0 && (
+            <button
+              type="button"
+              className="button"
+              data-testid="sync-all"
+              title="Deliver every waiting event now, skipping backoff"
+              onClick={() => void syncNow()}
+            >
+              Sync all
+            </button>
+          )}
+        </div>
       )}
     </header>
   )
