@@ -9,6 +9,7 @@ import {
   type Rejection,
   type ResendSelection,
   type BulkOutcome,
+  type IngestGuide,
   type Stats,
   type SyncOutcome
 } from './model'
@@ -50,6 +51,8 @@ export interface OutpostApi {
    * Says which destinations a hold (a pause, no key, a refused key) keeps from sending.
    */
   syncNow(input: { id?: string }): Promise<SyncOutcome>
+  /** For each destination, its vendor's routes and one example request that works as sent. */
+  getIngestGuides(input: Record<string, never>): Promise<IngestGuide[]>
   /** Refused ingest requests, newest first: the whole log (the newest 200) unless limited. */
   listRejections(input: { limit?: number }): Promise<Rejection[]>
   clearRejections(input: Record<string, never>): Promise<void>
@@ -184,6 +187,11 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
     channel: 'outpost:syncNow',
     http: { method: 'POST', path: '/api/sync' },
     input: { type: 'object', additionalProperties: false, properties: { id: destinationId } }
+  },
+  getIngestGuides: {
+    channel: 'outpost:getIngestGuides',
+    http: { method: 'GET', path: '/api/ingest-guides' },
+    input: none
   },
   listRejections: {
     channel: 'outpost:listRejections',

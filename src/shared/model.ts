@@ -46,6 +46,34 @@ export interface DestinationSummary {
   lastSuccessAt: string | null
 }
 
+/**
+ * Stands where an example request needs one of the destination's ingest keys: the console never
+ * shows a key, so the person puts their own in (the console's curl reads it from a variable).
+ */
+export const INGEST_KEY_PLACEHOLDER = '<ingest key>'
+
+/** One request an app could send a destination, valid by its vendor's rules when it was made. */
+export interface IngestExample {
+  url: string
+  /** What the route needs: the content type, and the vendor's auth header when ingest keys are set. */
+  headers: Record<string, string>
+  /** JSON text. */
+  body: string
+}
+
+/** How an app sends to one destination: its vendor's routes, and a request that works as sent. */
+export interface IngestGuide {
+  destination: string
+  vendorLabel: string
+  /** The base URL to give the vendor's SDK. */
+  ingestUrl: string
+  /** Each route the vendor's clients post to, in full; a path parameter as `{projectId}`. */
+  routes: string[]
+  example: IngestExample
+  /** Only requests carrying one of its ingest keys are taken: the example's key is INGEST_KEY_PLACEHOLDER. */
+  needsIngestKey: boolean
+}
+
 /** Why a destination sends nothing even when asked to sync now. */
 export type SyncBlocker = 'paused' | 'not_configured' | 'auth'
 

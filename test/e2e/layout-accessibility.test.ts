@@ -48,7 +48,7 @@ describe.skipIf(!chromiumAvailable)('every view at every window size, light and 
           it(`${view.title}: nothing cut off, no serious or critical axe violation`, async () => {
             const page = await context.newPage()
             try {
-              await view.open(page, console_.collector)
+              await view.open(page, console_.collectorFor(view))
               expect(await page.evaluate('matchMedia("(prefers-color-scheme: dark)").matches')).toBe(
                 theme === 'dark'
               )

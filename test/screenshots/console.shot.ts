@@ -41,7 +41,7 @@ describe('screenshots of every view', () => {
           })
           try {
             const page = await context.newPage()
-            await view.open(page, console_.collector)
+            await view.open(page, console_.collectorFor(view))
             // A blinking caret would make every run a new picture.
             await page.evaluate('document.activeElement && document.activeElement.blur()')
             await page.screenshot({ path: join(OUT_DIR, `${view.name}-${viewport.name}-${theme}.png`) })

@@ -1,7 +1,8 @@
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { startCollector, type Collector } from '../../src/main/collector'
-import { parseConfig } from '../../src/main/config'
+import { parseConfig, type DestinationConfig } from '../../src/main/config'
+import { connectors } from '../../src/main/connectors'
 import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
 import { newEvent } from './outbox-events'
 import { tempDir } from './temp'
@@ -24,6 +25,8 @@ export interface ConsoleView {
   /** A file name too (docs/screenshots/<name>-<viewport>-<theme>.png). */
   name: string
   title: string
+  /** Opened on a collector that has stored nothing yet (the first-run guide), not the busy one. */
+  firstRun?: true
   open(page: Page, collector: Collector): Promise<void>
 }
 
@@ -72,6 +75,15 @@ export const CONSOLE_VIEWS: ConsoleView[] = [
     }
   },
   {
+    name: 'first-run',
+    title: "first run: each vendor's routes and a curl command",
+    firstRun: true,
+    async open(page, collector) {
+      await signIn(page, collector)
+      await page.getByTestId('ingest-curl-whisperr').waitFor()
+    }
+  },
+  {
     name: 'name-form',
     title: 'the name form in the top bar, refusing a name',
     async open(page, collector) {
@@ -105,8 +117,44 @@ export const CONSOLE_VIEWS: ConsoleView[] = [
 
 export interface ConsoleWithEveryState {
   collector: Collector
+  /** The collector a view opens on: the busy one, or one that has stored nothing (the first-run guide). */
+  collectorFor(view: ConsoleView): Collector
   upstream: MockWhisperr
   close(): Promise<void>
+}
+
+/** The key the `-keyed` first-run destinations take from their clients. */
+export const FIRST_RUN_INGEST_KEY = 'kiosk-ingest-key-1'
+
+/**
+ * A destination of every vendor, and each again behind an ingest key (`<vendor>-keyed`). None has
+ * a vendor key: what they take stays queued, and nothing leaves the machine.
+ */
+export const firstRunDestinations = (): DestinationConfig[] =>
+  connectors.flatMap(({ vendor }) => [
+    { id: vendor, vendor },
+    { id: `${vendor}-keyed`, vendor, ingestKeys: [FIRST_RUN_INGEST_KEY] }
+  ])
+
+/** A collector that has stored nothing, with firstRunDestinations(). */
+export async function startFirstRunCollector(): Promise<{ collector: Collector; close(): Promise<void> }> {
+  const dir = tempDir('outpost-first-run')
+  const collector = await startCollector({
+    config: parseConfig({ destinations: firstRunDestinations() }),
+    dataDir: dir.path,
+    host: '127.0.0.1',
+    port: 0,
+    adminToken: 'first-run-token',
+    rendererDir: RENDERER_DIR,
+    env: {}
+  })
+  return {
+    collector,
+    async close() {
+      await collector.close()
+      dir.remove()
+    }
+  }
 }
 
 /**
@@ -155,10 +203,13 @@ export async function startConsoleWithEveryState(): Promise<ConsoleWithEveryStat
   const refused = whisperrEvent({ event_type: 'Signed Up' })
   await send('/whisperr/v1/events/batch', { events: [whisperrEvent(), refused] }, 400)
   await waitFor(async () => (await collector.api.getStats({})).counts.failed === 1)
+  const firstRun = await startFirstRunCollector()
   return {
     collector,
+    collectorFor: (view) => (view.firstRun ? firstRun.collector : collector),
     upstream,
     async close() {
+      await firstRun.close()
       await collector.close()
       await upstream.close()
       dir.remove()

@@ -19,6 +19,7 @@ import { emptyCounts } from '../store/queries'
 import type { Reader } from '../store/reader'
 import type { SyncEngine } from '../sync/engine'
 import { exportFileName, writeExportFile } from './exports'
+import { ingestGuide } from './ingest-guides'
 
 export class NotFoundError extends Error {
   override name = 'NotFoundError'
@@ -76,6 +77,8 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     return destination
   }
 
+  const ingestUrlOf = (destination: Destination) => `${deps.collectorUrl()}/${destination.id}`
+
   function summarize(destination: Destination, counts: DestinationSummary['counts']): DestinationSummary {
     const state = deps.sync.state(destination.id)
     const saved = deps.store.destinations.get(destination.id)
@@ -84,7 +87,7 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
       vendor: destination.vendor,
       vendorLabel: destination.connector.label,
       baseUrl: destination.baseUrl,
-      ingestUrl: `${deps.collectorUrl()}/${destination.id}`,
+      ingestUrl: ingestUrlOf(destination),
       configured: destination.apiKey !== null,
       keySource: destination.keySource,
       keysEncrypted: deps.keys.encrypted,
@@ -203,6 +206,10 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
       const targets = id === undefined ? deps.destinations : [requireDestination(id)]
       deps.sync.syncNow(id)
       return syncOutcome(targets)
+    },
+    async getIngestGuides() {
+      const now = deps.now()
+      return deps.destinations.map((destination) => ingestGuide(destination, ingestUrlOf(destination), now))
     },
     async listRejections({ limit }) {
       return deps.rejections.list(limit)

@@ -50,6 +50,14 @@ export interface IngestRoute {
   accept(request: IngestRequest): IngestOutcome
 }
 
+/** A request of the kind the vendor's apps send most: the console shows it as a curl command. */
+export interface ConnectorExample {
+  /** Below `/{destinationId}`, any path parameter filled in, e.g. `/projects/proj_example/events`. */
+  path: string
+  /** JSON text. */
+  body: string
+}
+
 export interface UpstreamRequest {
   path: string
   headers: Record<string, string>
@@ -110,6 +118,10 @@ export interface Connector {
    * any sent beside them): a browser page may send them only when a preflight allows them.
    */
   clientHeaders: string[]
+  /** The auth headers the vendor's clients send with `key`, as its SDKs name them: what `clientKey` reads. */
+  keyHeaders(key: string): Record<string, string>
+  /** One valid request for a tester to send by hand: it passes this connector's own rules at `now`. */
+  example(now: number): ConnectorExample
   /** The default most events one upstream request carries for this kind (1 = one request per event). */
   batchLimit(kind: EventKind): number
   buildRequest(events: ClaimedEvent[], credentials: Credentials): UpstreamRequest

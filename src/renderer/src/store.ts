@@ -8,6 +8,7 @@ import type {
   EventStatus,
   EventSummary,
   ExportProgress,
+  IngestGuide,
   RejectedField,
   Rejection,
   ResendSelection,
@@ -98,6 +99,8 @@ interface OutpostActions {
   setApiKey(id: string, apiKey: string | null): Promise<boolean>
   /** One destination, or all of them when id is absent; a notice names those a hold keeps from sending. */
   syncNow(id?: string): Promise<void>
+  /** How to send to each destination (the empty list's guide); null when the collector could not say. */
+  loadIngestGuides(): Promise<IngestGuide[] | null>
   showView(view: View): void
   selectRejection(id: number | null): void
   moveRejectionSelection(offset: 1 | -1): void
@@ -255,6 +258,14 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
       const notice = syncNotice(await client.syncNow(id === undefined ? {} : { id }), id === undefined)
       if (notice !== null) set({ notice })
     })
+  },
+
+  async loadIngestGuides() {
+    let guides: IngestGuide[] | null = null
+    await runAction('Loading the ingest examples', async (client) => {
+      guides = await client.getIngestGuides({})
+    })
+    return guides
   },
 
   showView(view) {

@@ -226,6 +226,17 @@ export const embeddables: Connector = {
     return typeof key === 'string' ? key : undefined
   },
   clientHeaders: ['x-api-key'],
+  keyHeaders: (key) => ({ 'X-Api-Key': key }),
+  example: (now) => ({
+    path: '/projects/proj_example/events',
+    body: JSON.stringify({
+      embeddable_id: 'flow_example',
+      timestamp: new Date(now).toISOString(),
+      custom_event_name: 'quiz_completed',
+      custom_event_props: JSON.stringify({ score: 42 }),
+      identifiers: [{ key: 'email', value: JSON.stringify('test@test.com') }]
+    })
+  }),
   batchLimit: () => 1,
   buildRequest(events: ClaimedEvent[], { apiKey }) {
     const [event] = events as [ClaimedEvent]

@@ -142,6 +142,13 @@ export const flywheel: Connector = {
   editRoutes: { track: '/v1/events' },
   clientKey: (headers: IncomingHttpHeaders) => headers.authorization,
   clientHeaders: ['authorization', 'auth-type'],
+  keyHeaders: (key) => ({ Authorization: key, 'Auth-Type': 'api' }),
+  example: () => ({
+    path: '/v1/events',
+    body: JSON.stringify({
+      event: { event: 'trial_started', user_id: 'user_123', properties: { plan: 'pro' } }
+    })
+  }),
   batchLimit: () => 1,
   buildRequest(events: ClaimedEvent[], { apiKey }) {
     const [event] = events as [ClaimedEvent]

@@ -280,6 +280,16 @@ export const userflux: Connector = {
   editRoutes: { track: '/event/ingest', identify: '/profile' },
   clientKey,
   clientHeaders: ['authorization'],
+  keyHeaders: (key) => ({ Authorization: `Bearer ${key}` }),
+  example: (now) => ({
+    path: '/event/ingest',
+    body: JSON.stringify({
+      userId: 'user_123',
+      name: 'signup_completed',
+      timestamp: now,
+      properties: { plan: 'pro' }
+    })
+  }),
   batchLimit: (kind) => (kind === 'track' ? DEFAULT_BATCH : 1),
   buildRequest(events: ClaimedEvent[], { apiKey }) {
     const [first] = events as [ClaimedEvent]

@@ -150,6 +150,16 @@ export const weespin: Connector = {
   editRoutes: { device: '/initialize-device', track: '/events' },
   clientKey: (headers: IncomingHttpHeaders) => headers.authorization,
   clientHeaders: ['authorization'],
+  keyHeaders: (key) => ({ Authorization: key }),
+  example: () => ({
+    path: '/events',
+    body: JSON.stringify({
+      event_name: 'add_to_cart',
+      device_id: 'ws_device_example',
+      userId: 'user_123',
+      payload: { product_id: 'sku_42', price: 19.99, in_stock: true }
+    })
+  }),
   batchLimit: () => 1,
   buildRequest(events: ClaimedEvent[], { apiKey }) {
     const [event] = events as [ClaimedEvent]

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { ClaimedEvent } from '../../store'
 import { classifyByStatus, statusWords } from '../http-rules'
@@ -191,6 +192,18 @@ export const whisperr: Connector = {
   editRoutes: { track: '/v1/events/track', identify: '/v1/identify' },
   clientKey,
   clientHeaders: ['x-api-key', 'authorization'],
+  keyHeaders: (key) => ({ 'X-API-Key': key }),
+  // Dated now and with a message id of its own: a track outside the time window, or a repeated id, is not stored.
+  example: (now) => ({
+    path: '/v1/events/track',
+    body: JSON.stringify({
+      external_user_id: 'user_123',
+      event_type: 'trial_started',
+      occurred_at: new Date(now).toISOString(),
+      properties: { plan: 'pro' },
+      context: { $message_id: randomUUID() }
+    })
+  }),
   batchLimit: (kind) => (kind === 'track' ? MAX_BATCH : 1),
   buildRequest(events: ClaimedEvent[], { apiKey }) {
     const headers = { 'content-type': 'application/json', 'x-api-key': apiKey }

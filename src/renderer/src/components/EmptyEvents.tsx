@@ -1,18 +1,99 @@
+import { useEffect, useState } from 'react'
+import type { IngestGuide } from '@shared/model'
+import { curlCommand, INGEST_KEY_VARIABLE } from '../ingest-curl'
 import { useOutpost } from '../store'
+import { CopyButton } from './CopyButton'
 
-function IngestAddresses() {
+/** Until the guides come (or when they cannot): each destination's base URL, from the stats. */
+function BaseUrls() {
   const destinations = useOutpost((state) => state.stats?.destinations) ?? []
   return (
-    <>
-      <p>No events yet. Give your SDK the base URL of its destination:</p>
-      <ul className="ingest-urls">
-        {destinations.map((destination) => (
-          <li key={destination.id}>
-            {destination.vendorLabel}: <code>{destination.ingestUrl}</code>
-          </li>
+    <ul className="ingest-urls">
+      {destinations.map((destination) => (
+        <li key={destination.id}>
+          {destination.vendorLabel}: <code>{destination.ingestUrl}</code>
+        </li>
+      ))}
+    </ul>
+  )
+}
+
+function UrlLine({ method, url }: { method?: string; url: string }) {
+  return (
+    <li className="ingest-url-line" data-testid="ingest-url-line">
+      {method && <span className="ingest-method">{method}</span>}
+      <code className="ingest-url">{url}</code>
+      <CopyButton text={url} what={`the URL ${url}`} />
+    </li>
+  )
+}
+
+function DestinationGuide({ guide }: { guide: IngestGuide }) {
+  const { destination, vendorLabel, example } = guide
+  const curl = curlCommand(example)
+  const headingId = `ingest-guide-${destination}`
+  return (
+    <section className="ingest-guide" aria-labelledby={headingId} data-testid={headingId}>
+      <h3 id={headingId}>
+        {destination} <span className="destination-vendor">{vendorLabel}</span>
+      </h3>
+      <p className="muted">Base URL for the SDK</p>
+      <ul className="ingest-url-lines">
+        <UrlLine url={guide.ingestUrl} />
+      </ul>
+      <p className="muted">Routes</p>
+      <ul className="ingest-url-lines" data-testid={`ingest-routes-${destination}`}>
+        {guide.routes.map((url) => (
+          <UrlLine key={url} method="POST" url={url} />
         ))}
       </ul>
-      <p className="muted">Events appear here as soon as they are stored.</p>
+      <div className="ingest-curl-caption">
+        <span className="muted">One valid {vendorLabel} event, to paste into a terminal:</span>
+        <CopyButton
+          text={curl}
+          what={`the curl command for ${destination}`}
+          label="Copy curl"
+          testId={`copy-curl-${destination}`}
+        />
+      </div>
+      <pre className="ingest-curl" data-testid={`ingest-curl-${destination}`}>
+        {curl}
+      </pre>
+      {guide.needsIngestKey && (
+        <p className="muted" data-testid={`ingest-key-note-${destination}`}>
+          {destination} takes only requests carrying one of its ingest keys (<code>ingestKeys</code> in the
+          config): run <code>export {INGEST_KEY_VARIABLE}=…</code> with yours first.
+        </p>
+      )}
+    </section>
+  )
+}
+
+function IngestGuides() {
+  const loadIngestGuides = useOutpost((state) => state.loadIngestGuides)
+  const [guides, setGuides] = useState<IngestGuide[] | null>(null)
+  useEffect(() => {
+    let shown = true
+    void loadIngestGuides().then((loaded) => {
+      if (shown) setGuides(loaded)
+    })
+    return () => {
+      shown = false
+    }
+  }, [loadIngestGuides])
+
+  return (
+    <>
+      <h2 className="empty-title">No events yet</h2>
+      <p>
+        Give your app&apos;s SDK the base URL of its destination; the paths after it are the vendor&apos;s
+        own. Events appear here as soon as they are stored.
+      </p>
+      {guides === null ? (
+        <BaseUrls />
+      ) : (
+        guides.map((guide) => <DestinationGuide key={guide.destination} guide={guide} />)
+      )}
     </>
   )
 }
@@ -35,7 +116,7 @@ export function EmptyEvents() {
           </button>
         </>
       ) : (
-        <IngestAddresses />
+        <IngestGuides />
       )}
     </div>
   )
