@@ -56,6 +56,17 @@ describe('payloads as text through the admin API', () => {
     expect(delivered.body).toBe(`{"events":[${edited}]}`)
   })
 
+  it('stores a batch that names "events" twice as JSON.parse reads it: the last, which was validated', async () => {
+    upstream.stop()
+    const unchecked = trackText('dup-first', '{}', 'NOT snake case')
+    const checked = trackText('dup-last', '{"n":1.0}')
+    const body = `{"events":[${unchecked}],"events":[${checked}]}`
+    expect((await outpost.post('/whisperr/v1/events/batch', body)).status).toBe(202)
+    const { events } = await outpost.api.listEvents({})
+    expect(events).toHaveLength(1)
+    expect((await outpost.api.getEvent({ id: events[0]!.id }))?.payload).toBe(checked)
+  })
+
   it('refuses an edit that is not JSON, or nests too deep, with words and no change', async () => {
     await outpost.post('/whisperr/v1/events/track', trackText('edit-2', '{}'))
     upstream.stop()
