@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import { dirname } from 'node:path'
 import { ensureOwnerOnlyDir, restrictToOwner } from '../file-modes'
 import { migrate } from './migrations'
-import { assertNotDamaged, DamagedDatabaseError, isDamage } from './storage-errors'
+import { assertNotDamaged, DamagedDatabaseError, isDamage, readIntoOsCache } from './storage-errors'
 
 /**
  * After a checkpoint SQLite writes the WAL file from its start again but keeps its size, so a burst
@@ -35,7 +35,10 @@ function keepStatementJournalsInMemory(db: Database.Database): void {
  */
 export function openDatabase(file: string): Database.Database {
   const onDisk = file !== ':memory:'
-  if (onDisk) ensureOwnerOnlyDir(dirname(file))
+  if (onDisk) {
+    ensureOwnerOnlyDir(dirname(file))
+    readIntoOsCache(file, 'bounded')
+  }
   const db = new Database(file)
   try {
     db.pragma('journal_mode = WAL')
