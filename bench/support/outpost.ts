@@ -11,8 +11,8 @@ export interface BenchOutpost {
   /** `http://127.0.0.1:PORT` */
   origin: string
   collector: Collector
-  /** How many transactions stored ingested events (the group commits) since the collector started. */
-  ingestCommits(): number
+  /** The transactions that stored ingested events (the group commits) since the collector started. */
+  ingestTransactions(): TransactionTally
   close(): Promise<void>
 }
 
@@ -25,32 +25,46 @@ export interface BenchOutpostOptions {
 
 type TransactionBody = Parameters<Database.Database['transaction']>[0]
 
+/** Runs of one transaction function, and the milliseconds spent in them, commit (and fsync) included. */
+export interface TransactionTally {
+  runs: number
+  ms: number
+}
+
 /**
- * Runs `open` while better-sqlite3's `transaction()` wraps each transaction body it is given with a
- * run counter, and answers the count of a transaction function by identity afterwards. This
- * observes the group commits from the bench without changing src: the store creates its
- * transactions when it opens, and `store.outbox.enqueueEvents` is one of them. The wrapper costs
- * one increment per transaction, nothing per event.
+ * Runs `open` while better-sqlite3's `transaction()` returns each transaction function wrapped in
+ * a tally of its runs and their time, and answers the tally of a transaction function by identity
+ * afterwards. This observes the group commits from the bench without changing src: the store
+ * creates its transactions when it opens, and `store.outbox.enqueueEvents` is one of them. The
+ * wrapper costs two clock reads per transaction, nothing per event.
  */
-async function countingTransactionRuns<T>(open: () => Promise<T>) {
-  const runs = new Map<unknown, { count: number }>()
+async function tallyingTransactions<T>(open: () => Promise<T>) {
+  const tallies = new Map<unknown, TransactionTally>()
   const original = Database.prototype.transaction
-  Database.prototype.transaction = function countRuns<F extends TransactionBody>(
+  Database.prototype.transaction = function tallied<F extends TransactionBody>(
     this: Database.Database,
     body: F
   ) {
-    const counter = { count: 0 }
-    const counted = function (this: unknown, ...args: Parameters<F>): unknown {
-      counter.count++
-      return body.apply(this, args)
+    const transaction = original.call(this, body) as Database.Transaction<F>
+    const run = transaction as unknown as (...args: unknown[]) => unknown
+    const tally: TransactionTally = { runs: 0, ms: 0 }
+    const timed = function (this: unknown, ...args: unknown[]): unknown {
+      const started = performance.now()
+      try {
+        return run.apply(this, args)
+      } finally {
+        tally.runs++
+        tally.ms += performance.now() - started
+      }
     }
-    const transaction = original.call(this, counted as F)
-    runs.set(transaction, counter)
-    return transaction
+    const { deferred, immediate, exclusive } = transaction
+    const wrapped = Object.assign(timed, { default: transaction.default, deferred, immediate, exclusive })
+    tallies.set(wrapped, tally)
+    return wrapped as unknown as Database.Transaction<F>
   }
   try {
     const value = await open()
-    return { value, runsOf: (transaction: unknown) => runs.get(transaction)?.count ?? 0 }
+    return { value, tallyOf: (transaction: unknown) => ({ runs: 0, ms: 0, ...tallies.get(transaction) }) }
   } finally {
     Database.prototype.transaction = original
   }
@@ -65,14 +79,14 @@ export async function startBenchOutpost(options: BenchOutpostOptions): Promise<B
       { id: DESTINATION, vendor: 'whisperr', baseUrl: options.upstreamUrl, apiKey: options.apiKey }
     ]
   })
-  const { value: collector, runsOf } = await countingTransactionRuns(() =>
+  const { value: collector, tallyOf } = await tallyingTransactions(() =>
     startCollector({ config, dataDir, port: 0, adminToken: 'bench', rendererDir: null, env: {} })
   )
   if (options.paused) await collector.api.pauseDestination({ id: DESTINATION })
   return {
     origin: collector.url,
     collector,
-    ingestCommits: () => runsOf(collector.store.outbox.enqueueEvents),
+    ingestTransactions: () => tallyOf(collector.store.outbox.enqueueEvents),
     async close() {
       await collector.close()
       rmSync(dataDir, { recursive: true, force: true })

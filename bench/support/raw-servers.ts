@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { TransactionTally } from './outpost'
 
 export interface RunningServer {
   /** `http://127.0.0.1:PORT` */
@@ -72,28 +73,34 @@ export function startParseOnlyServer(): Promise<RunningServer> {
 /**
  * Baseline B, durability without group commit: each request's events are inserted in a transaction
  * of their own (WAL, synchronous=FULL, like Outpost's outbox), committed before the answer, so
- * every request pays one fsync. A single-event request is one transaction per event.
+ * every request pays one fsync. A single-event request is one transaction per event. Its
+ * transactions are tallied as the bench tallies Outpost's: runs, and time with the commit.
  */
 export async function startCommitPerRequestServer(
   file: string
-): Promise<RunningServer & { commits(): number }> {
+): Promise<RunningServer & { transactions(): TransactionTally }> {
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
   db.exec(`CREATE TABLE events (
     id INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, payload TEXT NOT NULL, received_at INTEGER NOT NULL)`)
   const insert = db.prepare(`INSERT INTO events (message_id, payload, received_at) VALUES (?, ?, ?)`)
-  let commits = 0
+  const tally: TransactionTally = { runs: 0, ms: 0 }
   const insertRequest = db.transaction((events: unknown[], receivedAt: number) => {
-    commits++
     for (const event of events) {
       const messageId = (event as { context?: { $message_id?: string } }).context?.$message_id ?? null
       insert.run(messageId, JSON.stringify(event), receivedAt)
     }
   })
-  const server = await serve(
-    (events) => insertRequest(events, Date.now()),
-    () => db.close()
-  )
-  return { ...server, commits: () => commits }
+  const storeRequest = (events: unknown[]) => {
+    const started = performance.now()
+    try {
+      insertRequest(events, Date.now())
+    } finally {
+      tally.runs++
+      tally.ms += performance.now() - started
+    }
+  }
+  const server = await serve(storeRequest, () => db.close())
+  return { ...server, transactions: () => ({ ...tally }) }
 }

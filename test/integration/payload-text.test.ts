@@ -56,6 +56,36 @@ describe('payloads as text through the admin API', () => {
     expect(delivered.body).toBe(`{"events":[${edited}]}`)
   })
 
+  it('stores a batch that names "events" twice as JSON.parse reads it: the last, which was validated', async () => {
+    upstream.stop()
+    const unchecked = trackText('dup-first', '{}', 'NOT snake case')
+    const checked = trackText('dup-last', '{"n":1.0}')
+    const body = `{"events":[${unchecked}],"events":[${checked}]}`
+    expect((await outpost.post('/whisperr/v1/events/batch', body)).status).toBe(202)
+    const { events } = await outpost.api.listEvents({})
+    expect(events).toHaveLength(1)
+    expect((await outpost.api.getEvent({ id: events[0]!.id }))?.payload).toBe(checked)
+  })
+
+  it("stores each event's text once: the payload as received is kept apart only after a change", async () => {
+    upstream.stop()
+    const texts = [trackText('once-1', EXACT), trackText('once-2', '{}')]
+    const batch = `{"events":[${texts.join(',\n ')}]}`
+    expect((await outpost.post('/whisperr/v1/events/batch', batch)).status).toBe(202)
+    const stored = () =>
+      outpost.collector.store.db
+        .prepare('SELECT payload, received_payload AS receivedPayload FROM outbox ORDER BY id')
+        .all()
+    expect(stored()).toEqual(texts.map((payload) => ({ payload, receivedPayload: null })))
+    const [, second] = (await outpost.api.listEvents({})).events.sort((a, b) => a.id - b.id)
+    const edited = trackText('once-2', '{"fixed":true}')
+    await outpost.api.editPayload({ id: second!.id, payload: edited })
+    expect(stored()).toEqual([
+      { payload: texts[0], receivedPayload: null },
+      { payload: edited, receivedPayload: texts[1] }
+    ])
+  })
+
   it('refuses an edit that is not JSON, or nests too deep, with words and no change', async () => {
     await outpost.post('/whisperr/v1/events/track', trackText('edit-2', '{}'))
     upstream.stop()

@@ -29,6 +29,12 @@ describe('store', () => {
     expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length)
   })
 
+  it('keeps statement journals in memory, never in a temporary file that a group commit writes through', () => {
+    // 2 = MEMORY: with the default (a file past 64 KiB), one b-tree split in a group commit sent
+    // every later insert of the group through write() to that file.
+    expect(store.db.pragma('temp_store', { simple: true })).toBe(2)
+  })
+
   it('deduplicates on (destination, message id) and counts per request', () => {
     const [first, second] = store.outbox.enqueueEvents(
       [
@@ -42,6 +48,29 @@ describe('store', () => {
     const [other] = store.outbox.enqueueEvents([[newEvent('a', { destination: 'second' })]], 5)
     expect(other).toEqual({ inserted: 1, duplicates: 0 })
     expect(store.outbox.backlog().events).toBe(4)
+  })
+
+  it('stores a large request in its order, each message id once, the first of a repeat kept', () => {
+    store.outbox.enqueueEvents([[newEvent('stored')]], 1)
+    const ids = Array.from({ length: 250 }, (_, index) => `e${index}`)
+    const request = [
+      ...ids.map((id) => newEvent(id)),
+      newEvent('e7', { payload: '{"repeat":true}' }),
+      newEvent('stored'),
+      newEvent('last')
+    ]
+    const [result] = store.outbox.enqueueEvents([request], 2)
+    expect(result).toEqual({ inserted: 251, duplicates: 2 })
+    const rows = store.db
+      .prepare(`SELECT message_id AS messageId, payload, bytes FROM outbox WHERE received_at = 2 ORDER BY id`)
+      .all() as { messageId: string; payload: string; bytes: number }[]
+    expect(rows.map((row) => row.messageId)).toEqual([...ids, 'last'])
+    expect(rows[7]).toEqual({
+      messageId: 'e7',
+      payload: newEvent('e7').payload,
+      bytes: Buffer.byteLength(newEvent('e7').payload)
+    })
+    expect(store.outbox.backlog().events).toBe(252)
   })
 
   it('claims FIFO, one kind per batch, and holds the queue while its head waits', () => {

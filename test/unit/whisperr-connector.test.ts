@@ -66,6 +66,8 @@ describe('Whisperr ingest validation', () => {
     ['2026-06-14T12:00:00.000+01:00', /RFC 3339/],
     ['2026-06-14T12:00:00.000000Z', /RFC 3339/],
     ['2026-02-30T12:00:00.000Z', /RFC 3339/],
+    // Date.parse takes this as the next midnight, inside the window.
+    ['2026-06-13T24:00:00.000Z', /RFC 3339/],
     ['2026-06-14T12:06:00.000Z', /timestamp_out_of_window: it is 6 minutes in the future/],
     ['2026-05-14T11:00:00.000Z', /timestamp_out_of_window: it is 31 days in the past/]
   ])('rejects occurred_at %s', (occurredAt, reason) => {
@@ -77,6 +79,7 @@ describe('Whisperr ingest validation', () => {
   it('accepts occurred_at at the edges of the window', () => {
     expect(track(validEvent({ occurred_at: '2026-06-14T12:05:00.000Z' })).ok).toBe(true)
     expect(track(validEvent({ occurred_at: '2026-05-15T12:00:00.000Z' })).ok).toBe(true)
+    expect(track(validEvent({ occurred_at: '2026-05-31T23:59:59.999Z' })).ok).toBe(true)
   })
 
   it('names a missing $message_id, an unknown field, a non-object properties and a missing user', () => {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import { dirname } from 'node:path'
 import { ensureOwnerOnlyDir, restrictToOwner } from '../file-modes'
 import { migrate } from './migrations'
-import { assertNotDamaged, DamagedDatabaseError, isDamage } from './storage-errors'
+import { assertNotDamaged, DamagedDatabaseError, isDamage, readIntoOsCache } from './storage-errors'
 
 /**
  * After a checkpoint SQLite writes the WAL file from its start again but keeps its size, so a burst
@@ -13,6 +13,21 @@ import { assertNotDamaged, DamagedDatabaseError, isDamage } from './storage-erro
 export const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024
 
 /**
+ * A statement that fires a trigger (every insert into the outbox: status_counts) keeps a statement
+ * journal, the pages it changed as they were, to undo it alone if it fails. SQLite keeps it in
+ * memory up to 64 KiB, then in a temporary file until the transaction ends: once one insert of a
+ * group commit split enough b-tree pages, every later insert of the group wrote its pages to that
+ * file, which was 30 % of the ingest thread's time at 1,500 events per commit and made a bigger
+ * group cost more per event than a smaller one. In memory the journal is dropped after each
+ * statement, so it holds only what one statement changed: a few pages for an insert, at most a few
+ * MB for the largest statements on this connection (a claim or a pruning chunk of 500 events). Set
+ * after the migrations, whose statements (an index built over every row) may need far more.
+ */
+function keepStatementJournalsInMemory(db: Database.Database): void {
+  db.pragma('temp_store = MEMORY')
+}
+
+/**
  * Opens (creating if needed) the outbox database. WAL lets the UI read while the writer commits;
  * synchronous=FULL makes every commit durable before the client is answered. A damaged file is
  * refused (DamagedDatabaseError, naming the file and how to recover) before it is migrated or written.
@@ -20,7 +35,10 @@ export const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024
  */
 export function openDatabase(file: string): Database.Database {
   const onDisk = file !== ':memory:'
-  if (onDisk) ensureOwnerOnlyDir(dirname(file))
+  if (onDisk) {
+    ensureOwnerOnlyDir(dirname(file))
+    readIntoOsCache(file, 'bounded')
+  }
   const db = new Database(file)
   try {
     db.pragma('journal_mode = WAL')
@@ -30,6 +48,7 @@ export function openDatabase(file: string): Database.Database {
     db.pragma('busy_timeout = 5000')
     if (onDisk) assertNotDamaged(db, file)
     migrate(db)
+    keepStatementJournalsInMemory(db)
     if (onDisk) restrictToOwner(file, `${file}-wal`, `${file}-shm`)
     return db
   } catch (error) {

@@ -143,14 +143,50 @@ export interface Outbox {
   inTransaction<T>(work: () => T): T
 }
 
+/**
+ * Most events one insert statement stores. Every insert fires the status counts' trigger, so SQLite
+ * keeps a statement journal for it: each page the statement changes is copied once per statement.
+ * A request's events share most of their pages (the outbox's newest leaf, the last leaves of its
+ * indexes, the destination's status counts), so one statement per event copied them for every
+ * event: in a loop of 1,500 events per commit, 12.5 µs of CPU per event against 7.5 µs with ten or
+ * more events per statement.
+ */
+const EVENTS_PER_INSERT = 100
+
+/** An event's values in the order of the insert statement's columns. */
+function insertedColumns(event: NewEvent, receivedAt: number): unknown[] {
+  return [
+    event.destination,
+    event.messageId,
+    event.kind,
+    event.name,
+    event.userKey,
+    event.occurredAt,
+    receivedAt,
+    event.receivedPayload ?? null,
+    event.payload,
+    event.upstreamParams,
+    receivedAt,
+    Buffer.byteLength(event.payload)
+  ]
+}
+
 /** The write side of the outbox: ingest, the delivery queue and its leases. */
 export function createOutbox(db: Database.Database): Outbox {
-  const insertEvent = db.prepare(`
-    INSERT INTO outbox (destination, message_id, kind, name, user_key, occurred_at, received_at,
-                        received_payload, payload, upstream_params, next_attempt_at, bytes)
-    VALUES (@destination, @messageId, @kind, @name, @userKey, @occurredAt, @receivedAt,
-            @receivedPayload, @payload, @upstreamParams, @receivedAt, @bytes)
-    ON CONFLICT (destination, message_id) DO NOTHING`)
+  // One statement per number of rows, prepared when first needed (at most EVENTS_PER_INSERT of them).
+  const insertStatements = new Map<number, Database.Statement>()
+  function insertEvents(rows: number): Database.Statement {
+    let statement = insertStatements.get(rows)
+    if (!statement) {
+      statement = db.prepare(`
+        INSERT INTO outbox (destination, message_id, kind, name, user_key, occurred_at, received_at,
+                            received_payload, payload, upstream_params, next_attempt_at, bytes)
+        VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+        ON CONFLICT (destination, message_id) DO NOTHING`)
+      insertStatements.set(rows, statement)
+    }
+    return statement
+  }
   const selectStoredCall = db.prepare(`
     SELECT kind, coalesce(received_payload, payload) AS text, upstream_params AS upstreamParams
     FROM outbox WHERE destination = ? AND message_id = ?`)
@@ -212,21 +248,12 @@ export function createOutbox(db: Database.Database): Outbox {
       return { inserted: 0, duplicates: 0, keyReused: true }
     }
     let inserted = 0
-    for (const event of events) {
-      const row = {
-        destination: event.destination,
-        messageId: event.messageId,
-        kind: event.kind,
-        name: event.name,
-        userKey: event.userKey,
-        occurredAt: event.occurredAt,
-        payload: event.payload,
-        receivedPayload: event.receivedPayload ?? null,
-        upstreamParams: event.upstreamParams,
-        receivedAt,
-        bytes: Buffer.byteLength(event.payload)
-      }
-      inserted += insertEvent.run(row).changes
+    for (let first = 0; first < events.length; first += EVENTS_PER_INSERT) {
+      const rows = events.slice(first, first + EVENTS_PER_INSERT)
+      // changes counts the rows this statement inserted, not the status counts its trigger wrote.
+      inserted += insertEvents(rows.length).run(
+        rows.flatMap((event) => insertedColumns(event, receivedAt))
+      ).changes
     }
     return { inserted, duplicates: events.length - inserted }
   }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import { existsSync, renameSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { openDatabase } from './database'
-import { findDamage, isDamage } from './storage-errors'
+import { findDamage, isDamage, readIntoOsCache } from './storage-errors'
 
 /**
  * `outpost recover`: what SQLite can still read of a damaged outbox, in a new outbox.
@@ -94,6 +94,7 @@ export function recoverOutbox(file: string, now: Date = new Date()): RecoveryRep
 function damageOf(file: string): string | null {
   let db: Database.Database | null = null
   try {
+    readIntoOsCache(file, 'whole')
     db = new Database(file, { readonly: true, fileMustExist: true })
     return findDamage(db, file, 'whole')
   } catch (error) {

@@ -50,9 +50,31 @@ function describeWindow(occurredAt: number, now: number): string {
   return `timestamp_out_of_window: it is ${offset}; accepted from 30 days before to 5 minutes after now`
 }
 
+/** The number written in `length` digits from `at`. */
+function digitsAt(text: string, at: number, length: number): number {
+  let number = 0
+  for (let index = at; index < at + length; index++) number = number * 10 + text.charCodeAt(index) - 48
+  return number
+}
+
+/**
+ * The instant an `occurred_at` names, or NaN unless it is an RFC 3339 UTC time with milliseconds
+ * that toISOString would write back the same. Date.parse checks every field's range but two: it
+ * reads hour 24 as the next midnight and a day past the month's end (February 30) as a day of the
+ * next month, so those two are checked here, without building the time's text again (a third of
+ * this check's cost, on every event).
+ */
+function occurredAtTime(value: string): number {
+  if (!OCCURRED_AT.test(value)) return NaN
+  const time = Date.parse(value)
+  if (Number.isNaN(time) || digitsAt(value, 11, 2) === 24) return NaN
+  const day = digitsAt(value, 8, 2)
+  return day < 29 || new Date(time).getUTCDate() === day ? time : NaN
+}
+
 function occurredAtProblem(value: string, now: number): string | null {
-  const parsed = Date.parse(value)
-  if (!OCCURRED_AT.test(value) || Number.isNaN(parsed) || new Date(parsed).toISOString() !== value) {
+  const parsed = occurredAtTime(value)
+  if (Number.isNaN(parsed)) {
     return 'must be an RFC 3339 UTC time with milliseconds and a Z suffix, e.g. "2026-06-14T12:00:00.000Z"'
   }
   if (parsed < now - WINDOW_PAST_MS || parsed > now + WINDOW_FUTURE_MS) return describeWindow(parsed, now)
