@@ -92,19 +92,25 @@ describe.skipIf(!chromiumAvailable)('inspecting an event and a refused request i
     fetch(collector.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
 
   /** An event whose properties hold a list to walk into, and numbers JSON.stringify cannot write. */
-  const itemsEvent = (user: string) =>
-    JSON.stringify(whisperrEvent({ external_user_id: user, event_type: 'order_placed' })).replace(
+  const itemsEvent = (user: string, eventType = 'order_placed') =>
+    JSON.stringify(whisperrEvent({ external_user_id: user, event_type: eventType })).replace(
       /"properties":\{[^}]*\}/,
       '"properties":{"items":[{"sku":"A-1"},{"sku":"B-2"},{"sku":"C-3"}],"first name":"Zoë","order":12345678901234567890,"ratio":1.0}'
     )
 
   it('walks the payload tree by keyboard alone, folds it, and copies a path and a value as written', async () => {
+    // An older event listed below it: were the tree's arrows the list's too, it would be selected.
+    expect((await send('/whisperr/v1/events/track', itemsEvent('tree-walker-2', 'older_order'))).status).toBe(
+      202
+    )
     const text = itemsEvent('tree-walker')
     expect((await send('/whisperr/v1/events/track', text)).status).toBe(202)
     const ui = new InspectionPage(await context.newPage())
     await signIn(ui.page, collector)
     await ui.openEvent('tree-walker')
+    expect(await ui.page.getByTestId('event-row').count()).toBe(2)
     const title = await ui.detail().locator('.detail-title').textContent()
+    expect(title).toBe('order_placed')
 
     // One tab stop: from Copy value, Tab reaches the tree's selected line, the whole payload.
     await ui.page.getByTestId('payload-copy-value').focus()
