@@ -1,5 +1,4 @@
 import { parseTree, type Node } from 'jsonc-parser'
-import { parse as losslessParse, stringify as losslessStringify } from 'lossless-json'
 import type { EventDetail } from './model'
 
 /**
@@ -53,8 +52,8 @@ export function parseJsonTree(text: string): JsonNode {
       const children = (node.children ?? []).map((element, index) => convert(element, [...path, index]))
       return { ...base, kind: 'array', children }
     }
-    // A string's escapes are written anew (as JSON.stringify does, and lossless-json did); its
-    // value is unchanged. Numbers and literals keep their text.
+    // A string's escapes are written anew (as JSON.stringify does, and lossless-json, which the UI
+    // used before, did); its value is unchanged. Numbers and literals keep their text.
     const display = node.type === 'string' ? JSON.stringify(node.value) : base.text
     return { ...base, kind: 'scalar', display }
   }
@@ -136,12 +135,18 @@ export function prettyJson(text: string): string {
     .join('\n')
 }
 
-/** An event with its payloads as pretty JSON (embedded as JSON, not strings), every number as the client wrote it. */
+/** Where a payload goes in the event's JSON: a string JSON.stringify writes as is, and no payload holds. */
+const PAYLOAD_SLOT = { receivedPayload: '\u0000receivedPayload\u0000', payload: '\u0000payload\u0000' }
+
+/**
+ * An event with its payloads as pretty JSON (embedded as JSON, not strings): the rest of the
+ * event is written by JSON.stringify, each payload is its own pretty print set in its place, so
+ * every number, key and repeated key stays as the client wrote it.
+ */
 export function eventJson(detail: EventDetail): string {
-  const withPayloadValues = {
-    ...detail,
-    receivedPayload: losslessParse(detail.receivedPayload),
-    payload: losslessParse(detail.payload)
-  }
-  return losslessStringify(withPayloadValues, null, 2) ?? ''
+  const skeleton = JSON.stringify({ ...detail, ...PAYLOAD_SLOT }, null, 2)
+  const embedded = (text: string) => prettyJson(text).replace(/\n/g, '\n  ')
+  return skeleton
+    .replace(JSON.stringify(PAYLOAD_SLOT.receivedPayload), () => embedded(detail.receivedPayload))
+    .replace(JSON.stringify(PAYLOAD_SLOT.payload), () => embedded(detail.payload))
 }

@@ -54,6 +54,29 @@ describe('the UI shows payloads as the client wrote them', () => {
     expect(copied).toContain('"ratio": 1.0')
     expect(copied).toContain('"z": -0')
   })
+
+  it('copies an event whose payload repeats a key (JSON.parse keeps one, lossless-json threw)', () => {
+    const payload = '{"b":1,"2":2,"x":1,"x":{"y":[1.0]}}'
+    const detail = {
+      id: 7,
+      name: 'n',
+      receivedPayload: payload,
+      payload,
+      history: []
+    } as unknown as EventDetail
+    expect(eventJson(detail)).toBe(
+      [
+        '{',
+        '  "id": 7,',
+        '  "name": "n",',
+        `  "receivedPayload": ${prettyJson(payload).replace(/\n/g, '\n  ')},`,
+        `  "payload": ${prettyJson(payload).replace(/\n/g, '\n  ')},`,
+        '  "history": []',
+        '}'
+      ].join('\n')
+    )
+    expect(JSON.parse(eventJson(detail)).payload).toEqual({ b: 1, 2: 2, x: { y: [1] } })
+  })
 })
 
 describe('the payload tree', () => {
