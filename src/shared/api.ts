@@ -6,6 +6,8 @@ import {
   type EventQuery,
   type ExportedFile,
   type RejectedField,
+  type RequestPreview,
+  type UpstreamRequestPreview,
   type Rejection,
   type ResendSelection,
   type BulkOutcome,
@@ -36,6 +38,16 @@ export interface OutpostApi {
    * The console downloads the same export from `exportDownload.path` instead.
    */
   exportEventsToFile(input: { query: EventFilter; format: ExportFormat }): Promise<ExportedFile | null>
+  /**
+   * The request delivery would send upstream for this event alone, built by its connector as
+   * delivery builds it; the vendor key is masked unless `revealKey` asks for it.
+   */
+  previewUpstreamRequest(input: { id: number; revealKey?: boolean }): Promise<UpstreamRequestPreview>
+  /**
+   * The ingest request an app sends for this event, reconstructed: Outpost's own route for its
+   * vendor and kind, with the payload as received (the app may have sent it in a batch).
+   */
+  previewIngestRequest(input: { id: number }): Promise<RequestPreview>
   /** Saves an edited payload as a new revision, checked by the vendor's ingest rules. */
   editPayload(input: { id: number; payload: string }): Promise<EventDetail>
   /** Failed or discarded events back to the queue, due now, with their message ids. */
@@ -115,6 +127,26 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
   getEvent: {
     channel: 'outpost:getEvent',
     http: { method: 'GET', path: '/api/events/:id' },
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id'],
+      properties: { id: eventId }
+    }
+  },
+  previewUpstreamRequest: {
+    channel: 'outpost:previewUpstreamRequest',
+    http: { method: 'GET', path: '/api/events/:id/upstream-request' },
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id'],
+      properties: { id: eventId, revealKey: { type: 'boolean' } }
+    }
+  },
+  previewIngestRequest: {
+    channel: 'outpost:previewIngestRequest',
+    http: { method: 'GET', path: '/api/events/:id/ingest-request' },
     input: {
       type: 'object',
       additionalProperties: false,

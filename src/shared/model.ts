@@ -197,8 +197,27 @@ export interface EventPage {
   nextBeforeId: number | null
 }
 
+/** An HTTP request as it would be sent: what *Copy as curl* turns into a command. */
+export interface RequestPreview {
+  method: string
+  url: string
+  /** In the order they are sent; names as the sender writes them. */
+  headers: Record<string, string>
+  /** The body's exact text; null for none. */
+  body: string | null
+  /** What a person should know before sending it (batching, a masked key, a device not yet registered). */
+  notes: string[]
+}
+
+/** The request delivery builds for one event, with the vendor key masked unless it was asked for. */
+export interface UpstreamRequestPreview extends RequestPreview {
+  /** `masked`: the key is replaced by stars and its last characters; `missing`: the destination has none. */
+  key: 'masked' | 'revealed' | 'missing'
+}
+
 /** One thing wrong with a refused request: which event (in a batch), which field, why. */
 export interface RejectedField {
+  /** The event's place in the batch, counted from 0 as the answer counts it. */
   index?: number
   /** Dotted path, e.g. `context.$message_id`; '' for the whole body. */
   field: string
@@ -223,6 +242,25 @@ export interface Rejection {
   error: string
   message: string
   fields: RejectedField[]
-  /** The body as received, cut to a preview; null when it was not read (too large). */
+  /**
+   * The body as received, or its first 16 KB when it was longer (`bodyBytes` says how long it
+   * was); null when it was not read (too large, or refused before it was read).
+   */
   body: string | null
+  /** The whole body's size in bytes (UTF-8); null when it was not read. */
+  bodyBytes: number | null
+  /** How many events the request's batch held; null when it was not a batch (or not JSON). */
+  batchSize: number | null
+  /** The refused events of a batch, each as the client wrote it, in batch order. */
+  refusedEvents: RefusedEvent[]
+}
+
+/** One event of a refused batch that the answer named, kept apart so a cut body cannot lose it. */
+export interface RefusedEvent {
+  /** Its place in the batch, counted from 0 as the answer counts it (the UI says "Event index+1 of n"). */
+  index: number
+  /** Its text as the client wrote it, or its first 8 KB (`bytes` says how long it was); null beyond what an entry keeps. */
+  text: string | null
+  /** The event's whole size in bytes (UTF-8). */
+  bytes: number
 }

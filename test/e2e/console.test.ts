@@ -210,7 +210,8 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     )
     const fieldRow = detail.getByTestId('rejection-fields').locator('tbody tr')
     expect(await fieldRow.allTextContents()).toEqual([
-      expect.stringMatching(/^1event_typemust be snake_case/)
+      // Counted from 1, as people count: the answer's event 1 is the second of two.
+      expect.stringMatching(/^Event 2 of 2event_typemust be snake_case/)
     ])
     expect(await detail.getByTestId('rejection-body').textContent()).toContain('"external_user_id": "rita"')
 

@@ -199,6 +199,17 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
     }
   })
 
+  it("previews an event's requests over IPC as over HTTP, the key masked unless asked for", async () => {
+    const { id } = await failedEvent()
+    for (const revealKey of [false, true]) {
+      const overIpc = await api.previewUpstreamRequest({ id, revealKey })
+      expect(overIpc).toEqual(await outpost.api.previewUpstreamRequest({ id, revealKey }))
+      expect(overIpc.headers['x-api-key']).toBe(revealKey ? 'k' : '****')
+    }
+    expect(await api.previewIngestRequest({ id })).toEqual(await outpost.api.previewIngestRequest({ id }))
+    await expect(api.previewIngestRequest({ id: 999_999 })).rejects.toMatchObject({ status: 404 })
+  })
+
   it('records corrections made in the app under the OS user', async () => {
     const { id, event } = await failedEvent()
     // JSON text crosses the bridge as written: a parsed value would lose the big integer's digits.

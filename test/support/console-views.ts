@@ -104,6 +104,17 @@ export const CONSOLE_VIEWS: ConsoleView[] = [
     }
   },
   {
+    name: 'event-inspection',
+    title: 'event detail with a nested value selected and both curl commands shown',
+    async open(page, collector) {
+      await openFailedEvent(page, collector)
+      await page.getByTestId('payload').getByRole('treeitem').filter({ hasText: '$message_id' }).click()
+      await page.getByTestId('curl-upstream-show').click()
+      await page.getByTestId('curl-ingest-show').click()
+      await page.getByTestId('curl-ingest').waitFor()
+    }
+  },
+  {
     name: 'rejected',
     title: 'rejected requests with one open',
     async open(page, collector) {
@@ -111,6 +122,17 @@ export const CONSOLE_VIEWS: ConsoleView[] = [
       await page.getByTestId('view-rejected').click()
       await page.getByTestId('rejection-row').first().click()
       await page.getByTestId('rejection-detail').waitFor()
+    }
+  },
+  {
+    name: 'rejected-batch',
+    title: 'a refused 500-event batch: its refused event, and the start of its body',
+    async open(page, collector) {
+      await signIn(page, collector)
+      await page.getByTestId('view-rejected').click()
+      // Refused before the two-event batch, so listed after it.
+      await page.getByTestId('rejection-row').nth(1).click()
+      await page.getByTestId('refused-event').waitFor()
     }
   }
 ]
@@ -159,8 +181,8 @@ export async function startFirstRunCollector(): Promise<{ collector: Collector; 
 
 /**
  * A collector whose console has something in every view: delivered events, one the vendor
- * refused (failed), six-digit counts held behind a destination without a key, and a refused
- * ingest request.
+ * refused (failed), six-digit counts held behind a destination without a key, and two refused
+ * ingest requests (a batch of 500 whose body is kept cut, then a batch of two).
  */
 export async function startConsoleWithEveryState(): Promise<ConsoleWithEveryState> {
   const upstream = await startMockWhisperr({ apiKey: 'k' })
@@ -200,6 +222,10 @@ export async function startConsoleWithEveryState(): Promise<ConsoleWithEveryStat
     newEvent(`held-${i}`, { destination: 'keyless', userKey: `kiosk_${i % 40}` })
   )
   collector.store.outbox.enqueueEvents([held], Date.now())
+  const batch = Array.from({ length: 500 }, (_, n) =>
+    whisperrEvent({ event_type: n === 436 ? 'Checkout Started' : 'checkout_started' })
+  )
+  await send('/whisperr/v1/events/batch', { events: batch }, 400)
   const refused = whisperrEvent({ event_type: 'Signed Up' })
   await send('/whisperr/v1/events/batch', { events: [whisperrEvent(), refused] }, 400)
   await waitFor(async () => (await collector.api.getStats({})).counts.failed === 1)

@@ -20,6 +20,7 @@ import type { Reader } from '../store/reader'
 import type { SyncEngine } from '../sync/engine'
 import { exportFileName, writeExportFile } from './exports'
 import { ingestGuide } from './ingest-guides'
+import { ingestRequestPreview, upstreamRequestPreview } from './request-preview'
 
 export class NotFoundError extends Error {
   override name = 'NotFoundError'
@@ -124,6 +125,13 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     return outcome
   }
 
+  /** The event and its destination, as a preview of its requests reads them. */
+  function eventAndDestination(id: number) {
+    const event = deps.store.corrections.target(id)
+    if (!event) throw new NotFoundError(`No event #${id}`)
+    return { event, destination: requireDestination(event.destination) }
+  }
+
   return {
     async getStats(): Promise<Stats> {
       const byDestination = deps.store.queries.countsByDestination()
@@ -166,6 +174,14 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     async resumeDestination({ id }) {
       requireDestination(id)
       deps.sync.resume(id)
+    },
+    async previewUpstreamRequest({ id, revealKey = false }) {
+      const { event, destination } = eventAndDestination(id)
+      return upstreamRequestPreview(destination, event, revealKey)
+    },
+    async previewIngestRequest({ id }) {
+      const { event, destination } = eventAndDestination(id)
+      return ingestRequestPreview(deps.collectorUrl(), destination, event)
     },
     async editPayload({ id, payload }, context: CallContext = UNKNOWN_CALLER) {
       const target = deps.store.corrections.target(id)

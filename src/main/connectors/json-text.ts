@@ -1,3 +1,4 @@
+import { visit, type JSONPath } from 'jsonc-parser'
 import secureJson from 'secure-json-parse'
 
 /**
@@ -191,4 +192,63 @@ export function isWholeNumberText(number: string): boolean {
   const digits = whole + fraction
   const point = whole.length + Number(exponent)
   return /^0*$/.test(digits.slice(Math.max(0, point)))
+}
+
+/** A request's batch: how many elements it holds, and the text of those asked for, as written. */
+export interface BatchElements {
+  count: number
+  texts: Map<number, string>
+}
+
+/**
+ * The batch of a request body, where Whisperr and UserFlux keep it (and what an answer's event
+ * index counts in): the top-level array, or the first top-level field holding an array
+ * (`events`). Null when the body has none. Only the wanted elements' ends are read; the scanner
+ * skips the inside of every other value.
+ */
+export function batchElements(text: string, wanted: ReadonlySet<number>): BatchElements | null {
+  let batchPath: JSONPath | null = null
+  let count = 0
+  const texts = new Map<number, string>()
+  let reading = -1
+  let start = -1
+  const elementIndex = (path: JSONPath): number | null => {
+    if (batchPath === null || path.length !== batchPath.length + 1) return null
+    if (batchPath.length === 1 && path[0] !== batchPath[0]) return null
+    return path[path.length - 1] as number
+  }
+  /** Whether to read inside: only the root and the batch itself; an element is taken whole. */
+  const elementBegins = (offset: number, path: JSONPath): false => {
+    const index = elementIndex(path)
+    if (index === null) return false
+    count = Math.max(count, index + 1)
+    if (wanted.has(index)) [reading, start] = [index, offset]
+    return false
+  }
+  visit(text, {
+    onObjectBegin: (offset, _length, _line, _column, path) =>
+      path().length === 0 || elementBegins(offset, path()),
+    onArrayBegin: (offset, _length, _line, _column, pathSupplier) => {
+      const path = pathSupplier()
+      if (path.length === 0 || (path.length === 1 && batchPath === null && typeof path[0] === 'string')) {
+        batchPath ??= [...path]
+        return true
+      }
+      return elementBegins(offset, path)
+    },
+    onObjectEnd: (offset, length) => endOf(offset + length),
+    onArrayEnd: (offset, length) => endOf(offset + length),
+    onLiteralValue: (_value, offset, length, _line, _column, path) => {
+      const index = elementIndex(path())
+      if (index === null) return
+      count = Math.max(count, index + 1)
+      if (wanted.has(index)) texts.set(index, text.slice(offset, offset + length))
+    }
+  })
+  function endOf(end: number): void {
+    if (reading < 0) return
+    texts.set(reading, text.slice(start, end))
+    reading = -1
+  }
+  return batchPath === null ? null : { count, texts }
 }

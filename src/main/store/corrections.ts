@@ -21,12 +21,18 @@ export interface PayloadEdit {
   occurredAt: number | null
 }
 
+/** What an edit, or a preview of the requests an event makes, reads of the event. */
 export interface EditTarget {
+  id: number
   destination: string
+  messageId: string
   kind: EventKind
   status: EventStatus
   payload: string
+  /** The client's payload: `payload` until the first edit. */
+  receivedPayload: string
   upstreamParams: string | null
+  attempts: number
 }
 
 export interface BulkResult {
@@ -54,7 +60,9 @@ interface Row {
  */
 export function createCorrections(db: Database.Database) {
   const selectTarget = db.prepare(`
-    SELECT destination, kind, status, payload, upstream_params AS upstreamParams FROM outbox WHERE id = ?`)
+    SELECT id, destination, message_id AS messageId, kind, status, payload,
+      coalesce(received_payload, payload) AS receivedPayload, upstream_params AS upstreamParams, attempts
+    FROM outbox WHERE id = ?`)
   const selectRow = db.prepare(`SELECT id, destination, status, payload FROM outbox WHERE id = ?`)
   const selectBatch = db.prepare(
     `SELECT event_id AS id FROM attempt_events WHERE attempt_id = ? ORDER BY event_id`

@@ -7,6 +7,11 @@ export type TransportResult =
 
 const MAX_RESPONSE_BODY = 64 * 1024
 
+/** The headers every upstream request carries besides the connector's own (which win). */
+export function upstreamHeaders(connectorHeaders: Record<string, string>): Record<string, string> {
+  return { 'user-agent': 'Outpost/0.1', ...connectorHeaders }
+}
+
 /** Words for a request that got no answer: its outcome upstream is unknown. */
 function describeNetworkError(error: unknown, timeoutMs: number): string {
   const { code, name } = error as { code?: string; name?: string }
@@ -47,7 +52,7 @@ export function createTransport(timeoutMs: number) {
     try {
       const response = await request(url, {
         method: 'POST',
-        headers: { 'user-agent': 'Outpost/0.1', ...headers },
+        headers: upstreamHeaders(headers),
         body,
         dispatcher: agent,
         signal: cancel

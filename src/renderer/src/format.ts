@@ -47,3 +47,20 @@ export function truncate(text: string, length: number): string {
 export function formatCount(count: number): string {
   return count.toLocaleString()
 }
+
+/** A size as people read it: `512 bytes`, `9.2 KB`, `212 KB`, `4.8 MB` (1 KB = 1,024 bytes). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`
+  const [value, unit] = bytes < 1024 * 1024 ? [bytes / 1024, 'KB'] : [bytes / (1024 * 1024), 'MB']
+  return `${value < 10 ? Math.round(value * 10) / 10 : Math.round(value)} ${unit}`
+}
+
+/** The UTF-8 size of a text, as the collector counts a body's bytes. */
+export function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).length
+}
+
+/** An event's place in a batch, counted from 1 as people count: `Event 437 of 500`. */
+export function eventOfBatch(index: number, batchSize: number | null): string {
+  return batchSize === null ? `Event ${index + 1}` : `Event ${index + 1} of ${batchSize}`
+}

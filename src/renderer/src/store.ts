@@ -11,8 +11,10 @@ import type {
   IngestGuide,
   RejectedField,
   Rejection,
+  RequestPreview,
   ResendSelection,
-  Stats
+  Stats,
+  UpstreamRequestPreview
 } from '@shared/model'
 import {
   authProblemOf,
@@ -115,6 +117,10 @@ interface OutpostActions {
   editPayload(id: number, payload: string): Promise<EditResult>
   resendEvents(selection: ResendSelection): Promise<void>
   discardEvents(ids: number[]): Promise<void>
+  /** The request delivery sends upstream for an event (key masked unless revealed); null when it failed (said in the banner). */
+  previewUpstreamRequest(id: number, revealKey: boolean): Promise<UpstreamRequestPreview | null>
+  /** The ingest request an app sends for an event, reconstructed; null when it failed. */
+  previewIngestRequest(id: number): Promise<RequestPreview | null>
   showError(message: string): void
   dismissBanner(): void
   dismissNotice(): void
@@ -338,6 +344,11 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
     )
   },
 
+  previewUpstreamRequest: (id, revealKey) =>
+    readFrom('Copy as curl', (client) => client.previewUpstreamRequest({ id, revealKey })),
+
+  previewIngestRequest: (id) => readFrom('Copy as curl', (client) => client.previewIngestRequest({ id })),
+
   showError(message) {
     set({ banner: message })
   },
@@ -485,6 +496,18 @@ async function runAction(what: string, action: (client: OutpostApi) => Promise<v
   } finally {
     // Show the effect now rather than at the next tick.
     poller.wake()
+  }
+}
+
+/** A read a person asked for: its value, or null with the failure in the banner. */
+async function readFrom<T>(what: string, read: (client: OutpostApi) => Promise<T>): Promise<T | null> {
+  const client = api
+  if (!client) return null
+  try {
+    return await read(client)
+  } catch (error) {
+    reportActionFailure(what, error)
+    return null
   }
 }
 

@@ -5,15 +5,17 @@ import { useOutpost } from '../store'
 const CONFIRMATION_MS = 1500
 
 interface CopyButtonProps {
-  text: string
+  /** The text, or how to get it (null when getting it failed and said why). */
+  text: string | (() => string | null | Promise<string | null>)
   /** What is copied, for a screen reader and the tooltip, e.g. "the curl command for whisperr". */
   what: string
   label?: string
   testId?: string
+  disabled?: boolean
 }
 
-/** Copies a text to the clipboard and says so for a moment. */
-export function CopyButton({ text, what, label = 'Copy', testId }: CopyButtonProps) {
+/** Copies a text to the clipboard and says "Copied" for a moment. */
+export function CopyButton({ text, what, label = 'Copy', testId, disabled }: CopyButtonProps) {
   const showError = useOutpost((state) => state.showError)
   const [copied, setCopied] = useState(false)
 
@@ -24,8 +26,10 @@ export function CopyButton({ text, what, label = 'Copy', testId }: CopyButtonPro
   }, [copied])
 
   const copy = async (): Promise<void> => {
+    const copiedText = typeof text === 'string' ? text : await text()
+    if (copiedText === null) return
     try {
-      await navigator.clipboard.writeText(text)
+      await navigator.clipboard.writeText(copiedText)
       setCopied(true)
     } catch (error) {
       showError(`Could not copy to the clipboard: ${describeError(error)}`)
@@ -39,6 +43,7 @@ export function CopyButton({ text, what, label = 'Copy', testId }: CopyButtonPro
       data-testid={testId}
       title={`Copy ${what}`}
       aria-label={`${copied ? 'Copied' : label} ${what}`}
+      disabled={disabled}
       onClick={() => void copy()}
     >
       {copied ? 'Copied' : label}

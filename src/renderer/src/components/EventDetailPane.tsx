@@ -5,11 +5,13 @@ import { formatDateTime } from '../format'
 import { useOutpost } from '../store'
 import { AttemptsTable } from './AttemptsTable'
 import { BackToList } from './BackToList'
+import { CopyAsCurl } from './CopyAsCurl'
 import { CopyJsonButton } from './CopyJsonButton'
 import { DisclosureButton } from './DisclosureButton'
 import { EventHistory } from './EventHistory'
 import { JsonDiff } from './JsonDiff'
 import { PayloadEditor } from './PayloadEditor'
+import { PayloadView } from './PayloadView'
 import { StatusChip } from './StatusChip'
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
@@ -48,8 +50,18 @@ function EventFields({ detail }: { detail: EventDetail }) {
   )
 }
 
-function ReceivedPayload({ received, payload }: { received: string; payload: string }) {
+/** Both payloads pretty-printed, to diff; null when one is not JSON (then only the texts are compared). */
+function prettyPair(detail: EventDetail): { received: string; payload: string } | null {
+  try {
+    return { received: prettyJson(detail.receivedPayload), payload: prettyJson(detail.payload) }
+  } catch {
+    return null
+  }
+}
+
+function ReceivedPayload({ detail }: { detail: EventDetail }) {
   const [showChanges, setShowChanges] = useState(false)
+  const pretty = useMemo(() => prettyPair(detail), [detail])
   return (
     <section className="detail-section">
       <h3>
@@ -63,11 +75,12 @@ function ReceivedPayload({ received, payload }: { received: string; payload: str
         />
       </h3>
       {showChanges ? (
-        <JsonDiff before={received} after={payload} />
+        <JsonDiff
+          before={pretty?.received ?? detail.receivedPayload}
+          after={pretty?.payload ?? detail.payload}
+        />
       ) : (
-        <pre className="json" tabIndex={0} data-testid="received-payload">
-          {received}
-        </pre>
+        <PayloadView text={detail.receivedPayload} label="Payload as received" testId="received-payload" />
       )}
     </section>
   )
@@ -82,8 +95,8 @@ function Payloads({
   editing: boolean
   onEditDone(): void
 }) {
-  const payload = useMemo(() => prettyJson(detail.payload), [detail.payload])
-  const received = useMemo(() => prettyJson(detail.receivedPayload), [detail.receivedPayload])
+  const pretty = useMemo(() => prettyPair(detail), [detail])
+  const changed = pretty ? pretty.received !== pretty.payload : detail.receivedPayload !== detail.payload
   return (
     <>
       <section className="detail-section">
@@ -93,12 +106,10 @@ function Payloads({
         {editing ? (
           <PayloadEditor detail={detail} onClose={onEditDone} />
         ) : (
-          <pre className="json" tabIndex={0} data-testid="payload">
-            {payload}
-          </pre>
+          <PayloadView text={detail.payload} label="Payload to send" testId="payload" />
         )}
       </section>
-      {received !== payload && <ReceivedPayload received={received} payload={payload} />}
+      {changed && <ReceivedPayload detail={detail} />}
     </>
   )
 }
@@ -143,6 +154,9 @@ function EventDetailView({ detail }: { detail: EventDetail }) {
   const [editing, setEditing] = useState(false)
   const resendEvents = useOutpost((state) => state.resendEvents)
   const showRequestEvents = useOutpost((state) => state.showRequestEvents)
+  const vendorLabel = useOutpost(
+    (state) => state.stats?.destinations.find((d) => d.id === detail.destination)?.vendorLabel
+  )
   return (
     <>
       <header className="detail-header">
@@ -156,6 +170,12 @@ function EventDetailView({ detail }: { detail: EventDetail }) {
       {!editing && <EventActions detail={detail} onEdit={() => setEditing(true)} />}
       <EventFields detail={detail} />
       <Payloads detail={detail} editing={editing} onEditDone={() => setEditing(false)} />
+      {/* Keyed by the payload: a command shown was built from the payload as it was. */}
+      <CopyAsCurl
+        key={detail.payload}
+        eventId={detail.id}
+        destinationLabel={vendorLabel ?? detail.destination}
+      />
       <section className="detail-section">
         <h3>Delivery attempts</h3>
         <AttemptsTable

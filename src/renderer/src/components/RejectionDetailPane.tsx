@@ -1,28 +1,20 @@
-import { useMemo } from 'react'
-import type { Rejection } from '@shared/model'
-import { prettyJson } from '@shared/payload-json'
-import { formatDateTime } from '../format'
+import type { RefusedEvent, Rejection } from '@shared/model'
+import { eventOfBatch, formatBytes, formatDateTime, utf8Bytes } from '../format'
 import { useOutpost } from '../store'
 import { BackToList } from './BackToList'
 import { CopyJsonButton } from './CopyJsonButton'
+import { PayloadView } from './PayloadView'
 import { requestLine } from './RejectionList'
 
-/** The body pretty-printed when it is JSON, as received otherwise (that may be why it was refused). */
-function readableBody(body: string): string {
-  try {
-    return prettyJson(body)
-  } catch {
-    return body
-  }
-}
+const isBatched = (rejection: Rejection) => rejection.fields.some((field) => field.index !== undefined)
 
 function FieldProblems({ rejection }: { rejection: Rejection }) {
-  const batched = rejection.fields.some((field) => field.index !== undefined)
+  const batched = isBatched(rejection)
   return (
     <table className="attempts" data-testid="rejection-fields">
       <thead>
         <tr>
-          {batched && <th className="num">Event</th>}
+          {batched && <th>Event</th>}
           <th>Field</th>
           <th>Reason</th>
         </tr>
@@ -30,7 +22,11 @@ function FieldProblems({ rejection }: { rejection: Rejection }) {
       <tbody>
         {rejection.fields.map((field, position) => (
           <tr key={position}>
-            {batched && <td className="num">{field.index ?? ''}</td>}
+            {batched && (
+              <td className="nowrap">
+                {field.index === undefined ? '' : eventOfBatch(field.index, rejection.batchSize)}
+              </td>
+            )}
             <td className="mono">{field.field || 'body'}</td>
             <td>{field.reason}</td>
           </tr>
@@ -40,11 +36,51 @@ function FieldProblems({ rejection }: { rejection: Rejection }) {
   )
 }
 
-function RejectionView({ rejection }: { rejection: Rejection }) {
-  const body = useMemo(
-    () => (rejection.body === null ? null : readableBody(rejection.body)),
-    [rejection.body]
+/** "Showing the first 16 KB of 212 KB": said wherever Outpost kept only the start of a text. */
+function CutNote({ text, bytes, testId }: { text: string; bytes: number; testId: string }) {
+  const shown = utf8Bytes(text)
+  if (shown >= bytes) return null
+  return (
+    <p className="muted cut-note" data-testid={testId}>
+      Showing the first {formatBytes(shown)} of {formatBytes(bytes)}: Outpost keeps only the start.
+    </p>
   )
+}
+
+function RefusedEventView({ event, rejection }: { event: RefusedEvent; rejection: Rejection }) {
+  const label = eventOfBatch(event.index, rejection.batchSize)
+  const problems = rejection.fields.filter((field) => field.index === event.index)
+  return (
+    <article
+      className="refused-event"
+      aria-label={label}
+      data-testid="refused-event"
+      data-index={event.index}
+    >
+      <h4>{label}</h4>
+      <ul className="refused-event-problems">
+        {problems.map((problem, position) => (
+          <li key={position}>
+            <code>{problem.field || 'the event'}</code> {problem.reason}
+          </li>
+        ))}
+      </ul>
+      {event.text === null ? (
+        <p className="muted">
+          Its text ({formatBytes(event.bytes)}) was not kept: a rejection keeps the first 32 KB of its refused
+          events.
+        </p>
+      ) : (
+        <>
+          <CutNote text={event.text} bytes={event.bytes} testId="refused-event-cut" />
+          <PayloadView text={event.text} label={label} testId={`refused-event-${event.index}`} />
+        </>
+      )}
+    </article>
+  )
+}
+
+function RejectionView({ rejection }: { rejection: Rejection }) {
   return (
     <>
       <header className="detail-header">
@@ -61,6 +97,12 @@ function RejectionView({ rejection }: { rejection: Rejection }) {
         <dd>{rejection.destination ?? 'none: the path names no destination'}</dd>
         <dt>Received</dt>
         <dd>{formatDateTime(rejection.at)}</dd>
+        {rejection.batchSize !== null && (
+          <>
+            <dt>Events</dt>
+            <dd data-testid="rejection-batch-size">{rejection.batchSize.toLocaleString()} in the batch</dd>
+          </>
+        )}
         <dt>Answer</dt>
         <dd className="text-error" data-testid="rejection-message">
           {rejection.message || `HTTP ${rejection.status}`}
@@ -69,17 +111,31 @@ function RejectionView({ rejection }: { rejection: Rejection }) {
       {rejection.fields.length > 0 && (
         <section className="detail-section">
           <h3>What is wrong</h3>
+          {isBatched(rejection) && (
+            <p className="muted section-note">
+              The answer numbers a batch&apos;s events from 0; here they are counted from 1.
+            </p>
+          )}
           <FieldProblems rejection={rejection} />
+        </section>
+      )}
+      {rejection.refusedEvents.length > 0 && (
+        <section className="detail-section" data-testid="refused-events">
+          <h3>Refused events</h3>
+          {rejection.refusedEvents.map((event) => (
+            <RefusedEventView key={event.index} event={event} rejection={rejection} />
+          ))}
         </section>
       )}
       <section className="detail-section">
         <h3>Body as received</h3>
-        {body === null ? (
+        {rejection.body === null ? (
           <p className="muted">Not read (the body was larger than the collector takes).</p>
         ) : (
-          <pre className="json" tabIndex={0} data-testid="rejection-body">
-            {body}
-          </pre>
+          <>
+            <CutNote text={rejection.body} bytes={rejection.bodyBytes ?? 0} testId="rejection-body-cut" />
+            <PayloadView text={rejection.body} label="Body as received" testId="rejection-body" />
+          </>
         )}
       </section>
     </>
