@@ -20,7 +20,12 @@ describe('activity: counted in memory, written once a minute', () => {
   let clock: number
   let backlog: Map<string, number>
   const file = () => `${dir.path}/outbox.sqlite`
-  const rows = (): ActivityMinute[] => createActivityReads(store.db).activitySince(0)
+  const rows = () =>
+    store.db
+      .prepare(
+        'SELECT minute, destination, received, delivered, failed, backlog FROM activity ORDER BY minute, destination'
+      )
+      .all() as ActivityMinute[]
   const recorder = (): ActivityRecorder =>
     createActivityRecorder({
       destinations: ['whisperr', 'userflux'],
@@ -190,13 +195,34 @@ describe('activity: counted in memory, written once a minute', () => {
     }
   })
 
-  it('reads a range and prunes through the primary key, never a scan', () => {
-    const plan = (sql: string) =>
-      (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(0) as { detail: string }[]).map((row) => row.detail)
-    expect(plan(ACTIVITY_SQL.since)).toEqual([
-      expect.stringMatching(/^SEARCH activity USING PRIMARY KEY \(minute>\?\)/)
+  it('reads a range summed by bucket, each with its latest backlog', () => {
+    const at = (minute: number, received: number, backlog: number): ActivityMinute => ({
+      minute: NOON_MINUTE + minute,
+      destination: 'whisperr',
+      received,
+      delivered: 1,
+      failed: 0,
+      backlog
+    })
+    store.activity.write([at(-1, 100, 100), at(0, 1, 5), at(7, 2, 9), at(14, 3, 4), at(15, 4, 0)], 0)
+    const reads = createActivityReads(store.db)
+    expect(reads.activityBuckets(NOON_MINUTE, 15)).toEqual([
+      { minute: NOON_MINUTE + 14, destination: 'whisperr', received: 6, delivered: 3, failed: 0, backlog: 4 },
+      { minute: NOON_MINUTE + 15, destination: 'whisperr', received: 4, delivered: 1, failed: 0, backlog: 0 }
     ])
-    expect(plan(ACTIVITY_SQL.prune)).toEqual([
+    expect(reads.activityBuckets(NOON_MINUTE + 14, 1).map((row) => row.received)).toEqual([3, 4])
+  })
+
+  it('reads a range and prunes through the primary key, never a scan', () => {
+    const plan = (sql: string, ...parameters: unknown[]) =>
+      (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...parameters) as { detail: string }[]).map(
+        (row) => row.detail
+      )
+    expect(plan(ACTIVITY_SQL.buckets, { from: 0, minutes: 15 })).toEqual([
+      expect.stringMatching(/^SEARCH activity USING PRIMARY KEY \(minute>\?\)/),
+      'USE TEMP B-TREE FOR GROUP BY'
+    ])
+    expect(plan(ACTIVITY_SQL.prune, 0)).toEqual([
       expect.stringMatching(/^SEARCH activity USING PRIMARY KEY \(minute<\?\)/)
     ])
   })

@@ -18,7 +18,10 @@ export interface ActivityInput {
   now: number
   /** The configured destinations, in the order the charts show them. */
   destinations: string[]
-  /** Minutes read from the activity table, from firstMinuteOf(range, now) on. */
+  /**
+   * Minutes read from the activity table, from firstMinuteOf(range, now) on: each minute, or
+   * a bucket's minutes summed as its latest minute (ActivityReads.activityBuckets).
+   */
   written: ActivityMinute[]
   /** Counts not written yet (the minute under way, and any whose write is still to come). */
   unwritten: UnwrittenMinutes

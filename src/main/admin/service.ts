@@ -1,3 +1,4 @@
+import { ACTIVITY_BUCKETS } from '@shared/activity'
 import type { ExportFormat, OutpostApi } from '@shared/api'
 import type {
   DestinationSummary,
@@ -8,7 +9,7 @@ import type {
   SyncOutcome
 } from '@shared/model'
 import { activityReport, firstMinuteOf } from '../activity/report'
-import type { ActivityRecorder } from '../activity/recorder'
+import { MINUTE_MS, type ActivityRecorder } from '../activity/recorder'
 import { applyStoredKey, type Destination } from '../config'
 import { acceptEdited } from '../connectors/edits'
 import type { Problem } from '../connectors/types'
@@ -233,7 +234,7 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
       for (;;) {
         const writes = deps.activity.writes()
         const unwritten = deps.activity.unwrittenSince(first)
-        const written = await deps.reader.activitySince(first)
+        const written = await deps.reader.activityBuckets(first, ACTIVITY_BUCKETS[range].bucketMs / MINUTE_MS)
         if (deps.activity.writes() === writes || ++tries === ACTIVITY_READ_TRIES) {
           return activityReport({
             range,

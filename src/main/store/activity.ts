@@ -24,9 +24,14 @@ export const ACTIVITY_SQL = {
       failed = failed + excluded.failed,
       backlog = excluded.backlog`,
   prune: `DELETE FROM activity WHERE minute < ?`,
-  since: `
-    SELECT minute, destination, received, delivered, failed, backlog
-    FROM activity WHERE minute >= ? ORDER BY minute`
+  // Minutes summed by bucket (`@minutes` long, counted from the epoch; % is integer arithmetic
+  // whatever type the number is bound as, / is not), each with its latest
+  // minute and that minute's backlog: SQLite takes a bare column from the row max() picked.
+  // The day's chart reads 96 rows a destination instead of 1,440.
+  buckets: `
+    SELECT destination, max(minute) AS minute, backlog,
+           sum(received) AS received, sum(delivered) AS delivered, sum(failed) AS failed
+    FROM activity WHERE minute >= @from GROUP BY minute - minute % @minutes, destination`
 }
 
 /** The writer's side: a minute's rows once a minute, and the oldest pruned, in one transaction. */
@@ -47,11 +52,14 @@ export function createActivityLog(db: Database.Database): ActivityLog {
 
 /** The reader's side (it runs in the reader's worker, store/reader.ts). */
 export interface ActivityReads {
-  /** Every destination's minutes from `minute` on, oldest first. */
-  activitySince(minute: number): ActivityMinute[]
+  /**
+   * Every destination's activity from minute `from` on, summed by buckets of `minutes` minutes:
+   * a row per destination and bucket, as the bucket's latest minute with its backlog.
+   */
+  activityBuckets(from: number, minutes: number): ActivityMinute[]
 }
 
 export function createActivityReads(db: Database.Database): ActivityReads {
-  const since = db.prepare(ACTIVITY_SQL.since)
-  return { activitySince: (minute) => since.all(minute) as ActivityMinute[] }
+  const buckets = db.prepare(ACTIVITY_SQL.buckets)
+  return { activityBuckets: (from, minutes) => buckets.all({ from, minutes }) as ActivityMinute[] }
 }

@@ -13,8 +13,8 @@ import type { Queries } from './queries'
 export interface Reader {
   listEvents(query: EventQuery): Promise<EventPage>
   getEvent(id: number): Promise<EventDetail | null>
-  /** Every destination's activity minutes from `minute` on (the Activity view's charts). */
-  activitySince(minute: number): Promise<ActivityMinute[]>
+  /** The Activity view's charts: ActivityReads.activityBuckets. */
+  activityBuckets(from: number, minutes: number): Promise<ActivityMinute[]>
   /** Stops the worker; reads still waiting fail, later ones are refused. */
   close(): Promise<void>
 }
@@ -131,7 +131,7 @@ export function openReader(file: string): Reader {
   return {
     listEvents: (query) => call('listEvents', query),
     getEvent: (id) => call('getEvent', id),
-    activitySince: (minute) => call('activitySince', minute),
+    activityBuckets: (from, minutes) => call('activityBuckets', from, minutes),
     async close() {
       closed = true
       const stopping = running
