@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { OutpostApi } from '@shared/api'
+import { createActivityRecorder, waitingByDestination } from './activity/recorder'
 import { resolveDestinations, type OutpostConfig } from './config'
 import { openKeyStore, PLAIN_CIPHER, type KeyCipher } from './config/keys'
 import { createAdminAuth } from './admin/auth'
@@ -77,6 +78,12 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   }
   let version = 0
   const onChange = () => void version++
+  const activity = createActivityRecorder({
+    destinations: destinations.map((destination) => destination.id),
+    log: store.activity,
+    backlog: () => waitingByDestination(store.queries.countsByDestination()),
+    now
+  })
 
   const sync = createSyncEngine(store, destinations, {
     timeoutMs: config.sync.timeoutMs,
@@ -84,10 +91,19 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     backoff: { baseMs: config.sync.backoffBaseMs, maxMs: config.sync.backoffMaxMs },
     authRetry: { baseMs: config.sync.authRetryBaseMs, maxMs: config.sync.authRetryMaxMs },
     now,
-    onChange
+    onChange,
+    onSettled: activity.settled
   })
   const writer = createGroupCommitWriter({
-    commit: store.outbox.enqueueEvents,
+    commit: (requests, receivedAt) => {
+      // enqueueEvents is the transaction: when it returns, its events are committed.
+      const results = store.outbox.enqueueEvents(requests, receivedAt)
+      results.forEach((result, index) => {
+        const [first] = requests[index] ?? []
+        if (first) activity.stored(first.destination, result.inserted)
+      })
+      return results
+    },
     backlog: store.outbox.backlog,
     limits: config.storage,
     now,
@@ -110,6 +126,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     destinations,
     rejections,
     keys,
+    activity,
     version: () => version,
     changed: onChange,
     now,
@@ -155,6 +172,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     throw error
   }
   sync.start()
+  activity.start()
   const network = watchNetwork({
     onNetworkUp: () => sync.retryOffline(),
     intervalMs: NETWORK_CHECK_MS,
@@ -173,6 +191,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     await app.close()
     writer.flush()
     await sync.stop()
+    activity.stop()
     pruning.stop()
     await reader.close()
     store.close()

@@ -10,7 +10,8 @@ const TABLE_LABELS: Record<string, string> = {
   attempt_events: 'attempt links',
   user_actions: 'history entries',
   destination_state: 'destination states',
-  device_ids: 'device ids'
+  device_ids: 'device ids',
+  activity: 'activity minutes'
 }
 
 function describeTable(salvage: TableSalvage, eventsBefore: number | null): string {

@@ -1,3 +1,4 @@
+import { ACTIVITY_RANGES, type ActivityRange, type ActivityReport } from './activity'
 import {
   EVENT_STATUSES,
   type EventDetail,
@@ -68,6 +69,11 @@ export interface OutpostApi {
   /** Refused ingest requests, newest first: the whole log (the newest 200) unless limited. */
   listRejections(input: { limit?: number }): Promise<Rejection[]>
   clearRejections(input: Record<string, never>): Promise<void>
+  /**
+   * What each destination did over the last hour (a bucket a minute) or day (a quarter of an
+   * hour): events stored, delivered, failed, and the backlog; the last bucket is under way.
+   */
+  getActivity(input: { range: ActivityRange }): Promise<ActivityReport>
 }
 
 export type ApiMethod = keyof OutpostApi
@@ -238,6 +244,16 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
     channel: 'outpost:clearRejections',
     http: { method: 'POST', path: '/api/rejections/clear' },
     input: none
+  },
+  getActivity: {
+    channel: 'outpost:getActivity',
+    http: { method: 'GET', path: '/api/activity' },
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['range'],
+      properties: { range: { enum: [...ACTIVITY_RANGES] } }
+    }
   }
 }
 

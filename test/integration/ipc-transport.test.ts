@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { ActivityReport } from '../../src/shared/activity'
 import { apiMethods, type OutpostApi } from '../../src/shared/api'
 import type { ExportedEvent, ExportProgress } from '../../src/shared/model'
 import {
@@ -176,6 +177,22 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
       status: 404,
       code: 'not_found'
     })
+  })
+
+  it('gives the activity charts as the HTTP admin API does', async () => {
+    await outpost.post('/whisperr/v1/events/track', whisperrEvent())
+    const total = (report: ActivityReport, field: 'received' | 'delivered') =>
+      report.destinations[0]!.buckets.reduce((sum, bucket) => sum + bucket[field], 0)
+    // Once all is delivered, nothing changes between the two reads.
+    const overIpc = await eventually(async () => {
+      const report = await api.getActivity({ range: 'day' })
+      expect(total(report, 'received')).toBeGreaterThan(0)
+      expect(total(report, 'delivered')).toBe(total(report, 'received'))
+      return report
+    })
+    expect(overIpc).toMatchObject({ range: 'day', bucketMs: 15 * 60_000 })
+    expect(overIpc).toEqual(await outpost.api.getActivity({ range: 'day' }))
+    await expect(api.getActivity({ range: 'week' as 'day' })).rejects.toMatchObject({ status: 400 })
   })
 
   it('gives the renderer an edit the vendor refuses as the same ApiRequestError, problems and all, as HTTP does', async () => {

@@ -115,6 +115,15 @@ export const CONSOLE_VIEWS: ConsoleView[] = [
     }
   },
   {
+    name: 'activity',
+    title: 'activity charts of the last hour',
+    async open(page, collector) {
+      await signIn(page, collector)
+      await page.getByTestId('view-activity').click()
+      await page.getByTestId('activity-whisperr').waitFor()
+    }
+  },
+  {
     name: 'rejected',
     title: 'rejected requests with one open',
     async open(page, collector) {

@@ -43,6 +43,19 @@ function buildOutbox(file: string): void {
     [{ ids: claim.events.map((claimed) => claimed.id), settlement: { status: 'sent' } }],
     2_010
   )
+  store.activity.write(
+    [
+      {
+        minute: 1,
+        destination: 'whisperr',
+        received: EVENTS,
+        delivered: SENT,
+        failed: 0,
+        backlog: EVENTS - SENT
+      }
+    ],
+    0
+  )
   store.close()
 }
 
@@ -132,6 +145,8 @@ describe('recoverOutbox', () => {
     expect(after).toHaveLength(EVENTS - lost)
     expect(before.filter((row) => kept.has(row.id))).toEqual(after)
     expect(after.filter((row) => row.status === 'sent')).toHaveLength(SENT - (damaged[0] as Page).rows)
+    // The activity charts' minutes come along.
+    expect(report.tables.find((table) => table.table === 'activity')).toMatchObject({ copied: 1, refused: 0 })
 
     // The new outbox opens, its counts rebuilt from the rows.
     const store = openStore(file)

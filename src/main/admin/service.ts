@@ -1,3 +1,4 @@
+import { ACTIVITY_BUCKETS } from '@shared/activity'
 import type { ExportFormat, OutpostApi } from '@shared/api'
 import type {
   DestinationSummary,
@@ -7,6 +8,8 @@ import type {
   SyncBlocker,
   SyncOutcome
 } from '@shared/model'
+import { activityReport, firstMinuteOf } from '../activity/report'
+import { MINUTE_MS, type ActivityRecorder } from '../activity/recorder'
 import { applyStoredKey, type Destination } from '../config'
 import { acceptEdited } from '../connectors/edits'
 import type { Problem } from '../connectors/types'
@@ -59,6 +62,8 @@ export interface ServiceDeps {
   destinations: Destination[]
   rejections: RejectionLog
   keys: KeyStore
+  /** The activity counted in memory, not written yet, and the backlog now. */
+  activity: Pick<ActivityRecorder, 'unwrittenSince' | 'writes' | 'backlogNow'>
   version(): number
   /** Tells the UI the outbox changed (it refetches on a new version). */
   changed(): void
@@ -69,6 +74,9 @@ export interface ServiceDeps {
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+/** Attempts at reading the activity table and the counts in memory from the same side of a write. */
+const ACTIVITY_READ_TRIES = 3
 
 /** The one implementation of OutpostApi; IPC and HTTP both call into it. */
 export function createOutpostService(deps: ServiceDeps): OutpostApi {
@@ -232,6 +240,28 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     },
     async clearRejections() {
       deps.rejections.clear()
+    },
+    async getActivity({ range }) {
+      const now = deps.now()
+      const first = firstMinuteOf(range, now)
+      // The table is read off this thread: a minute written meanwhile would be in both the rows and
+      // the copy of the counts in memory (or in neither), so the read is made again.
+      let tries = 0
+      for (;;) {
+        const writes = deps.activity.writes()
+        const unwritten = deps.activity.unwrittenSince(first)
+        const written = await deps.reader.activityBuckets(first, ACTIVITY_BUCKETS[range].bucketMs / MINUTE_MS)
+        if (deps.activity.writes() === writes || ++tries === ACTIVITY_READ_TRIES) {
+          return activityReport({
+            range,
+            now,
+            destinations: deps.destinations.map((destination) => destination.id),
+            written,
+            unwritten,
+            backlogNow: deps.activity.backlogNow()
+          })
+        }
+      }
     }
   }
 }

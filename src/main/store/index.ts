@@ -6,6 +6,7 @@ import { createDestinationStates, type DestinationStates } from './destinations'
 import { createDeviceIds, type DeviceIds } from './devices'
 import { createCorrections, type Corrections } from './corrections'
 import { createRetention, type Retention } from './retention'
+import { createActivityLog, type ActivityLog } from './activity'
 
 export type {
   NewEvent,
@@ -20,6 +21,7 @@ export type {
 export type { DestinationState } from './destinations'
 export { CorrectionError, type Actor, type BulkResult } from './corrections'
 export type { Retention } from './retention'
+export type { ActivityLog, ActivityMinute } from './activity'
 export { openReader, type Reader } from './reader'
 
 export interface Store {
@@ -30,6 +32,7 @@ export interface Store {
   devices: DeviceIds
   corrections: Corrections
   retention: Retention
+  activity: ActivityLog
   close(): void
 }
 
@@ -45,6 +48,7 @@ export function openStore(file: string): Store {
     devices: createDeviceIds(db),
     corrections: createCorrections(db),
     retention: createRetention(db),
+    activity: createActivityLog(db),
     close: () => db.close()
   }
 }

@@ -3,6 +3,7 @@
  * their own. Reads are answered one at a time, in the order they came.
  */
 import { parentPort, workerData } from 'node:worker_threads'
+import { createActivityReads } from './activity'
 import { createQueries } from './queries'
 import {
   openReadConnection,
@@ -21,7 +22,8 @@ function failureOf(error: unknown): ReadFailure {
 
 function answer(call: ReadCall, reads: ReadMethods): ReadAnswer {
   try {
-    const value = call.method === 'listEvents' ? reads.listEvents(...call.args) : reads.getEvent(...call.args)
+    const read = reads[call.method] as (...args: ReadCall['args']) => unknown
+    const value = read(...call.args)
     return { id: call.id, ok: true, value }
   } catch (error) {
     return { id: call.id, ok: false, error: failureOf(error) }
@@ -31,5 +33,6 @@ function answer(call: ReadCall, reads: ReadMethods): ReadAnswer {
 const { file } = workerData as ReaderData
 const port = parentPort
 if (!port) throw new Error('reader-worker runs as a worker thread (reader.ts starts it)')
-const reads: ReadMethods = createQueries(openReadConnection(file))
+const connection = openReadConnection(file)
+const reads: ReadMethods = { ...createQueries(connection), ...createActivityReads(connection) }
 port.on('message', (call: ReadCall) => port.postMessage(answer(call, reads)))

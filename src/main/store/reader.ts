@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { EventDetail, EventPage, EventQuery } from '@shared/model'
+import type { ActivityMinute, ActivityReads } from './activity'
 import type { Queries } from './queries'
 
 /**
@@ -12,12 +13,14 @@ import type { Queries } from './queries'
 export interface Reader {
   listEvents(query: EventQuery): Promise<EventPage>
   getEvent(id: number): Promise<EventDetail | null>
+  /** The Activity view's charts: ActivityReads.activityBuckets. */
+  activityBuckets(from: number, minutes: number): Promise<ActivityMinute[]>
   /** Stops the worker; reads still waiting fail, later ones are refused. */
   close(): Promise<void>
 }
 
 /** What the reader runs, by name: the same functions as the store's own queries. */
-export type ReadMethods = Pick<Queries, 'listEvents' | 'getEvent'>
+export type ReadMethods = Pick<Queries, 'listEvents' | 'getEvent'> & ActivityReads
 
 /**
  * The worker's connection: read-only, so nothing it runs can write. The writer may hold the file
@@ -128,6 +131,7 @@ export function openReader(file: string): Reader {
   return {
     listEvents: (query) => call('listEvents', query),
     getEvent: (id) => call('getEvent', id),
+    activityBuckets: (from, minutes) => call('activityBuckets', from, minutes),
     async close() {
       closed = true
       const stopping = running

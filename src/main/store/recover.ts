@@ -60,7 +60,8 @@ const TABLES: TableCopy[] = [
   { table: 'attempt_events', seekKey: 'event_id', order: 'event_id, attempt_id' },
   { table: 'user_actions', seekKey: 'rowid', order: 'rowid' },
   { table: 'destination_state', seekKey: 'rowid', order: 'rowid' },
-  { table: 'device_ids', seekKey: null, order: 'destination, provisional_id' }
+  { table: 'device_ids', seekKey: null, order: 'destination, provisional_id' },
+  { table: 'activity', seekKey: 'minute', order: 'minute, destination' }
 ]
 
 /** Rows per write transaction: the new outbox's WAL stays small however big the salvage. */

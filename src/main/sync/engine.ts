@@ -1,5 +1,5 @@
 import type { Destination } from '../config'
-import type { Store } from '../store'
+import type { Settlement, Store } from '../store'
 import type { BackoffOptions } from './backoff'
 import { createTransport } from './transport'
 import { DestinationWorker, type WorkerState } from './worker'
@@ -13,6 +13,8 @@ export interface SyncOptions {
   authRetry: BackoffOptions
   now(): number
   onChange(): void
+  /** Observes each answer once written: where its events went (the activity charts count them). */
+  onSettled?(destination: string, status: Settlement['status'], events: number): void
 }
 
 /** One delivery worker per destination. */

@@ -17,6 +17,8 @@ export interface WorkerDeps {
   concurrency: number
   now(): number
   onChange(): void
+  /** Observes each answer once written: where its events went (the activity charts count them). */
+  onSettled?(destination: string, status: Settlement['status'], events: number): void
 }
 
 /** What an auth hold adds to the vendor's refusal: it ends by itself, or at once with another key. */
@@ -340,7 +342,10 @@ export class DestinationWorker {
         for (const { outcome } of answers) this.record(outcome)
         return this.claimBatchesAfter()
       })
-      for (const { outcome } of answers) this.tellDeviceWaiters(outcome)
+      for (const { outcome } of answers) {
+        this.tellDeviceWaiters(outcome)
+        this.deps.onSettled?.(this.destination.id, outcome.settlement.status, outcome.ids.length)
+      }
     } catch {
       // One answer that cannot be written must not give back the others: each alone, then the claims.
       for (const answer of answers) this.writeAlone(answer)
@@ -354,6 +359,7 @@ export class DestinationWorker {
     try {
       this.deps.store.outbox.inTransaction(() => this.record(outcome))
       this.tellDeviceWaiters(outcome)
+      this.deps.onSettled?.(this.destination.id, outcome.settlement.status, outcome.ids.length)
     } catch (error) {
       this.giveBack(request.events, error)
     }

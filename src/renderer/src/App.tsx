@@ -1,4 +1,5 @@
-import { useEffect } from 'react'
+import { useEffect, type ComponentType } from 'react'
+import { ActivityRangeSwitch, ActivityView } from './components/ActivityView'
 import { ConnectionNotice, ErrorBanner, NoticeBanner } from './components/Banners'
 import { DestinationsStrip } from './components/DestinationsStrip'
 import { ErrorBoundary } from './components/ErrorBoundary'
@@ -10,7 +11,7 @@ import { RejectionList, RejectionsToolbar } from './components/RejectionList'
 import { TokenForm } from './components/TokenForm'
 import { TopBar } from './components/TopBar'
 import { ViewTabs } from './components/ViewTabs'
-import { useOutpost } from './store'
+import { useOutpost, type View } from './store'
 
 /** Which pane a narrow window shows: the detail once something is selected, else the list. */
 function workspaceClass(hasSelection: boolean): string {
@@ -45,8 +46,23 @@ function RejectionsWorkspace() {
   )
 }
 
+/** Each view's controls beside the tabs, and what it shows below them. */
+const VIEWS: Record<View, { Toolbar: ComponentType; Workspace: ComponentType }> = {
+  events: { Toolbar: Filters, Workspace: EventsWorkspace },
+  rejected: { Toolbar: RejectionsToolbar, Workspace: RejectionsWorkspace },
+  activity: { Toolbar: ActivityRangeSwitch, Workspace: ActivityWorkspace }
+}
+
+function ActivityWorkspace() {
+  return (
+    <ErrorBoundary area="activity">
+      <ActivityView />
+    </ErrorBoundary>
+  )
+}
+
 function Dashboard() {
-  const view = useOutpost((state) => state.view)
+  const { Toolbar, Workspace } = VIEWS[useOutpost((state) => state.view)]
   return (
     <>
       <ErrorBoundary area="destinations">
@@ -54,9 +70,9 @@ function Dashboard() {
       </ErrorBoundary>
       <div className="toolbar">
         <ViewTabs />
-        {view === 'events' ? <Filters /> : <RejectionsToolbar />}
+        <Toolbar />
       </div>
-      {view === 'events' ? <EventsWorkspace /> : <RejectionsWorkspace />}
+      <Workspace />
     </>
   )
 }

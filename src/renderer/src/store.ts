@@ -1,4 +1,5 @@
 import { create } from 'zustand'
+import type { ActivityRange, ActivityReport } from '@shared/activity'
 import type { ExportFormat, OutpostApi } from '@shared/api'
 import type {
   BulkOutcome,
@@ -40,8 +41,8 @@ export interface EventFilters {
 
 export type DetailState = 'none' | 'loading' | 'loaded' | 'missing'
 
-/** The stored events, or the requests Outpost refused (nothing of which was stored). */
-export type View = 'events' | 'rejected'
+/** The stored events, the requests Outpost refused (nothing of which was stored), or each destination's activity. */
+export type View = 'events' | 'rejected' | 'activity'
 
 const POLL_INTERVAL_MS = 1000
 const SEARCH_DEBOUNCE_MS = 250
@@ -103,6 +104,8 @@ interface OutpostActions {
   syncNow(id?: string): Promise<void>
   /** How to send to each destination (the empty list's guide); null when the collector could not say. */
   loadIngestGuides(): Promise<IngestGuide[] | null>
+  /** The activity charts of the range; throws what the collector answered (the view shows it). */
+  loadActivity(range: ActivityRange): Promise<ActivityReport>
   showView(view: View): void
   selectRejection(id: number | null): void
   moveRejectionSelection(offset: 1 | -1): void
@@ -272,6 +275,11 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
       guides = await client.getIngestGuides({})
     })
     return guides
+  },
+
+  loadActivity(range) {
+    if (!api) return Promise.reject(new Error('Not connected to the collector yet'))
+    return api.getActivity({ range })
   },
 
   showView(view) {

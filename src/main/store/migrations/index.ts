@@ -7,6 +7,7 @@ import { statusCounts } from './005-status-counts'
 import { integrity } from './006-integrity'
 import { inFlight } from './007-in-flight'
 import { listIndexes } from './008-list-indexes'
+import { activity } from './009-activity'
 
 export interface Migration {
   version: number
@@ -23,7 +24,8 @@ export const migrations: Migration[] = [
   statusCounts,
   integrity,
   inFlight,
-  listIndexes
+  listIndexes,
+  activity
 ]
 
 export class NewerDatabaseError extends Error {

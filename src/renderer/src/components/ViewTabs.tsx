@@ -26,13 +26,17 @@ function Tab({ view, label, count }: { view: View; label: string; count?: number
   )
 }
 
-/** Stored events, or the requests Outpost refused: a tester needs both to see why an event is missing. */
+/**
+ * Stored events, or the requests Outpost refused: a tester needs both to see why an event is
+ * missing. Activity: what each destination took in and sent over time.
+ */
 export function ViewTabs() {
   const rejected = useOutpost((state) => state.stats?.rejections.count ?? 0)
   return (
     <div className="tabs" role="tablist" aria-label="View">
       <Tab view="events" label="Events" />
       <Tab view="rejected" label="Rejected" count={rejected} />
+      <Tab view="activity" label="Activity" />
     </div>
   )
 }
