@@ -1,6 +1,8 @@
 import Ajv, { type ValidateFunction } from 'ajv'
 import { apiContract, apiMethods, type ApiError, type ApiMethod, type OutpostApi } from '@shared/api'
 import { CorrectionError } from '../store'
+import { ImportInputError } from './event-import'
+import { ImportRunningError } from './imports'
 import { InvalidEditError, NotFoundError, type CallContext } from './service'
 
 export class InvalidInputError extends Error {
@@ -43,8 +45,10 @@ export function toApiError(error: unknown): { status: number; error: ApiError } 
     return { status: 404, error: { code: 'not_found', message: error.message } }
   if (error instanceof InvalidEditError)
     return { status: 400, error: { code: 'invalid_input', message: error.message, problems: error.problems } }
-  if (error instanceof CorrectionError)
+  if (error instanceof CorrectionError || error instanceof ImportRunningError)
     return { status: 409, error: { code: 'conflict', message: error.message } }
+  if (error instanceof ImportInputError)
+    return { status: 400, error: { code: 'invalid_input', message: error.message } }
   console.error('[outpost] admin call failed', error)
   return { status: 500, error: { code: 'internal', message: (error as Error).message ?? 'internal error' } }
 }
