@@ -183,4 +183,23 @@ describe('import: a kiosk that never got online hands its events to a collector 
       requests
     )
   })
+  it('takes a later export of the same kiosk: only what is new, a device already registered under its real id', async () => {
+    const later = `{"event_name":"purchase","device_id":"${provisionalId}","payload":{"n":4}}`
+    expect((await kiosk.post('/weespin/events', later)).status).toBe(200)
+    const response = await fetch(`${kiosk.url}/api/events/export?format=ndjson`, {
+      headers: { authorization: 'Bearer test-token' }
+    })
+    const laterFile = join(dir.path, 'kiosk-later.ndjson')
+    writeFileSync(laterFile, await response.text())
+    const summary = await uploadImport(
+      { baseUrl: online.url, token: 'test-token' },
+      await openAsBlob(laterFile),
+      {},
+      () => undefined
+    )
+    expect(summary).toMatchObject({ lines: 16, imported: 1, duplicates: 15, refused: 0 })
+    await weespin.waitForEvents(4)
+    const realId = [...weespin.devices.keys()][0]!
+    expect(acceptedBodies(weespin).at(-1)).toBe(later.replace(provisionalId, realId))
+  })
 })

@@ -163,6 +163,18 @@ describe('what an import does with each line', () => {
     ])
   })
 
+  it('lists the first 100 refused lines and counts the rest; refuses a payload as received nested too deep', async () => {
+    const deep = `${'{"a":'.repeat(40)}1${'}'.repeat(40)}`
+    const edited = whisperrLine(200, { receivedPayload: deep })
+    const garbage = Array.from({ length: 104 }, () => 'not json')
+    // No id on its last line: the file is read as it is written.
+    const summary = await importInto(here, fileOf([edited.line, ...garbage]))
+    expect(summary).toMatchObject({ lines: 105, imported: 0, refused: 105, unlistedProblems: 5 })
+    expect(summary.problems).toHaveLength(100)
+    expect(summary.problems[0]).toEqual({ line: 1, reason: 'its receivedPayload is not valid JSON' })
+    expect(summary.problems[99]).toEqual({ line: 100, reason: expect.stringMatching(/^is not JSON/) })
+  })
+
   it('takes a file written oldest first in its own order', async () => {
     const oldestFirst = [1, 2, 3].map((id) => whisperrLine(id, { destination: 'ordered' }))
     const summary = await importInto(here, fileOf(oldestFirst.map((line) => line.line)), {
@@ -195,6 +207,12 @@ describe('what an import does with each line', () => {
     })
     const badMap = await upload('?map=kiosk', { ...BEARER, 'content-type': 'application/x-ndjson' })
     expect(badMap).toEqual({ status: 400, error: 'invalid_input' })
+    const gzipped = await upload('', {
+      ...BEARER,
+      'content-type': 'application/x-ndjson',
+      'content-encoding': 'gzip'
+    })
+    expect(gzipped).toEqual({ status: 415, error: 'unsupported_encoding' })
     const json = await upload('', { ...BEARER, 'content-type': 'application/json' })
     expect(json).toEqual({ status: 415, error: 'unsupported_media_type' })
   })

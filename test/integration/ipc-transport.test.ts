@@ -121,6 +121,8 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
   /** What the stand-in open dialog answers (null: cancelled), and how often it was asked. */
   let openPath: string | null = null
   let openDialogs = 0
+  /** Resolved: the stand-in open dialog answers at once; a test may hold it open. */
+  let openDialogAnswered = Promise.resolve()
   const dir = tempDir('outpost-ipc-export')
 
   beforeAll(async () => {
@@ -138,6 +140,7 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
       },
       async () => {
         openDialogs++
+        await openDialogAnswered
         return openPath
       }
     )
@@ -296,6 +299,31 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
     openPath = null
     expect(await api.importEventsFromFile({})).toBeNull()
     expect(await api.importEventsFromFile({})).toBeNull()
+  })
+
+  it('runs one import at a time: an upload while the app asks for a file is refused, and may go once it is answered', async () => {
+    let answer = () => undefined as void
+    openDialogAnswered = new Promise((resolve) => (answer = resolve))
+    openPath = null
+    const asked = openDialogs
+    const asking = api.importEventsFromFile({})
+    await eventually(() => expect(openDialogs).toBe(asked + 1))
+    const upload = (body: string) =>
+      fetch(`${outpost.url}/api/events/import`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer test-token', 'content-type': 'application/x-ndjson' },
+        body
+      })
+    const refused = await upload('\n')
+    expect(refused.status).toBe(409)
+    expect(await refused.json()).toMatchObject({
+      error: 'conflict',
+      message: expect.stringMatching(/An import is running/)
+    })
+    answer()
+    expect(await asking).toBeNull()
+    openDialogAnswered = Promise.resolve()
+    expect((await upload('\n')).status).toBe(200)
   })
 
   it('refuses a mapping to a destination the collector does not have before asking for a file', async () => {
