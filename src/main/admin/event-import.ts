@@ -67,7 +67,7 @@ export interface ImportDeps {
 export interface ImportRun {
   options: ImportOptions
   onProgress(progress: ImportProgress): void
-  /** Checked between batches: true ends the import there (Outpost is stopping). */
+  /** Checked before each line: true ends the import there (Outpost is stopping). */
   stopping(): boolean
 }
 
