@@ -8,6 +8,7 @@ import { openKeyStore, PLAIN_CIPHER, type KeyCipher } from './config/keys'
 import { createAdminAuth } from './admin/auth'
 import { registerConsole } from './admin/console'
 import { registerAdminApi } from './admin/http'
+import { createEventImports } from './admin/imports'
 import { createOutpostService } from './admin/service'
 import { lockDataDir } from './data-lock'
 import { ensureOwnerOnlyDir } from './file-modes'
@@ -54,6 +55,8 @@ export interface Collector {
 }
 
 const NETWORK_CHECK_MS = 2_000
+/** Room on an import's line for everything but its two payloads. */
+const IMPORT_LINE_FIELDS_BYTES = 64 * 1024
 /** How long a device registration waits for the vendor's id before answering a provisional one. */
 const ONLINE_REGISTRATION_WAIT_MS = 3_000
 
@@ -116,12 +119,22 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url')
   let url = ''
   const rejections = createRejectionLog(now)
-  const exports = createEventExports(outboxFile)
+  const vendorOf = (id: string) => destinations.find((destination) => destination.id === id)?.vendor ?? null
+  const exports = createEventExports(outboxFile, vendorOf)
+  const imports = createEventImports({
+    destinations,
+    writer,
+    realDeviceId: store.devices.realIdOf,
+    now,
+    // A line holds the payload as received and as sent, each at most a request body, and its fields.
+    maxLineBytes: 2 * config.ingest.bodyLimitBytes + IMPORT_LINE_FIELDS_BYTES
+  })
   const reader = openReader(outboxFile)
   const api = createOutpostService({
     store,
     reader,
     exports,
+    imports,
     sync,
     destinations,
     rejections,
@@ -152,7 +165,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       sync.waitForDevice(destination, provisionalId, ONLINE_REGISTRATION_WAIT_MS)
   })
   const adminAuth = createAdminAuth({ token: adminToken, now, baseUrl: () => url })
-  registerAdminApi(app, api, adminAuth, { exports, now })
+  registerAdminApi(app, api, adminAuth, { exports, imports, now })
   const consoleServed = await registerConsole(app, options.rendererDir ?? null)
 
   const pruning = startPruning({
@@ -186,8 +199,10 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   async function close(): Promise<void> {
     // Stop accepting, let accepted requests finish their commit, stop delivery, close the db.
     network.stop()
-    // A download in progress would hold app.close() for as long as its client reads.
+    // A download in progress would hold app.close() for as long as its client reads; an import ends
+    // before its next line, its answer says where (its events so far are stored).
     exports.close()
+    await imports.close()
     await app.close()
     writer.flush()
     await sync.stop()

@@ -5,6 +5,7 @@ import { registerIpcApi } from './admin/ipc'
 import { startCollector, type Collector } from './collector'
 import { defaultConfig, loadConfigFile } from './config'
 import { chooseExportFile } from './desktop/export-dialog'
+import { chooseImportFile } from './desktop/import-dialog'
 import { keychainCipher } from './desktop/keychain'
 import { ensureOwnerOnlyDir } from './file-modes'
 import { loginItem, startedAtLogin } from './desktop/login-item'
@@ -69,7 +70,8 @@ async function start(): Promise<void> {
   const unregister = registerIpcApi(
     collector.api,
     (event) => isTrustedSender(event, APP_FILES),
-    chooseExportFile
+    chooseExportFile,
+    chooseImportFile
   )
   const disposeTray = createTray({
     api: collector.api,

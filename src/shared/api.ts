@@ -13,6 +13,9 @@ import {
   type ResendSelection,
   type BulkOutcome,
   type IngestGuide,
+  type ImportOptions,
+  type ImportProgress,
+  type ImportSummary,
   type Stats,
   type SyncOutcome
 } from './model'
@@ -23,6 +26,8 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 
 /** Where main tells the desktop window how far its export has come (an ExportProgress each page). */
 export const EXPORT_PROGRESS_CHANNEL = 'outpost:exportProgress'
+/** Where main tells the desktop window how far its import has come (an ImportProgress). */
+export const IMPORT_PROGRESS_CHANNEL = 'outpost:importProgress'
 
 /**
  * The one contract between the UI and the collector. Main implements it once (src/main/admin);
@@ -49,6 +54,12 @@ export interface OutpostApi {
    * vendor and kind, with the payload as received (the app may have sent it in a batch).
    */
   previewIngestRequest(input: { id: number }): Promise<RequestPreview>
+  /**
+   * Desktop app only: asks which NDJSON export to open, then main imports its events here (one import
+   * at a time), with progress on IMPORT_PROGRESS_CHANNEL; null when the person cancelled. The console
+   * uploads the file to `importUpload.path` instead.
+   */
+  importEventsFromFile(input: ImportOptions): Promise<ImportSummary | null>
   /** Saves an edited payload as a new revision, checked by the vendor's ingest rules. */
   editPayload(input: { id: number; payload: string }): Promise<EventDetail>
   /** Failed or discarded events back to the queue, due now, with their message ids. */
@@ -101,6 +112,13 @@ const eventFilters = {
 }
 const eventFilter = { type: 'object', additionalProperties: false, properties: eventFilters }
 const exportFormat = { enum: [...EXPORT_FORMATS] }
+/** A file's destination id -> one of this collector's: ids as the config allows them. */
+const destinationMapping = {
+  type: 'object',
+  maxProperties: 100,
+  propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' },
+  additionalProperties: destinationId
+}
 const eventId = { type: 'integer', minimum: 1 }
 const eventIds = { type: 'array', minItems: 1, maxItems: 10_000, uniqueItems: true, items: eventId }
 const none: InputSchema = { type: 'object', additionalProperties: false, properties: {} }
@@ -129,6 +147,11 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
       required: ['query', 'format'],
       properties: { query: eventFilter, format: exportFormat }
     }
+  },
+  importEventsFromFile: {
+    channel: 'outpost:importEventsFromFile',
+    http: null,
+    input: { type: 'object', additionalProperties: false, properties: { destinations: destinationMapping } }
   },
   getEvent: {
     channel: 'outpost:getEvent',
@@ -273,6 +296,34 @@ export const exportDownload = {
     properties: { ...eventFilters, format: exportFormat }
   }
 }
+
+/**
+ * The import as an upload: `POST path?map=<file destination>:<destination here>` (repeated) with the
+ * NDJSON export as the body (`Content-Type: application/x-ndjson`), with the admin token or the
+ * console's session cookie. The body is kept in a private temporary file as fast as it arrives, then
+ * imported; the answer is NDJSON too: `{"progress": ImportProgress}` lines while it runs, and a last
+ * line `{"summary": ImportSummary}` (or `{"error": {code, message}}`). Not a contract method: its
+ * input is a file of any size.
+ */
+export const importUpload = {
+  path: '/api/events/import',
+  contentType: 'application/x-ndjson',
+  input: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      map: {
+        type: 'array',
+        maxItems: 100,
+        items: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}:[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' }
+      }
+    }
+  }
+}
+
+/** One line of the import upload's answer. */
+export type ImportAnswerLine =
+  { progress: ImportProgress } | { summary: ImportSummary } | { error: { code: string; message: string } }
 
 /**
  * What crosses IPC and the preload bridge: errors travel as data, since Electron rebuilds a

@@ -1,11 +1,11 @@
 import { apiMethods, type ApiMethod, type Envelope, type OutpostApi } from './api'
 import { ApiRequestError } from './api-error'
-import type { ExportProgress } from './model'
+import type { ExportProgress, ImportProgress } from './model'
 
 /**
  * What the preload exposes as `window.outpost`: one function per contract method, answering the
- * method's IPC envelope as plain data, and a subscription to the progress of an export to a file
- * (it returns the function that ends it).
+ * method's IPC envelope as plain data, and subscriptions to the progress of an export to a file and
+ * of an import from one (each returns the function that ends it).
  */
 export type OutpostBridge = {
   [M in ApiMethod]: (
@@ -13,6 +13,7 @@ export type OutpostBridge = {
   ) => Promise<Envelope<Awaited<ReturnType<OutpostApi[M]>>>>
 } & {
   onExportProgress(listener: (progress: ExportProgress) => void): () => void
+  onImportProgress(listener: (progress: ImportProgress) => void): () => void
 }
 
 /**

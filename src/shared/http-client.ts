@@ -2,12 +2,14 @@ import {
   apiContract,
   apiMethods,
   exportDownload,
+  importUpload,
   type ApiMethod,
   type ExportFormat,
+  type ImportAnswerLine,
   type OutpostApi
 } from './api'
 import { ApiRequestError } from './api-error'
-import type { EventFilter, RejectedField } from './model'
+import type { EventFilter, ImportOptions, ImportProgress, ImportSummary, RejectedField } from './model'
 
 // What this client throws, importable along with it.
 export { ApiRequestError }
@@ -70,6 +72,65 @@ function queryString(values: [string, unknown][]): string {
 /** The export of what the filters match, as a download: a link the console's session cookie opens. */
 export function exportDownloadUrl(filter: EventFilter, format: ExportFormat): string {
   return exportDownload.path + queryString([['format', format], ...Object.entries(filter)])
+}
+
+/** Where the import is uploaded: `?map=<file destination>:<destination here>` for each one mapped. */
+export function importUploadUrl(options: ImportOptions): string {
+  const map = Object.entries(options.destinations ?? {}).map(([from, to]): [string, string] => [
+    'map',
+    `${from}:${to}`
+  ])
+  const query = new URLSearchParams(map).toString()
+  return importUpload.path + (query ? `?${query}` : '')
+}
+
+/** The answer's lines, as they arrive. */
+async function* answerLines(body: ReadableStream<Uint8Array>): AsyncGenerator<ImportAnswerLine> {
+  const reader = body.getReader()
+  const decoder = new TextDecoder()
+  let pending = ''
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    pending += decoder.decode(value, { stream: true })
+    const lines = pending.split('\n')
+    pending = lines.pop() as string
+    for (const line of lines) if (line) yield JSON.parse(line) as ImportAnswerLine
+  }
+}
+
+/**
+ * Uploads an NDJSON export to import it (`importUpload`): the progress as the collector reports it,
+ * then its summary. The body is the file itself (a File or a file-backed Blob), read as it is sent.
+ */
+export async function uploadImport(
+  options: HttpClientOptions,
+  file: Blob,
+  importOptions: ImportOptions,
+  onProgress: (progress: ImportProgress) => void
+): Promise<ImportSummary> {
+  const doFetch = options.fetch ?? fetch
+  const response = await doFetch(options.baseUrl + importUploadUrl(importOptions), {
+    method: 'POST',
+    headers: {
+      ...options.headers?.(),
+      ...authorization(options.token),
+      'content-type': importUpload.contentType
+    },
+    credentials: 'same-origin',
+    body: file
+  })
+  if (!response.ok || !response.body) return (await answerOf(response)) as never
+  for await (const line of answerLines(response.body)) {
+    if ('progress' in line) onProgress(line.progress)
+    else if ('summary' in line) return line.summary
+    else throw new ApiRequestError(line.error.message, 500, line.error.code)
+  }
+  throw new ApiRequestError(
+    'The import ended without its summary: the collector stopped answering',
+    502,
+    'internal'
+  )
 }
 
 /** Builds the URL and body of one call from the route: `:name` segments take input.name. */

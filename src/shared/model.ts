@@ -136,6 +136,73 @@ export interface ExportedEvent extends EventSummary {
   revision: number
 }
 
+/**
+ * One event of an NDJSON export line (an element of a JSON export's `events`): an ExportedEvent and
+ * what another collector needs to take it (`importEvents`). In the file its payloads, and
+ * `upstreamParams`, are JSON values written as the stored text, not strings holding JSON.
+ */
+export interface ExportedEventLine extends ExportedEvent {
+  /** The vendor of its destination, when the exporting collector still had that destination. */
+  vendor: VendorId | null
+  /** The request parameters the vendor's route read besides the body (Embeddables' projectId, UserFlux's query). */
+  upstreamParams: Record<string, string> | null
+}
+
+/** Where an import sends a file's events: a destination of this collector for each destination id in the file. */
+export interface ImportOptions {
+  /** File destination id -> this collector's destination id; a destination not named here keeps its id. */
+  destinations?: Record<string, string>
+}
+
+/** What an import did with the lines of a file so far. Blank lines count for nothing. */
+export interface ImportCounts {
+  lines: number
+  /** Stored here, queued for delivery. */
+  imported: number
+  /** Already stored here under the same message id (a file imported twice, an event sent here too). */
+  duplicates: number
+  /** Delivered by the collector that exported them: never imported, they reached the vendor. */
+  delivered: number
+  /** Set aside by a person on the collector that exported them: never imported. */
+  discarded: number
+  /** Not imported: not an export line, refused by the vendor's rules, or no destination here for it. */
+  refused: number
+}
+
+/** How far an import has come: its counts, and the bytes of the file read of its size. */
+export interface ImportProgress extends ImportCounts {
+  bytes: number
+  totalBytes: number
+}
+
+/** Why one line was not imported, by its number in the file (the first line is 1). */
+export interface ImportProblem {
+  line: number
+  reason: string
+}
+
+/** A destination the file names that this collector does not have: its lines wait for a mapping. */
+export interface UnmatchedDestination {
+  destination: string
+  vendor: VendorId | null
+  /** Lines of it (counted in `refused`, not listed in `problems`). */
+  events: number
+}
+
+/** What an import did, once it ended. */
+export interface ImportSummary extends ImportCounts {
+  /** The first IMPORT_PROBLEMS_LISTED refused lines read, by line number. */
+  problems: ImportProblem[]
+  /** Refused lines beyond those listed. */
+  unlistedProblems: number
+  unmatched: UnmatchedDestination[]
+  /** Set when the import ended before the file did (the outbox full, Outpost stopping): where, and why. */
+  stopped: ImportProblem | null
+}
+
+/** At most this many refused lines are listed in a summary; the rest are counted. */
+export const IMPORT_PROBLEMS_LISTED = 100
+
 /** What a person did to an event: recorded with who, when, and what it was before and after. */
 export interface UserAction {
   id: number

@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { ActivityReport } from '../../src/shared/activity'
 import { apiMethods, type OutpostApi } from '../../src/shared/api'
-import type { ExportedEvent, ExportProgress } from '../../src/shared/model'
+import type { ExportedEvent, ExportProgress, ImportProgress } from '../../src/shared/model'
 import {
   ApiRequestError,
   describeError,
@@ -119,6 +119,11 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
   /** What the stand-in save dialog was asked, and what it answers (null: cancelled). */
   const saveDialogs: { suggestedName: string; format: string }[] = []
   let savePath: string | null = null
+  /** What the stand-in open dialog answers (null: cancelled), and how often it was asked. */
+  let openPath: string | null = null
+  let openDialogs = 0
+  /** Resolved: the stand-in open dialog answers at once; a test may hold it open. */
+  let openDialogAnswered = Promise.resolve()
   const dir = tempDir('outpost-ipc-export')
 
   beforeAll(async () => {
@@ -133,6 +138,11 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
       async (_event, suggestedName, format) => {
         saveDialogs.push({ suggestedName, format })
         return savePath
+      },
+      async () => {
+        openDialogs++
+        await openDialogAnswered
+        return openPath
       }
     )
     await import('../../src/preload/index')
@@ -159,8 +169,8 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
     return { id, event }
   }
 
-  it('exposes exactly the contract, one fixed function per method, and the export progress', () => {
-    expect(Object.keys(bridge).sort()).toEqual([...apiMethods, 'onExportProgress'].sort())
+  it('exposes exactly the contract, one fixed function per method, and the export and import progress', () => {
+    expect(Object.keys(bridge).sort()).toEqual([...apiMethods, 'onExportProgress', 'onImportProgress'].sort())
     expect(Object.values(bridge).every((value) => typeof value === 'function')).toBe(true)
   })
 
@@ -286,6 +296,72 @@ describe('the IPC transport (preload -> ipcMain -> service)', () => {
     const files = readdirSync(dir.path)
     expect(await api.exportEventsToFile({ query: {}, format: 'json' })).toBeNull()
     expect(readdirSync(dir.path)).toEqual(files)
+  })
+
+  it('imports the file the open dialog gives, in main, telling the window its progress', async () => {
+    // Paused: what is imported stays queued, to be read back as stored.
+    await api.pauseDestination({ id: 'whisperr' })
+    const texts = [whisperrEvent(), whisperrEvent()].map((event) => JSON.stringify(event))
+    const line = (text: string, id: number) =>
+      `{"id":${id},"destination":"whisperr","kind":"track","messageId":${JSON.stringify(JSON.parse(text).context.$message_id)},"status":"queued","vendor":"whisperr","upstreamParams":null,"receivedPayload":${text},"payload":${text},"revision":0}`
+    openPath = join(dir.path, 'other-kiosk.ndjson')
+    writeFileSync(openPath, `${line(texts[1]!, 2)}\n${line(texts[0]!, 1)}\n`)
+    const progress: ImportProgress[] = []
+    const stop = bridge.onImportProgress((update) => progress.push(update))
+    const asked = openDialogs
+    const summary = await api.importEventsFromFile({})
+    stop()
+    expect(openDialogs).toBe(asked + 1)
+    expect(summary).toMatchObject({ lines: 2, imported: 2, refused: 0, stopped: null })
+    expect(progress.at(-1)).toMatchObject({ lines: 2, imported: 2, bytes: readFileSync(openPath).length })
+    const stored = await api.listEvents({ status: 'queued', destination: 'whisperr' })
+    // Oldest first: the file's last line is the first event stored.
+    const payloads = await Promise.all(
+      stored.events.map(async ({ id }) => (await api.getEvent({ id }))!.payload)
+    )
+    expect(payloads).toEqual([texts[1], texts[0]])
+    await api.resumeDestination({ id: 'whisperr' })
+  })
+
+  it('imports nothing when the person cancels the open dialog, and the next import may start', async () => {
+    openPath = null
+    expect(await api.importEventsFromFile({})).toBeNull()
+    expect(await api.importEventsFromFile({})).toBeNull()
+  })
+
+  it('runs one import at a time: an upload while the app asks for a file is refused, and may go once it is answered', async () => {
+    let answer = () => undefined as void
+    openDialogAnswered = new Promise((resolve) => (answer = resolve))
+    openPath = null
+    const asked = openDialogs
+    const asking = api.importEventsFromFile({})
+    await eventually(() => expect(openDialogs).toBe(asked + 1))
+    const upload = (body: string) =>
+      fetch(`${outpost.url}/api/events/import`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer test-token', 'content-type': 'application/x-ndjson' },
+        body
+      })
+    const refused = await upload('\n')
+    expect(refused.status).toBe(409)
+    expect(await refused.json()).toMatchObject({
+      error: 'conflict',
+      message: expect.stringMatching(/An import is running/)
+    })
+    answer()
+    expect(await asking).toBeNull()
+    openDialogAnswered = Promise.resolve()
+    expect((await upload('\n')).status).toBe(200)
+  })
+
+  it('refuses a mapping to a destination the collector does not have before asking for a file', async () => {
+    const asked = openDialogs
+    await expect(api.importEventsFromFile({ destinations: { kiosk: 'nowhere' } })).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_input',
+      message: expect.stringMatching(/No destination "nowhere" here/)
+    })
+    expect(openDialogs).toBe(asked)
   })
 
   it('offers the export to a file over IPC only: the HTTP client refuses it without a request', async () => {

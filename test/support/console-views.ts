@@ -124,6 +124,24 @@ export const CONSOLE_VIEWS: ConsoleView[] = [
     }
   },
   {
+    name: 'import',
+    title: "the import's summary: a refused line, and a destination to map",
+    async open(page, collector) {
+      await signIn(page, collector)
+      await page.getByTestId('import-open').click()
+      // A destination this collector lacks stores nothing: the other views see the same events.
+      const event = JSON.stringify(whisperrEvent())
+      const line = `{"id":2,"destination":"kiosk-whisperr","kind":"track","messageId":"${JSON.parse(event).context.$message_id}","status":"queued","vendor":"whisperr","upstreamParams":null,"receivedPayload":${event},"payload":${event},"revision":0}`
+      await page.getByTestId('import-file').setInputFiles({
+        name: 'kiosk.ndjson',
+        mimeType: 'application/x-ndjson',
+        buffer: Buffer.from(`${line}\n{"id":1,"destination":"whisperr","kind":\n`)
+      })
+      await page.getByTestId('import-start').click()
+      await page.getByTestId('import-mapping').waitFor()
+    }
+  },
+  {
     name: 'rejected',
     title: 'rejected requests with one open',
     async open(page, collector) {

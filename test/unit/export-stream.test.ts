@@ -4,7 +4,7 @@ import { text } from 'node:stream/consumers'
 import { isLosslessNumber, parse as losslessParse, stringify as losslessStringify } from 'lossless-json'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ExportFormat } from '../../src/shared/api'
-import type { EventFilter, ExportedEvent, ExportProgress } from '../../src/shared/model'
+import type { EventFilter, ExportedEvent, ExportedEventLine, ExportProgress } from '../../src/shared/model'
 import { writeExportFile } from '../../src/main/admin/exports'
 import { openStore, type NewEvent, type Store } from '../../src/main/store'
 import { createEventExports, exportPageSql, type EventExports } from '../../src/main/store/export-stream'
@@ -120,6 +120,28 @@ describe('streaming export', () => {
       '1e3',
       '-0'
     ])
+  })
+
+  it("names each event's vendor and request parameters, which another collector's import needs", async () => {
+    const vendors = createEventExports(`${dir.path}/outbox.sqlite`, (id) =>
+      id === 'embeddables' ? 'embeddables' : null
+    )
+    try {
+      enqueue(
+        event('with-params', { destination: 'embeddables', upstreamParams: '{"projectId":"proj_1"}' }),
+        event('gone', { destination: 'removed' })
+      )
+      const [gone, withParams] = (
+        await text(vendors.open({ filter: {}, format: 'ndjson', exportedAt: EXPORTED_AT }))
+      )
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as ExportedEventLine)
+      expect(withParams).toMatchObject({ vendor: 'embeddables', upstreamParams: { projectId: 'proj_1' } })
+      expect(gone).toMatchObject({ vendor: null, upstreamParams: null })
+    } finally {
+      vendors.close()
+    }
   })
 
   it('writes a valid export when the outbox is empty or nothing matches', async () => {

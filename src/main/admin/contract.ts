@@ -2,6 +2,8 @@ import Ajv, { type ValidateFunction } from 'ajv'
 import { apiContract, apiMethods, type ApiError, type ApiMethod, type OutpostApi } from '@shared/api'
 import { CorrectionError } from '../store'
 import { UnbuildableRequestError } from './request-preview'
+import { ImportInputError } from './event-import'
+import { ImportRunningError } from './imports'
 import { InvalidEditError, NotFoundError, type CallContext } from './service'
 
 export class InvalidInputError extends Error {
@@ -44,8 +46,14 @@ export function toApiError(error: unknown): { status: number; error: ApiError } 
     return { status: 404, error: { code: 'not_found', message: error.message } }
   if (error instanceof InvalidEditError)
     return { status: 400, error: { code: 'invalid_input', message: error.message, problems: error.problems } }
-  if (error instanceof CorrectionError || error instanceof UnbuildableRequestError)
+  if (
+    error instanceof CorrectionError ||
+    error instanceof UnbuildableRequestError ||
+    error instanceof ImportRunningError
+  )
     return { status: 409, error: { code: 'conflict', message: error.message } }
+  if (error instanceof ImportInputError)
+    return { status: 400, error: { code: 'invalid_input', message: error.message } }
   console.error('[outpost] admin call failed', error)
   return { status: 500, error: { code: 'internal', message: (error as Error).message ?? 'internal error' } }
 }

@@ -5,6 +5,7 @@ import type { EventExports } from '../store/export-stream'
 import type { AdminAuth } from './auth'
 import { createApiDispatcher, toApiError } from './contract'
 import { registerExportDownload } from './exports'
+import { registerImportUpload, type EventImports } from './imports'
 
 export const SESSION_COOKIE = 'outpost_session'
 
@@ -112,13 +113,13 @@ function registerLogin(app: FastifyInstance, auth: AdminAuth): void {
 
 /**
  * The admin API over HTTP, generated from the same contract as the IPC handlers, the export
- * download, and the routes that give a browser its console session.
+ * download and the import upload, and the routes that give a browser its console session.
  */
 export function registerAdminApi(
   app: FastifyInstance,
   service: OutpostApi,
   auth: AdminAuth,
-  downloads: { exports: EventExports; now(): number }
+  files: { exports: EventExports; imports: EventImports; now(): number }
 ): void {
   // Anyone with the admin token: who sits in front of the console is only what its person said.
   const dispatch = createApiDispatcher(service, { coerce: true, context: { actor: consoleActor(null) } })
@@ -149,7 +150,8 @@ export function registerAdminApi(
       }
     })
   }
-  registerExportDownload(app, { ...downloads, onRequest })
+  registerExportDownload(app, { exports: files.exports, now: files.now, onRequest })
+  registerImportUpload(app, { imports: files.imports, onRequest })
   // The console's token form trades the token for a cookie, so the page never keeps the token.
   app.post('/api/session', { onRequest }, async (_request, reply) =>
     setSessionCookie(reply, auth.openSession()).code(204).send()

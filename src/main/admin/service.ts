@@ -4,6 +4,7 @@ import type {
   DestinationSummary,
   EventDetail,
   ExportProgress,
+  ImportProgress,
   Stats,
   SyncBlocker,
   SyncOutcome
@@ -22,6 +23,7 @@ import { emptyCounts } from '../store/queries'
 import type { Reader } from '../store/reader'
 import type { SyncEngine } from '../sync/engine'
 import { exportFileName, writeExportFile } from './exports'
+import type { EventImports } from './imports'
 import { ingestGuide } from './ingest-guides'
 import { ingestRequestPreview, upstreamRequestPreview } from './request-preview'
 
@@ -44,11 +46,20 @@ export interface ExportSaving {
   progress(progress: ExportProgress): void
 }
 
+/** Where the desktop app's import reads: the file the person picks, its progress told to the window. */
+export interface ImportOpening {
+  /** The path the person chose (an open dialog), or null when they cancelled. */
+  choosePath(): Promise<string | null>
+  progress(progress: ImportProgress): void
+}
+
 /** Who calls: set by the transport (never by the caller's input), recorded with every correction. */
 export interface CallContext {
   actor: string
   /** Only the desktop app's IPC can write an export to a file. */
   exportSaving?: ExportSaving
+  /** Only the desktop app's IPC can open a file to import. */
+  importOpening?: ImportOpening
 }
 
 const UNKNOWN_CALLER: CallContext = { actor: 'unknown' }
@@ -58,6 +69,7 @@ export interface ServiceDeps {
   /** The UI's reads, off the thread that answers ingest. */
   reader: Reader
   exports: EventExports
+  imports: EventImports
   sync: SyncEngine
   destinations: Destination[]
   rejections: RejectionLog
@@ -171,6 +183,24 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
       })
       await writeExportFile(stream, path)
       return { path, rows }
+    },
+    async importEventsFromFile(options, context: CallContext = UNKNOWN_CALLER) {
+      const opening = context.importOpening
+      if (!opening) throw new Error('Only the desktop app opens a file to import: upload it over HTTP')
+      // Taken before the dialog opens: a second import is refused at once, not after a file is picked.
+      const slot = deps.imports.begin(options)
+      let path: string | null
+      try {
+        path = await opening.choosePath()
+      } catch (error) {
+        slot.release()
+        throw error
+      }
+      if (path === null) {
+        slot.release()
+        return null
+      }
+      return slot.run(path, opening.progress)
     },
     async getEvent({ id }) {
       return deps.reader.getEvent(id)

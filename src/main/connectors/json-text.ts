@@ -173,6 +173,40 @@ export function elementTexts(text: string, field: string): string[] {
   return texts
 }
 
+/**
+ * The text of each of these top-level fields' values as written, in one pass of the scanner that
+ * skips what is inside them; a field the object lacks is absent from the answer.
+ */
+export function topLevelFieldTexts(text: string, fields: readonly string[]): Map<string, string> {
+  const found = new Map<string, string>()
+  let field: string | null = null
+  let start = -1
+  const wantedAt = (path: JSONPath) =>
+    path.length === 1 && fields.includes(path[0] as string) ? (path[0] as string) : null
+  const begin = (offset: number, _length: number, _line: number, _column: number, path: () => JSONPath) => {
+    field = wantedAt(path())
+    if (field === null) return true
+    start = offset
+    return false
+  }
+  const end = (offset: number, length: number) => {
+    if (field === null) return
+    found.set(field, text.slice(start, offset + length))
+    field = null
+  }
+  visit(text, {
+    onObjectBegin: begin,
+    onArrayBegin: begin,
+    onObjectEnd: end,
+    onArrayEnd: end,
+    onLiteralValue: (_value, offset, length, _line, _column, path) => {
+      const literal = wantedAt(path())
+      if (literal !== null) found.set(literal, text.slice(offset, offset + length))
+    }
+  })
+  return found
+}
+
 /** The text of a top-level field's value as written; undefined when the object has no such field. */
 export function fieldText(text: string, field: string): string | undefined {
   const span = memberSpan(text, field)

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import { Readable } from 'node:stream'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { ExportFormat } from '@shared/api'
-import type { EventFilter, ExportProgress } from '@shared/model'
+import type { EventFilter, ExportProgress, VendorId } from '@shared/model'
 import { eventFilterSql } from './event-filter'
 import { PAYLOAD_COLUMNS, SUMMARY_COLUMNS, toSummary, type EventRow, type PayloadColumns } from './queries'
 
@@ -44,17 +44,24 @@ export interface EventExports {
   close(): void
 }
 
-type ExportRow = EventRow & PayloadColumns
+type ExportRow = EventRow & PayloadColumns & { upstream_params: string | null }
 
-const EXPORT_COLUMNS = `${SUMMARY_COLUMNS}, ${PAYLOAD_COLUMNS}`
+const EXPORT_COLUMNS = `${SUMMARY_COLUMNS}, ${PAYLOAD_COLUMNS}, upstream_params`
+
+/** The vendor of a destination id, null when the collector no longer has that destination. */
+export type VendorOf = (destination: string) => VendorId | null
 
 /**
- * An ExportedEvent as JSON text, its payloads embedded as the client's own JSON text, never parsed
- * and written again (that would round integers beyond 2^53 and turn `1.0` into `1`).
+ * An ExportedEventLine as JSON text, its payloads embedded as the client's own JSON text, never parsed
+ * and written again (that would round integers beyond 2^53 and turn `1.0` into `1`). The vendor and
+ * the request parameters are what another collector's import needs to take the event.
  */
-function eventJson(row: ExportRow, payloadText: (text: string) => string): string {
+function eventJson(row: ExportRow, vendorOf: VendorOf, payloadText: (text: string) => string): string {
   const summary = JSON.stringify(toSummary(row)).slice(0, -1)
-  return `${summary},"receivedPayload":${payloadText(row.received_payload)},"payload":${payloadText(row.payload)},"revision":${row.revision}}`
+  const vendor = JSON.stringify(vendorOf(row.destination))
+  // Outpost wrote the parameters (JSON.stringify of strings), one line already.
+  const params = row.upstream_params ?? 'null'
+  return `${summary},"vendor":${vendor},"upstreamParams":${params},"receivedPayload":${payloadText(row.received_payload)},"payload":${payloadText(row.payload)},"revision":${row.revision}}`
 }
 
 /**
@@ -111,16 +118,16 @@ interface Encoding {
   tail: string
 }
 
-function encodingOf({ format, filter, exportedAt }: ExportRequest): Encoding {
+function encodingOf({ format, filter, exportedAt }: ExportRequest, vendorOf: VendorOf): Encoding {
   switch (format) {
     case 'ndjson':
-      return { head: '', event: (row) => `${eventJson(row, oneLine)}\n`, tail: '' }
+      return { head: '', event: (row) => `${eventJson(row, vendorOf, oneLine)}\n`, tail: '' }
     case 'csv':
       return { head: `${CSV_COLUMNS.join(',')}\r\n`, event: csvRow, tail: '' }
     case 'json':
       return {
         head: `{"exportedAt":${JSON.stringify(exportedAt)},"query":${JSON.stringify(filter)},"events":[\n`,
-        event: (row, index) => `${index === 0 ? '' : ',\n'}${eventJson(row, asStored)}`,
+        event: (row, index) => `${index === 0 ? '' : ',\n'}${eventJson(row, vendorOf, asStored)}`,
         tail: '\n]}\n'
       }
   }
@@ -198,6 +205,7 @@ function readPage(rows: IterableIterator<unknown>, encoding: Encoding, written: 
 async function* exportText(
   file: string,
   request: ExportRequest,
+  vendorOf: VendorOf,
   onProgress: (progress: ExportProgress) => void,
   stopped: () => boolean
 ): AsyncGenerator<string> {
@@ -206,7 +214,7 @@ async function* exportText(
   try {
     db.pragma('busy_timeout = 5000')
     const { page, params, start } = exportStatements(db, request.filter)
-    const encoding = encodingOf(request)
+    const encoding = encodingOf(request, vendorOf)
     const { lowest, highest, total } = start()
     let rows = 0
     if (encoding.head) yield encoding.head
@@ -234,7 +242,7 @@ async function* exportText(
 }
 
 /** Exports of the outbox in `file`, each read on a read-only connection of its own beside the writer (WAL). */
-export function createEventExports(file: string): EventExports {
+export function createEventExports(file: string, vendorOf: VendorOf = () => null): EventExports {
   const running = new Set<Readable>()
   let closed = false
   return {
@@ -242,7 +250,7 @@ export function createEventExports(file: string): EventExports {
       if (closed) throw new Error('Outpost is stopping: no new export')
       // Bytes, not objects: the stream holds one page beyond its 16 KB mark, not 16 pages.
       const stream = Readable.from(
-        exportText(file, request, onProgress, () => closed),
+        exportText(file, request, vendorOf, onProgress, () => closed),
         { objectMode: false }
       )
       running.add(stream)

@@ -1,8 +1,8 @@
 import { apiMethods, type ExportFormat, type OutpostApi } from '@shared/api'
 import { createBridgeClient } from '@shared/bridge-client'
 import { ApiRequestError } from '@shared/api-error'
-import { createHttpClient, exportDownloadUrl, openConsoleSession } from '@shared/http-client'
-import type { EventFilter, ExportProgress } from '@shared/model'
+import { createHttpClient, exportDownloadUrl, openConsoleSession, uploadImport } from '@shared/http-client'
+import type { EventFilter, ExportProgress, ImportOptions, ImportProgress, ImportSummary } from '@shared/model'
 import { personHeaders } from './person-name'
 
 export { describeError, isRefusedByCollector, isUnauthorized } from '@shared/api-error'
@@ -39,6 +39,33 @@ export function exportLink(filter: EventFilter, format: ExportFormat): string | 
 /** Follows the desktop app's export to a file; returns the function that stops following. */
 export function followExportProgress(listener: (progress: ExportProgress) => void): () => void {
   return window.outpost?.onExportProgress(listener) ?? (() => undefined)
+}
+
+/** Whether the person picks the file to import in the page (the console uploads it); the desktop app has main ask. */
+export function importPicksFileInPage(): boolean {
+  return !window.outpost
+}
+
+/**
+ * Imports an NDJSON export: the console uploads `file` (signed in by its session cookie); the desktop
+ * app has main ask which file to open and import, and answers null when the person cancelled.
+ */
+export async function importEvents(
+  file: File | null,
+  options: ImportOptions,
+  onProgress: (progress: ImportProgress) => void
+): Promise<ImportSummary | null> {
+  const bridge = window.outpost
+  if (bridge) {
+    const stopFollowing = bridge.onImportProgress(onProgress)
+    try {
+      return await createBridgeClient(bridge).importEventsFromFile(options)
+    } finally {
+      stopFollowing()
+    }
+  }
+  if (file === null) throw new Error('Choose the export file to import first')
+  return uploadImport({ baseUrl: '', headers: personHeaders }, file, options, onProgress)
 }
 
 /** Every call waits for the sign-in, and fails with its refusal when the token was refused. */

@@ -1,6 +1,7 @@
 import { EVENT_STATUSES, type StatusCounts } from '@shared/model'
 import { formatCount } from '../format'
 import { useOutpost } from '../store'
+import { ImportButton } from './ImportDialog'
 import { PersonName } from './PersonName'
 
 function StatusTotals({ counts }: { counts: StatusCounts }) {
@@ -28,6 +29,7 @@ export function TopBar() {
       {stats && (
         <div className="topbar-end">
           <PersonName />
+          <ImportButton />
           {stats.destinations.length > 0 && (
             <button
               type="button"
