@@ -169,7 +169,9 @@ function build(dataDir: string): Omit<MillionOutbox, 'dataDir' | 'configFile' | 
     for (const id of [MAIN_DESTINATION, SMALL_DESTINATION]) store.destinations.setPaused(id, true)
 
     const middleSequence = DELIVERED_EVENTS + QUEUED_EVENTS / 2 + 9
-    const middle = store.queries.listEvents({ search: `million-${middleSequence}`, limit: 1 }).events[0]
+    const middle = store.db
+      .prepare(`SELECT id, message_id AS messageId FROM outbox WHERE destination = ? AND message_id = ?`)
+      .get(SMALL_DESTINATION, `million-${middleSequence}`) as { id: number; messageId: string } | undefined
     const failed = store.queries.listEvents({ status: 'failed', limit: 1 }).events[0]
     const failedAttemptId = failed ? store.queries.getEvent(failed.id)?.attemptsLog[0]?.id : undefined
     if (!middle || failedAttemptId === undefined) throw new Error('the built outbox lacks its sample events')

@@ -18,6 +18,8 @@ import { createHttpServer } from './ingest/server'
 import { startPruning } from './maintenance/pruning'
 import { openReader, openStore, type Store } from './store'
 import { createEventExports } from './store/export-stream'
+import { searchIndexFileOf } from './store/search-index'
+import { startSearchIndexer } from './store/search-indexer'
 import { createSyncEngine } from './sync/engine'
 import { watchNetwork } from './sync/network-watch'
 
@@ -37,6 +39,12 @@ export interface CollectorOptions {
   keyCipher?: KeyCipher
   /** Where the network watch reads the machine's addresses (tests simulate a network coming up). */
   networkAddresses?: () => string[]
+  /**
+   * Whether to keep the payload search index (store/search-indexer.ts; default true). Without it
+   * every search reads the events themselves, within its time budget: tests that do not search
+   * spare the worker thread.
+   */
+  searchIndex?: boolean
 }
 
 export interface Collector {
@@ -101,7 +109,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   let url = ''
   const rejections = createRejectionLog(now)
   const exports = createEventExports(outboxFile)
-  const reader = openReader(outboxFile)
+  const indexer = options.searchIndex === false ? null : startSearchIndexer(outboxFile)
+  const reader = openReader(outboxFile, { searchIndexFile: searchIndexFileOf(outboxFile) })
   const api = createOutpostService({
     store,
     reader,
@@ -110,6 +119,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     destinations,
     rejections,
     keys,
+    searchIndexProgress: () => indexer?.progress() ?? null,
     version: () => version,
     changed: onChange,
     now,
@@ -150,6 +160,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   } catch (error) {
     pruning.stop()
     await reader.close()
+    await indexer?.close()
     store.close()
     unlock()
     throw error
@@ -175,6 +186,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     await sync.stop()
     pruning.stop()
     await reader.close()
+    await indexer?.close()
     store.close()
     unlock()
   }

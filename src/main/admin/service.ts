@@ -10,6 +10,7 @@ import type { Store } from '../store'
 import type { EventExports } from '../store/export-stream'
 import { emptyCounts } from '../store/queries'
 import type { Reader } from '../store/reader'
+import type { IndexProgress } from '../store/search-index'
 import type { SyncEngine } from '../sync/engine'
 import { exportFileName, writeExportFile } from './exports'
 
@@ -50,6 +51,8 @@ export interface ServiceDeps {
   destinations: Destination[]
   rejections: RejectionLog
   keys: KeyStore
+  /** How far the payload search index is (null without one, or before the indexer said). */
+  searchIndexProgress(): IndexProgress | null
   version(): number
   /** Tells the UI the outbox changed (it refetches on a new version). */
   changed(): void
@@ -60,6 +63,10 @@ export interface ServiceDeps {
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+/** Events stored but not in the search index yet: found by reading them, so searches of them take longer. */
+const searchBacklog = (progress: IndexProgress | null) =>
+  progress === null ? 0 : Math.max(0, progress.newest - progress.indexedThrough)
 
 /** The one implementation of OutpostApi; IPC and HTTP both call into it. */
 export function createOutpostService(deps: ServiceDeps): OutpostApi {
@@ -101,12 +108,16 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
         counts,
         destinations: deps.destinations.map((d) => summarize(d, byDestination.get(d.id) ?? emptyCounts())),
         rejections: { count: deps.rejections.count(), lastId: deps.rejections.lastId() },
+        searchBacklog: searchBacklog(deps.searchIndexProgress()),
         version: deps.version(),
         startedAt: new Date(deps.startedAt).toISOString()
       }
     },
     async listEvents(query) {
       return deps.reader.listEvents(query)
+    },
+    async countEvents(filter) {
+      return deps.reader.countEvents(filter)
     },
     async exportEventsToFile({ query, format }, context: CallContext = UNKNOWN_CALLER) {
       const saving = context.exportSaving

@@ -19,17 +19,27 @@ function failureOf(error: unknown): ReadFailure {
   return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) }
 }
 
+function run(call: ReadCall, reads: ReadMethods): unknown {
+  switch (call.method) {
+    case 'listEvents':
+      return reads.listEvents(...call.args)
+    case 'countEvents':
+      return reads.countEvents(...call.args)
+    case 'getEvent':
+      return reads.getEvent(...call.args)
+  }
+}
+
 function answer(call: ReadCall, reads: ReadMethods): ReadAnswer {
   try {
-    const value = call.method === 'listEvents' ? reads.listEvents(...call.args) : reads.getEvent(...call.args)
-    return { id: call.id, ok: true, value }
+    return { id: call.id, ok: true, value: run(call, reads) }
   } catch (error) {
     return { id: call.id, ok: false, error: failureOf(error) }
   }
 }
 
-const { file } = workerData as ReaderData
+const { file, searchIndexFile } = workerData as ReaderData
 const port = parentPort
 if (!port) throw new Error('reader-worker runs as a worker thread (reader.ts starts it)')
-const reads: ReadMethods = createQueries(openReadConnection(file))
+const reads: ReadMethods = createQueries(openReadConnection(file), { searchIndexFile })
 port.on('message', (call: ReadCall) => port.postMessage(answer(call, reads)))

@@ -7,6 +7,7 @@ import { statusCounts } from './005-status-counts'
 import { integrity } from './006-integrity'
 import { inFlight } from './007-in-flight'
 import { listIndexes } from './008-list-indexes'
+import { searchChanges } from './009-search-changes'
 
 export interface Migration {
   version: number
@@ -23,7 +24,8 @@ export const migrations: Migration[] = [
   statusCounts,
   integrity,
   inFlight,
-  listIndexes
+  listIndexes,
+  searchChanges
 ]
 
 export class NewerDatabaseError extends Error {
