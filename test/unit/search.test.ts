@@ -12,8 +12,9 @@ import {
   searchIndexFileOf,
   type SearchIndexWriter
 } from '../../src/main/store/search-index'
+import { startSearchIndexer } from '../../src/main/store/search-indexer'
 import { newEvent } from '../support/outbox-events'
-import { tempDir } from '../support/temp'
+import { eventually, tempDir } from '../support/temp'
 
 const ACTOR = { actor: 'tester', at: 1 }
 
@@ -269,5 +270,38 @@ describe('payload search', () => {
       count: 1,
       exact: true
     })
+  })
+})
+
+describe('the search indexer (a worker thread keeping the index file)', () => {
+  it('indexes the outbox, then each new event, and stops when closed', async () => {
+    const dir = tempDir()
+    const file = `${dir.path}/outbox.sqlite`
+    const store = openStore(file)
+    const indexer = startSearchIndexer(file, { idleMs: 10 })
+    try {
+      store.outbox.enqueueEvents(
+        [[withProperties('a', '{"sku":"W-1"}'), withProperties('b', '{"sku":"W-2"}')]],
+        1_000
+      )
+      await eventually(() => expect(indexer.progress()).toEqual({ indexedThrough: 2, newest: 2 }))
+      store.outbox.enqueueEvents([[withProperties('c', '{"sku":"W-3"}')]], 2_000)
+      await eventually(() => expect(indexer.progress()).toEqual({ indexedThrough: 3, newest: 3 }))
+      const index = new Database(searchIndexFileOf(file), { readonly: true })
+      try {
+        expect(
+          index
+            .prepare(`SELECT count(*) FROM ${partTable(0)} WHERE ${partTable(0)} MATCH '"w-3"'`)
+            .pluck()
+            .get()
+        ).toBe(1)
+      } finally {
+        index.close()
+      }
+    } finally {
+      await indexer.close()
+      store.close()
+      dir.remove()
+    }
   })
 })
