@@ -1,4 +1,5 @@
 import { useOutpost } from '../store'
+import { LoadMore } from './LoadMore'
 
 function IngestAddresses() {
   const destinations = useOutpost((state) => state.stats?.destinations) ?? []
@@ -21,7 +22,13 @@ export function EmptyEvents() {
   const eventsLoaded = useOutpost((state) => state.eventsLoaded)
   const filters = useOutpost((state) => state.filters)
   const clearFilters = useOutpost((state) => state.clearFilters)
-  const filtered = filters.status !== '' || filters.destination !== '' || filters.search !== ''
+  const searchedBackTo = useOutpost((state) => state.searchedBackTo)
+  const filtered =
+    filters.status !== '' ||
+    filters.destination !== '' ||
+    filters.search !== '' ||
+    filters.attemptId !== null ||
+    filters.received.kind !== 'any'
 
   return (
     <div className="empty" data-testid="events-empty">
@@ -29,7 +36,8 @@ export function EmptyEvents() {
         <p className="muted">Loading events…</p>
       ) : filtered ? (
         <>
-          <p>No events match these filters.</p>
+          <p>{searchedBackTo === null ? 'No events match these filters.' : 'No matches yet.'}</p>
+          <LoadMore />
           <button type="button" className="button" onClick={clearFilters}>
             Clear filters
           </button>
