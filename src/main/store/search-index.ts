@@ -128,6 +128,8 @@ function openIndexFile(file: string): Database.Database {
   }
   removeIndexFiles(file)
   db = new Database(file)
+  // Owner-only before its -wal and -shm exist: SQLite gives them the database's mode.
+  restrictToOwner(file)
   db.pragma('journal_mode = WAL')
   const created = db
   created.transaction(() => {

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads'
-import type { IndexProgress } from './search-index'
+import { restrictToOwner } from '../file-modes'
+import { searchIndexFileOf, type IndexProgress } from './search-index'
 import { workerFile } from './worker-file'
 
 /**
@@ -32,6 +33,9 @@ export function startSearchIndexer(
   outboxFile: string,
   options: { idleMs?: number; retryMs?: number } = {}
 ): SearchIndexer {
+  // An index an older Outpost left readable by others is tightened now, not when the worker opens it.
+  const indexFile = searchIndexFileOf(outboxFile)
+  restrictToOwner(indexFile, `${indexFile}-wal`, `${indexFile}-shm`)
   const data: IndexerData = {
     outboxFile,
     idleMs: options.idleMs ?? IDLE_MS,
