@@ -136,21 +136,21 @@ export function filterCountSql(query: EventQuery, checkTime: boolean): string {
  * A search within one stretch, newest first, read event by event: one request's events; else the
  * status's range of outbox_status when there is a status, else the ids; the rest checked on each.
  */
-export function searchEventsSql(query: EventQuery, checkTime: boolean): string {
+export function searchEventsSql(query: EventQuery, checkTime: boolean, columns: string): string {
   const status = query.status === undefined ? [] : ['status = @status']
   const destination = query.destination === undefined ? [] : ['+destination = @destination']
   const where =
     query.attemptId !== undefined
       ? requestEvents(query, checkTime)
       : [...boundConditions(checkTime), ...status, ...destination, MATCHES]
-  return `SELECT ${SUMMARY_COLUMNS} FROM outbox WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT @limit`
+  return `SELECT ${columns} FROM outbox WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT @limit`
 }
 
 /**
  * A search within one stretch of one part of the trigram index, newest first; edits the index has
  * not read are left to editedSql.
  */
-export function searchIndexSql(query: EventQuery, part: number, checkTime: boolean): string {
+export function searchIndexSql(query: EventQuery, part: number, checkTime: boolean, columns: string): string {
   const table = partTable(part)
   // A part keys each id by how far it is below the part's last id (search-index.ts): its forward
   // order is newest first.
@@ -164,20 +164,23 @@ export function searchIndexSql(query: EventQuery, part: number, checkTime: boole
     ...checkedFilters(query),
     MATCHES
   ]
-  return `SELECT ${SUMMARY_COLUMNS} FROM search.${table} JOIN outbox ON outbox.id = ${last} - ${table}.rowid
+  return `SELECT ${columns} FROM search.${table} JOIN outbox ON outbox.id = ${last} - ${table}.rowid
     WHERE ${where.join(' AND ')} ORDER BY ${table}.rowid LIMIT @limit`
 }
 
 /** Events edited since the index read them (search_changes), checked directly. */
-export function editedSql(query: EventQuery, checkTime: boolean): string {
+export function editedSql(query: EventQuery, checkTime: boolean, columns: string): string {
   const where = [
     'id IN (SELECT value FROM json_each(@edited))',
     ...boundConditions(checkTime),
     ...checkedFilters(query),
     MATCHES
   ]
-  return `SELECT ${SUMMARY_COLUMNS} FROM outbox WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT @limit`
+  return `SELECT ${columns} FROM outbox WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT @limit`
 }
+
+/** What a count reads of each match: its id alone. */
+const COUNTED_COLUMNS = 'outbox.id AS id'
 
 /** Named parameters of every statement here; each statement reads the ones it names. */
 interface Params {
@@ -364,7 +367,13 @@ export function createEventList(
    * spent (event_matches ends the statement then). Through the index, a stretch's events edited
    * since it read them are checked after it, within what it reached, without a deadline (they are few).
    */
-  function search(query: EventQuery, params: Params, wanted: number, budgetMs: number): SearchResult {
+  function search(
+    query: EventQuery,
+    params: Params,
+    wanted: number,
+    budgetMs: number,
+    columns: string
+  ): SearchResult {
     const searchable = params.match !== null && query.attemptId === undefined && !searchInStatus(query)
     const state = index?.state() ?? null
     const edited = JSON.stringify(state === null ? [] : (editedSince.all(state.changesApplied) as number[]))
@@ -382,12 +391,12 @@ export function createEventList(
       searchTime = time
       try {
         if (range.source === 'events')
-          readPiece(statement(searchEventsSql(query, range.checkTime)), range.lo, range.hi)
+          readPiece(statement(searchEventsSql(query, range.checkTime, columns)), range.lo, range.hi)
         else
           for (const part of parts) {
             const { lo, hi } = partBounds(part)
             if (lo > range.hi || hi < range.lo) continue
-            const prepared = statement(searchIndexSql(query, part, range.checkTime), cacheOf(part))
+            const prepared = statement(searchIndexSql(query, part, range.checkTime, columns), cacheOf(part))
             readPiece(prepared, Math.max(lo, range.lo), Math.min(hi, range.hi))
             if (rows.length + found.length >= wanted) break
           }
@@ -405,7 +414,7 @@ export function createEventList(
           edited,
           limit: wanted - rows.length
         }
-        found.push(...(statement(editedSql(query, range.checkTime)).all(reached) as EventRow[]))
+        found.push(...(statement(editedSql(query, range.checkTime, columns)).all(reached) as EventRow[]))
         found.sort((a, b) => b.id - a.id)
       }
       rows.push(...found.slice(0, wanted - rows.length))
@@ -416,7 +425,7 @@ export function createEventList(
   }
 
   function searchedPage(query: EventQuery, params: Params, limit: number): EventPage {
-    const { rows, stoppedBelow } = search(query, params, limit + 1, budgets.pageMs)
+    const { rows, stoppedBelow } = search(query, params, limit + 1, budgets.pageMs, SUMMARY_COLUMNS)
     if (stoppedBelow === null || rows.length > limit) return pageOf(rows, limit)
     const searchedBackTo = oldestReceivedFrom.get(stoppedBelow) as number | undefined
     return {
@@ -427,7 +436,7 @@ export function createEventList(
   }
 
   function searchedCount(query: EventQuery, params: Params): EventCount {
-    const { rows, stoppedBelow } = search(query, params, COUNT_CAP, budgets.countMs)
+    const { rows, stoppedBelow } = search(query, params, COUNT_CAP, budgets.countMs, COUNTED_COLUMNS)
     return { count: rows.length, exact: stoppedBelow === null && rows.length < COUNT_CAP }
   }
 

@@ -194,6 +194,7 @@ function indexStatements(index: Database.Database) {
     INSERT INTO parts (part, entries) VALUES (?, ?)
     ON CONFLICT (part) DO UPDATE SET entries = entries + excluded.entries`)
   const forgetPart = index.prepare(`DELETE FROM parts WHERE part = ?`)
+  const setEntries = index.prepare(`UPDATE parts SET entries = ? WHERE part = ?`)
   const widenBlock = index.prepare(`
     INSERT INTO received_blocks (block, first_received, last_received) VALUES (?, ?, ?)
     ON CONFLICT (block) DO UPDATE SET first_received = min(first_received, excluded.first_received),
@@ -245,6 +246,8 @@ function indexStatements(index: Database.Database) {
       return removed
     },
     idsOfPart: (number: number) => (part(number)?.ids.all() as number[] | undefined) ?? [],
+    /** Sets a part's count of entries to what it holds (the sweep has just read them all). */
+    countedEntries: (number: number, entries: number) => setEntries.run(entries, number),
     dropPart,
     widenBlock: (block: number, first: number, last: number) => widenBlock.run(block, first, last),
     clear(): void {
@@ -297,10 +300,17 @@ export function openSearchIndexWriter(
   let writes = indexStatements(index)
   let newest = 0
 
-  /** The part the sweep compares next: the first after the last one it compared, round the index. */
+  /** Whether the last step swept: a sweep goes on from the part after; a new one starts at the oldest. */
+  let sweeping = false
+
+  /**
+   * The part the sweep compares next. Pruning deletes the oldest events, so a new sweep starts at the
+   * oldest part and usually ends there; one going on takes the next part, round the index.
+   */
   function nextSweptPart(state: State): number | null {
     const parts = writes.parts().filter((part) => partBounds(part).lo <= state.indexed_through)
-    return parts.find((part) => partBounds(part).lo > state.swept_through) ?? parts[0] ?? null
+    const next = sweeping ? parts.find((part) => partBounds(part).lo > state.swept_through) : undefined
+    return next ?? parts[0] ?? null
   }
 
   /**
@@ -368,7 +378,11 @@ export function openSearchIndexWriter(
         const ids = writes.idsOfPart(snapshot.part)
         const gone = ids.filter((id) => !snapshot.kept.has(id))
         if (gone.length === ids.length) writes.dropPart(snapshot.part)
-        else for (const id of gone) writes.deleteText(id)
+        else {
+          for (const id of gone) writes.deleteText(id)
+          // Counted afresh, so a sweep ends after one round whatever a count said before it.
+          writes.countedEntries(snapshot.part, ids.length - gone.length)
+        }
         next.swept_through = partBounds(snapshot.part).hi
         break
       }
@@ -397,6 +411,7 @@ export function openSearchIndexWriter(
     try {
       const state = writes.state()
       const snapshot = read(state)
+      sweeping = snapshot.kind === 'sweep'
       if (snapshot.kind === 'idle') return 'idle'
       const current = snapshot.kind === 'restart' ? snapshot.state : (state as State)
       index.transaction(() => write(current, snapshot))()
