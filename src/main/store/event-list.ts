@@ -46,9 +46,11 @@ import {
 export interface ListBudgets {
   pageMs: number
   countMs: number
+  /** Events checked before a budget may stop a search: a few ms' worth. */
+  atLeast: number
 }
 
-export const DEFAULT_BUDGETS: ListBudgets = { pageMs: 30, countMs: 250 }
+export const DEFAULT_BUDGETS: ListBudgets = { pageMs: 30, countMs: 250, atLeast: 1_000 }
 
 /** A count stops here: a person reads "10,000 or more" as well as the exact figure. */
 export const COUNT_CAP = 10_000
@@ -324,7 +326,7 @@ export function createEventList(
       hi: NO_BOUND,
       limit: 0,
       term,
-      match: term === undefined ? null : trigramQuery(term),
+      match: term === undefined ? null : trigramQuery(term, index?.commonTrigrams()),
       edited: '[]'
     }
   }
@@ -379,7 +381,12 @@ export function createEventList(
     const edited = JSON.stringify(state === null ? [] : (editedSince.all(state.changesApplied) as number[]))
     const parts = searchable && index ? index.parts() : []
     const cacheOf = statementsOfParts(parts)
-    const time: SearchTime = { deadline: performance.now() + budgetMs, lowestChecked: null }
+    const time: SearchTime = {
+      deadline: performance.now() + budgetMs,
+      atLeast: budgets.atLeast,
+      checked: 0,
+      lowestChecked: null
+    }
     const rows: EventRow[] = []
     for (const range of rangesOf(query, params, state, searchable)) {
       const found: EventRow[] = []

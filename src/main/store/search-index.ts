@@ -3,7 +3,7 @@ import { rmSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { restrictToOwner } from '../file-modes'
 import { openReadConnection } from './reader'
-import { searchableText, type SearchableEvent } from './search-text'
+import { searchableText, trigramsOf, VALUE_SEPARATOR, type SearchableEvent } from './search-text'
 import { isDamage } from './storage-errors'
 
 /**
@@ -24,6 +24,8 @@ import { isDamage } from './storage-errors'
  * - received_blocks: the earliest and latest received_at of each block of 1,024 ids, so a time
  *   range is read as the id stretches whose events can lie in it, whatever the clock did (ids grow
  *   with receipt; received_at may go back when the clock is set back).
+ * - common_trigrams: the trigrams a quarter or more of the events hold, in a sample of the last
+ *   large step; a query leaves them out when the term has others (trigramQuery).
  * - index_state: which outbox, up to which id every event is indexed, which edits
  *   (search_changes) are applied, where the sweep stands.
  *
@@ -52,6 +54,7 @@ const SCHEMA = `
     first_received INTEGER NOT NULL,
     last_received  INTEGER NOT NULL
   );
+  CREATE TABLE common_trigrams (trigram TEXT PRIMARY KEY) WITHOUT ROWID;
   CREATE TABLE index_state (
     only            INTEGER PRIMARY KEY CHECK (only = 1),
     outbox          TEXT    NOT NULL,
@@ -81,6 +84,11 @@ export interface IndexedUpTo {
 /** Work one step does, at most: a step is one short transaction on the index. */
 const STEP_ROWS = 1_000
 const STEP_CHANGES = 500
+/** A step of this many new events or more samples them for the common trigrams: one in SAMPLE_EVERY. */
+const SAMPLE_ROWS = 500
+const SAMPLE_EVERY = 4
+/** A trigram held by this share of the sampled events or more is common. */
+const COMMON_SHARE = 0.25
 
 export interface IndexProgress {
   /** Every event up to this id is in the index. */
@@ -200,6 +208,8 @@ function indexStatements(index: Database.Database) {
     ON CONFLICT (block) DO UPDATE SET first_received = min(first_received, excluded.first_received),
       last_received = max(last_received, excluded.last_received)`)
   const clearBlocks = index.prepare(`DELETE FROM received_blocks`)
+  const clearCommon = index.prepare(`DELETE FROM common_trigrams`)
+  const addCommon = index.prepare(`INSERT INTO common_trigrams (trigram) VALUES (?)`)
   const tableExists = index.prepare(`SELECT 1 FROM sqlite_master WHERE name = ?`).pluck()
   const parts = new Map<
     number,
@@ -250,9 +260,14 @@ function indexStatements(index: Database.Database) {
     countedEntries: (number: number, entries: number) => setEntries.run(entries, number),
     dropPart,
     widenBlock: (block: number, first: number, last: number) => widenBlock.run(block, first, last),
+    commonTrigrams(trigrams: Iterable<string>): void {
+      clearCommon.run()
+      for (const trigram of trigrams) addCommon.run(trigram)
+    },
     clear(): void {
       for (const number of partList.all() as number[]) dropPart(number)
       clearBlocks.run()
+      clearCommon.run()
     }
   }
 }
@@ -270,6 +285,15 @@ function blocksOf(rows: OutboxRow[]): Map<number, { first: number; last: number 
     }
   }
   return blocks
+}
+
+/** The trigrams held by COMMON_SHARE of the texts or more (none spanning two values). */
+function commonTrigramsOf(texts: string[]): string[] {
+  const holders = new Map<string, number>()
+  for (const text of texts)
+    for (const trigram of trigramsOf(text))
+      if (!trigram.includes(VALUE_SEPARATOR)) holders.set(trigram, (holders.get(trigram) ?? 0) + 1)
+  return [...holders].filter(([, count]) => count >= texts.length * COMMON_SHARE).map(([trigram]) => trigram)
 }
 
 /** What one step read from the outbox, in one snapshot. */
@@ -369,11 +393,15 @@ export function openSearchIndexWriter(
         }
         break
       }
-      case 'added':
-        for (const row of snapshot.rows) writes.insertText(row.id, searchableText(row))
+      case 'added': {
+        const texts = snapshot.rows.map(searchableText)
+        snapshot.rows.forEach((row, place) => writes.insertText(row.id, texts[place]!))
+        if (texts.length >= SAMPLE_ROWS)
+          writes.commonTrigrams(commonTrigramsOf(texts.filter((_, place) => place % SAMPLE_EVERY === 0)))
         for (const [block, { first, last }] of blocksOf(snapshot.rows)) writes.widenBlock(block, first, last)
         next.indexed_through = snapshot.rows[snapshot.rows.length - 1]?.id ?? state.indexed_through
         break
+      }
       case 'sweep': {
         const ids = writes.idsOfPart(snapshot.part)
         const gone = ids.filter((id) => !snapshot.kept.has(id))
@@ -452,6 +480,8 @@ export interface AttachedSearchIndex {
   state(): IndexedUpTo | null
   /** The parts of the text index, newest first. */
   parts(): number[]
+  /** The trigrams most events hold (common_trigrams). */
+  commonTrigrams(): Set<string>
   /** Newest first, the blocks of ids whose receipt times overlap [from, to]. */
   blocksOverlapping(from: number, to: number): ReceivedBlock[]
 }
@@ -466,6 +496,7 @@ export function attachSearchIndex(db: Database.Database, file: string): Attached
   let statements: {
     state: Database.Statement
     parts: Database.Statement
+    common: Database.Statement
     blocks: Database.Statement
   } | null = null
 
@@ -500,6 +531,7 @@ export function attachSearchIndex(db: Database.Database, file: string): Attached
         `SELECT indexed_through AS indexedThrough, changes_applied AS changesApplied FROM search.index_state`
       ),
       parts: db.prepare(`SELECT part FROM search.parts ORDER BY part DESC`).pluck(),
+      common: db.prepare(`SELECT trigram FROM search.common_trigrams`).pluck(),
       blocks: db.prepare(`
         SELECT block, first_received AS firstReceived, last_received AS lastReceived FROM search.received_blocks
         WHERE last_received >= ? AND first_received <= ? ORDER BY block DESC`)
@@ -511,6 +543,7 @@ export function attachSearchIndex(db: Database.Database, file: string): Attached
     refresh,
     state: () => (prepared()?.state.get() as IndexedUpTo | undefined) ?? null,
     parts: () => (prepared()?.parts.all() as number[] | undefined) ?? [],
+    commonTrigrams: () => new Set((prepared()?.common.all() as string[] | undefined) ?? []),
     blocksOverlapping: (from, to) => (prepared()?.blocks.all(from, to) as ReceivedBlock[] | undefined) ?? []
   }
 }

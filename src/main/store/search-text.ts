@@ -83,12 +83,15 @@ export function eventMatches(
 }
 
 /**
- * A search that may read for a limited time: event_matches refuses to check another event once the
- * deadline has passed (throwing SearchTimeSpent, which ends the statement), and records the lowest id
- * it checked, where a later read goes on. The first event is always checked, so every read advances.
+ * A search that may read for a limited time: once it has checked `atLeast` events (at least one, so
+ * every read advances; a small outbox is always searched whole, however busy the machine),
+ * event_matches refuses to check another after the deadline (throwing SearchTimeSpent, which ends
+ * the statement). It records the lowest id checked, where a later read goes on.
  */
 export interface SearchTime {
   deadline: number
+  atLeast: number
+  checked: number
   /** The lowest id checked so far; null before the first. */
   lowestChecked: number | null
 }
@@ -111,7 +114,9 @@ export function registerSearchFunctions(
     (id: number, name: string, userKey: string | null, messageId: string, payload: string, term: string) => {
       const time = timing()
       if (time) {
-        if (time.lowestChecked !== null && performance.now() > time.deadline) throw new SearchTimeSpent()
+        if (time.checked >= Math.max(1, time.atLeast) && performance.now() > time.deadline)
+          throw new SearchTimeSpent()
+        time.checked++
         time.lowestChecked = id
       }
       return eventMatches(name, userKey, messageId, payload, term) ? 1 : 0
@@ -119,20 +124,31 @@ export function registerSearchFunctions(
   )
 }
 
-/** Characters of a term, as the trigram tokenizer counts them (code points, not UTF-16 units). */
+/** Characters of a trigram, as the trigram tokenizer counts them (code points, not UTF-16 units). */
 const TRIGRAM = 3
 
-/**
- * The FTS5 query that finds every event whose text holds `term` (lower-cased) among others: each
- * of its trigrams, in any place (the index keeps no positions, which makes it 3.5 times smaller;
- * eventMatches then keeps the events that hold the term itself). Null for a term shorter than a
- * trigram, which no index entry can find.
- */
-export function trigramQuery(term: string): string | null {
-  const characters = Array.from(term)
-  if (characters.length < TRIGRAM) return null
+/** The distinct trigrams of a text, as the trigram tokenizer cuts it. */
+export function trigramsOf(text: string): Set<string> {
+  const characters = Array.from(text)
   const trigrams = new Set<string>()
   for (let start = 0; start + TRIGRAM <= characters.length; start++)
     trigrams.add(characters.slice(start, start + TRIGRAM).join(''))
-  return [...trigrams].map((trigram) => `"${trigram.replace(/"/g, '""')}"`).join(' AND ')
+  return trigrams
+}
+
+/**
+ * The FTS5 query that finds every event whose text holds `term` (lower-cased) among others: its
+ * trigrams, in any place (the index keeps no positions, which makes it 3.5 times smaller;
+ * eventMatches then keeps the events that hold the term itself). Trigrams most events hold
+ * (`common`: `use` of every `user_…`) are left out when others remain: the index reads every id
+ * of each trigram asked for, and those narrow nothing the check does not. Null for a term shorter
+ * than a trigram, which no index entry can find.
+ */
+export function trigramQuery(term: string, common: ReadonlySet<string> = new Set()): string | null {
+  const trigrams = [...trigramsOf(term)]
+  if (trigrams.length === 0) return null
+  const rare = trigrams.filter((trigram) => !common.has(trigram))
+  return (rare.length > 0 ? rare : trigrams)
+    .map((trigram) => `"${trigram.replace(/"/g, '""')}"`)
+    .join(' AND ')
 }
