@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { existsSync, rmSync } from 'node:fs'
+import { closeSync, existsSync, openSync, rmSync, statSync, writeSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { EventQuery } from '../../src/shared/model'
 import { openStore, type NewEvent, type Store } from '../../src/main/store'
@@ -225,6 +225,53 @@ describe('payload search', () => {
     expect(writer.progress().indexedThrough).toBe(0)
     indexAll()
     expect(writer.progress().indexedThrough).toBe(2)
+  })
+
+  it('is set aside by a search that finds it damaged, and rebuilt by the indexer', () => {
+    store.outbox.enqueueEvents(
+      [
+        Array.from({ length: 300 }, (_, i) =>
+          withProperties(`d${i}`, `{"sku":"D-${i}","pad":"${'p'.repeat(200)}"}`)
+        )
+      ],
+      1_000
+    )
+    indexAll()
+    writer.close()
+    reader.close()
+    // Every page but the first (the header, so the file still opens) overwritten.
+    const index = searchIndexFileOf(file())
+    const size = statSync(index).size
+    const garbage = Buffer.alloc(size - 4096, 0x5a)
+    const fd = openSync(index, 'r+')
+    writeSync(fd, garbage, 0, garbage.length, 4096)
+    closeSync(fd)
+
+    queries = readQueries()
+    expect(found({ search: 'd-299' })).toEqual(['d299'])
+    writer = openSearchIndexWriter(file())
+    indexAll()
+    expect(writer.progress().indexedThrough).toBe(300)
+    queries = readQueries()
+    expect(found({ search: 'd-17' })).toEqual([
+      'd179',
+      'd178',
+      'd177',
+      'd176',
+      'd175',
+      'd174',
+      'd173',
+      'd172',
+      'd171',
+      'd170',
+      'd17'
+    ])
+    expect(
+      reader
+        .prepare(`SELECT count(*) FROM search.${partTable(0)}`)
+        .pluck()
+        .get() as number
+    ).toBe(300)
   })
 
   it('answers what it found when its time runs out, and searching older reaches every match', () => {

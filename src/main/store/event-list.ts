@@ -16,6 +16,7 @@ import {
   searchTerm,
   trigramQuery
 } from './search-text'
+import { isDamage } from './storage-errors'
 
 /**
  * The UI's event list and its count, read newest first without sorting the outbox.
@@ -458,14 +459,19 @@ export function createEventList(
     return query.search ? searchedCount(query, params) : filteredCount(query, params)
   })
 
-  return {
-    listEvents: (query) => {
-      index?.refresh()
-      return listEvents(query)
-    },
-    countEvents: (query) => {
-      index?.refresh()
-      return countEvents(query)
+  /** Runs a read with the index as it now is; a damaged index is set aside and the read done without it. */
+  function withIndex<T>(read: () => T): T {
+    index?.refresh()
+    try {
+      return read()
+    } catch (error) {
+      if (!isDamage(error) || !index?.setAside()) throw error
+      return read()
     }
+  }
+
+  return {
+    listEvents: (query) => withIndex(() => listEvents(query)),
+    countEvents: (query) => withIndex(() => countEvents(query))
   }
 }

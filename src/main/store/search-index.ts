@@ -476,6 +476,11 @@ export interface AttachedSearchIndex {
    * Outside any transaction: SQLite refuses to attach or detach within one.
    */
   refresh(): void
+  /**
+   * Stops reading a file that turned out damaged (SQLITE_CORRUPT in a search): searches read the
+   * events themselves until the indexer replaces it. False when no index was attached.
+   */
+  setAside(): boolean
   /** How far the index is: null when there is none to read (not built yet, of another version). */
   state(): IndexedUpTo | null
   /** The parts of the text index, newest first. */
@@ -493,6 +498,8 @@ export interface AttachedSearchIndex {
  */
 export function attachSearchIndex(db: Database.Database, file: string): AttachedSearchIndex {
   let attached: number | null = null
+  /** The inode of a file set aside as damaged: not attached again until the file is another. */
+  let damaged: number | null = null
   let statements: {
     state: Database.Statement
     parts: Database.Statement
@@ -511,7 +518,7 @@ export function attachSearchIndex(db: Database.Database, file: string): Attached
     if (attached !== null) db.exec('DETACH DATABASE search')
     attached = null
     statements = null
-    if (inode === null) return
+    if (inode === null || inode === damaged) return
     try {
       db.prepare('ATTACH DATABASE ? AS search').run(file)
       attached = inode
@@ -539,8 +546,18 @@ export function attachSearchIndex(db: Database.Database, file: string): Attached
     return statements
   }
 
+  function setAside(): boolean {
+    if (attached === null) return false
+    damaged = attached
+    db.exec('DETACH DATABASE search')
+    attached = null
+    statements = null
+    return true
+  }
+
   return {
     refresh,
+    setAside,
     state: () => (prepared()?.state.get() as IndexedUpTo | undefined) ?? null,
     parts: () => (prepared()?.parts.all() as number[] | undefined) ?? [],
     commonTrigrams: () => new Set((prepared()?.common.all() as string[] | undefined) ?? []),
