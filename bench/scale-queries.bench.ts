@@ -159,7 +159,7 @@ function searchIndexTable(outbox: MillionOutbox) {
         format.ratio(bytes / outboxBytes)
       ],
       [
-        `Building it from the outbox (what the indexer does with no index), seconds`,
+        'Building it from the outbox: the indexer’s steps run flat out (its worker rests as long as each step takes), seconds',
         format.seconds(buildMs),
         '–'
       ],

@@ -14,18 +14,15 @@ if (!port) throw new Error('search-indexer-worker runs as a worker thread (searc
 let writer: SearchIndexWriter | null = null
 let timer: ReturnType<typeof setTimeout> | null = null
 let stopped = false
-/** The newest event the last step saw: when the next sees a newer one, ingest is busy. */
-let lastNewest = 0
 
 function tell(message: IndexerMessage): void {
   port?.postMessage(message)
 }
 
 /**
- * Steps while there is work, else rests `idleMs`. While events keep arriving it rests as long as
- * each step took, leaving the machine's cores to ingest half the time (on two cores, working flat
- * out beside a burst of ingest took its throughput to ~0.7×); a backlog alone is indexed at full
- * speed. A turn of the event loop between steps lets a stop be heard.
+ * Steps while there is work, resting as long as each step took (half a core at most: on two cores,
+ * working flat out beside a burst of ingest took its throughput to ~0.7×, and delivery and the UI
+ * share them too); with nothing to do it rests `idleMs`. A stop is heard between steps.
  */
 function run(): void {
   timer = null
@@ -35,13 +32,8 @@ function run(): void {
     const started = performance.now()
     const outcome = writer.step()
     const spent = performance.now() - started
-    const progress = writer.progress()
-    tell({ kind: 'progress', progress })
-    const ingesting = progress.newest > lastNewest && lastNewest > 0
-    lastNewest = progress.newest
-    if (outcome === 'idle') timer = setTimeout(run, idleMs)
-    else if (ingesting) timer = setTimeout(run, spent)
-    else setImmediate(run)
+    tell({ kind: 'progress', progress: writer.progress() })
+    timer = setTimeout(run, outcome === 'idle' ? idleMs : spent)
   } catch (error) {
     // The outbox busy or damaged, the disk full: the collector says why; the index waits and tries again.
     tell({ kind: 'error', message: (error as Error).message })
