@@ -123,6 +123,30 @@ describe('payload search', () => {
     }
   })
 
+  it('reads the events themselves when edits the index has not read have left the change log', () => {
+    store.outbox.enqueueEvents(
+      [[withProperties('a', '{"sku":"OLD-A"}'), withProperties('b', '{"sku":"OLD-B"}')]],
+      1_000
+    )
+    indexAll()
+    // The indexer stopped; two edits later the log kept only the newest (it keeps 100,000).
+    writer.close()
+    const edit = (id: number, sku: string) =>
+      store.corrections.editPayload(
+        id,
+        { payload: `{"properties":{"sku":"${sku}"}}`, name: 'order_placed', userKey: 'u1', occurredAt: null },
+        ACTOR
+      )
+    edit(1, 'NEW-A')
+    edit(2, 'NEW-B')
+    store.db.prepare(`DELETE FROM search_changes WHERE seq = (SELECT min(seq) FROM search_changes)`).run()
+    expect(found({ search: 'new-a' })).toEqual(['a'])
+    expect(found({ search: 'old-a' })).toEqual([])
+    writer = openSearchIndexWriter(file())
+    indexAll()
+    expect(found({ search: 'new-a' })).toEqual(['a'])
+  })
+
   it('never finds a pruned event, and the sweep removes it from the index', () => {
     store.outbox.enqueueEvents([[withProperties('old', '{"sku":"GONE-1"}')]], 1_000)
     store.outbox.enqueueEvents([[withProperties('kept', '{"sku":"KEPT-1"}')]], 2_000)

@@ -248,6 +248,7 @@ export function createEventList(
   const editedSince = db
     .prepare(`SELECT DISTINCT event_id FROM search_changes WHERE seq > ? ORDER BY event_id`)
     .pluck()
+  const firstChange = db.prepare(`SELECT min(seq) FROM search_changes`).pluck()
   const newestId = db.prepare(`SELECT coalesce(max(id), 0) FROM outbox`).pluck()
   const oldestReceivedFrom = db
     .prepare(`SELECT received_at FROM outbox WHERE id >= ? ORDER BY id LIMIT 1`)
@@ -272,6 +273,16 @@ export function createEventList(
       if (!cache) partStatements.set(part, (cache = new Map()))
       return cache
     }
+  }
+
+  /**
+   * The index's state for a search, or null when its text cannot be trusted: edits it has not read
+   * are no longer all in the change log (its indexer stopped long ago; it will start over).
+   */
+  function textIndexState(): IndexedUpTo | null {
+    const state = index?.state() ?? null
+    const first = firstChange.get() as number | null
+    return state !== null && first !== null && first > state.changesApplied + 1 ? null : state
   }
 
   /** Whether a search with a status reads that status's events rather than the index. */
@@ -378,7 +389,7 @@ export function createEventList(
     columns: string
   ): SearchResult {
     const searchable = params.match !== null && query.attemptId === undefined && !searchInStatus(query)
-    const state = index?.state() ?? null
+    const state = textIndexState()
     const edited = JSON.stringify(state === null ? [] : (editedSince.all(state.changesApplied) as number[]))
     const parts = searchable && index ? index.parts() : []
     const cacheOf = statementsOfParts(parts)
