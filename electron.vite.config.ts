@@ -31,16 +31,18 @@ export default defineConfig({
     build: {
       rolldownOptions: {
         // Two entries over one collector: the Electron app and the headless `outpost serve`; and
-        // the outbox reader's worker thread, which the collector starts from its own file.
+        // the store's worker threads (the outbox reader, the search indexer), which the collector
+        // starts from their own files.
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/main/cli.ts'),
-          'reader-worker': resolve(__dirname, 'src/main/store/reader-worker.ts')
+          'reader-worker': resolve(__dirname, 'src/main/store/reader-worker.ts'),
+          'search-indexer-worker': resolve(__dirname, 'src/main/store/search-indexer-worker.ts')
         },
         output: {
           banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
-          // Chunks beside the entries: the store finds the worker's file next to its own code
-          // (store/reader.ts), whichever file the bundler put that code in.
+          // Chunks beside the entries: the store finds a worker's file next to its own code
+          // (store/worker-file.ts), whichever file the bundler put that code in.
           chunkFileNames: '[name]-[hash].js'
         }
       }

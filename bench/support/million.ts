@@ -4,16 +4,27 @@
  * copy, so none sees another's writes).
  *
  * Built through the real store (openStore, store.outbox.enqueueEvents, claimDueBatch and
- * settleAttempt), so rows, indexes, status counts and attempts are what Outpost itself writes. Only
+ * settleAttempt), so rows, indexes, status counts and attempts are what Outpost itself writes, and
+ * its payload search index beside it with the indexer's own steps (buildSearchIndex). Only
  * the build runs with synchronous=OFF and 10,000 events per transaction: durability is not what is
  * measured here, and the build takes seconds instead of minutes. The collector opens the file
  * later with its own pragmas.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseConfig, type OutpostConfig } from '../../src/main/config'
 import { openStore, type NewEvent, type Store } from '../../src/main/store'
+import { openSearchIndexWriter, searchIndexFileOf } from '../../src/main/store/search-index'
 import { copyDataFolder } from './data-folder'
 import { realisticEvent, type WhisperrTrackEvent } from './events'
 
@@ -56,7 +67,15 @@ export interface MillionOutbox {
     middleQueuedId: number
     /** The upstream request that carried the newest failed batch. */
     failedAttemptId: number
+    /** A payload value (a session id) in 40 events. */
+    payloadRare: string
+    /** A payload value (an experiment's variant) in half the events. */
+    payloadHalf: string
   }
+  /** When the events were received: the delivered ones from `first`, the queued ones from `queuedFrom` to `last`. */
+  received: { first: number; queuedFrom: number; last: number }
+  /** The payload search index, built as the indexer's worker builds it: how long, and its file's size. */
+  searchIndex: { buildMs: number; bytes: number }
   buildMs: number
 }
 
@@ -154,9 +173,26 @@ function deliverAll(store: Store, destination: string, at: number): { sent: numb
   }
 }
 
+/**
+ * Builds the payload search index beside the outbox with the indexer's own steps (on this thread;
+ * the collector runs them on a worker thread): the time a collector takes to catch up on this
+ * backlog when it has no index (a first start after the upgrade, an index deleted).
+ */
+function buildSearchIndex(outboxFile: string): MillionOutbox['searchIndex'] {
+  const started = performance.now()
+  const writer = openSearchIndexWriter(outboxFile)
+  try {
+    while (writer.step() !== 'idle');
+  } finally {
+    writer.close()
+  }
+  return { buildMs: performance.now() - started, bytes: statSync(searchIndexFileOf(outboxFile)).size }
+}
+
 function build(dataDir: string): Omit<MillionOutbox, 'dataDir' | 'configFile' | 'config'> {
   const started = performance.now()
-  const store = openStore(join(dataDir, 'outbox.sqlite'))
+  const outboxFile = join(dataDir, 'outbox.sqlite')
+  const store = openStore(outboxFile)
   try {
     store.db.pragma('synchronous = OFF')
     const now = Date.now()
@@ -169,11 +205,15 @@ function build(dataDir: string): Omit<MillionOutbox, 'dataDir' | 'configFile' | 
     for (const id of [MAIN_DESTINATION, SMALL_DESTINATION]) store.destinations.setPaused(id, true)
 
     const middleSequence = DELIVERED_EVENTS + QUEUED_EVENTS / 2 + 9
-    const middle = store.queries.listEvents({ search: `million-${middleSequence}`, limit: 1 }).events[0]
+    const middle = store.db
+      .prepare(`SELECT id, message_id AS messageId FROM outbox WHERE destination = ? AND message_id = ?`)
+      .get(SMALL_DESTINATION, `million-${middleSequence}`) as { id: number; messageId: string } | undefined
     const failed = store.queries.listEvents({ status: 'failed', limit: 1 }).events[0]
     const failedAttemptId = failed ? store.queries.getEvent(failed.id)?.attemptsLog[0]?.id : undefined
     if (!middle || failedAttemptId === undefined) throw new Error('the built outbox lacks its sample events')
     store.db.pragma('wal_checkpoint(TRUNCATE)')
+    store.close()
+    const buildMs = performance.now() - started
     const sent = main.sent + small.sent
     const failedCount = main.failed + small.failed
     return {
@@ -185,12 +225,16 @@ function build(dataDir: string): Omit<MillionOutbox, 'dataDir' | 'configFile' | 
         missingText: 'refund_issued',
         messageId: middle.messageId,
         middleQueuedId: middle.id,
-        failedAttemptId
+        failedAttemptId,
+        payloadRare: 'sess_12345',
+        payloadHalf: 'one_page'
       },
-      buildMs: performance.now() - started
+      received: { first: now - 6 * DAY_MS, queuedFrom: deliveredAt, last: now },
+      searchIndex: buildSearchIndex(outboxFile),
+      buildMs
     }
   } finally {
-    store.close()
+    if (store.db.open) store.close()
   }
 }
 

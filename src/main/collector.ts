@@ -20,6 +20,8 @@ import { createHttpServer } from './ingest/server'
 import { startPruning } from './maintenance/pruning'
 import { openReader, openStore, type Store } from './store'
 import { createEventExports } from './store/export-stream'
+import { searchIndexFileOf } from './store/search-index'
+import { startSearchIndexer } from './store/search-indexer'
 import { createSyncEngine } from './sync/engine'
 import { watchNetwork } from './sync/network-watch'
 
@@ -39,6 +41,12 @@ export interface CollectorOptions {
   keyCipher?: KeyCipher
   /** Where the network watch reads the machine's addresses (tests simulate a network coming up). */
   networkAddresses?: () => string[]
+  /**
+   * Whether to keep the payload search index (store/search-indexer.ts; default true). Without it
+   * every search reads the events themselves, within its time budget: tests that do not search
+   * spare the worker thread.
+   */
+  searchIndex?: boolean
 }
 
 export interface Collector {
@@ -129,7 +137,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     // A line holds the payload as received and as sent, each at most a request body, and its fields.
     maxLineBytes: 2 * config.ingest.bodyLimitBytes + IMPORT_LINE_FIELDS_BYTES
   })
-  const reader = openReader(outboxFile)
+  const indexer = options.searchIndex === false ? null : startSearchIndexer(outboxFile)
+  const reader = openReader(outboxFile, { searchIndexFile: searchIndexFileOf(outboxFile) })
   const api = createOutpostService({
     store,
     reader,
@@ -140,6 +149,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     rejections,
     keys,
     activity,
+    searchIndexProgress: () => indexer?.progress() ?? null,
     version: () => version,
     changed: onChange,
     now,
@@ -180,6 +190,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   } catch (error) {
     pruning.stop()
     await reader.close()
+    await indexer?.close()
     store.close()
     unlock()
     throw error
@@ -209,6 +220,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     activity.stop()
     pruning.stop()
     await reader.close()
+    await indexer?.close()
     store.close()
     unlock()
   }

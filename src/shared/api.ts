@@ -1,6 +1,7 @@
 import { ACTIVITY_RANGES, type ActivityRange, type ActivityReport } from './activity'
 import {
   EVENT_STATUSES,
+  type EventCount,
   type EventDetail,
   type EventFilter,
   type EventPage,
@@ -37,6 +38,8 @@ export const IMPORT_PROGRESS_CHANNEL = 'outpost:importProgress'
 export interface OutpostApi {
   getStats(input: Record<string, never>): Promise<Stats>
   listEvents(input: EventQuery): Promise<EventPage>
+  /** How many events the filters match: exact, or at least `count` for a search that ran out of time or passed 10,000. */
+  countEvents(input: EventFilter): Promise<EventCount>
   getEvent(input: { id: number }): Promise<EventDetail | null>
   /**
    * Desktop app only: asks where to save, then main writes every event the filters match there,
@@ -89,7 +92,7 @@ export interface OutpostApi {
 
 export type ApiMethod = keyof OutpostApi
 
-/** JSON Schema of each method's input, checked by main before the call runs. */
+/** JSON Schema of each method's input, checked by main before the call runs (with ajv-formats' formats). */
 type InputSchema = Record<string, unknown>
 
 export interface ApiRoute {
@@ -104,11 +107,15 @@ export interface ApiRoute {
 }
 
 const destinationId = { type: 'string', minLength: 1, maxLength: 64 }
+/** An instant as RFC 3339 writes it (`2026-05-01T10:00:00.000Z`, or with an offset). */
+const instant = { type: 'string', format: 'date-time', maxLength: 40 }
 const eventFilters = {
   destination: destinationId,
   status: { enum: [...EVENT_STATUSES] },
   search: { type: 'string', maxLength: 200 },
-  attemptId: { type: 'integer', minimum: 1 }
+  attemptId: { type: 'integer', minimum: 1 },
+  receivedFrom: instant,
+  receivedTo: instant
 }
 const eventFilter = { type: 'object', additionalProperties: false, properties: eventFilters }
 const exportFormat = { enum: [...EXPORT_FORMATS] }
@@ -137,6 +144,11 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
         limit: { type: 'integer', minimum: 1, maximum: 1000 }
       }
     }
+  },
+  countEvents: {
+    channel: 'outpost:countEvents',
+    http: { method: 'GET', path: '/api/events/count' },
+    input: eventFilter
   },
   exportEventsToFile: {
     channel: 'outpost:exportEventsToFile',
@@ -283,7 +295,7 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
 export const apiMethods = Object.keys(apiContract) as ApiMethod[]
 
 /**
- * The export as a download: `GET path?format=&status=&destination=&search=&attemptId=` answers
+ * The export as a download: `GET path?format=&status=&destination=&search=&attemptId=&receivedFrom=&receivedTo=` answers
  * every matching event as a file streamed page by page (format json when absent), with the admin
  * token or the console's session cookie, so a plain link downloads it. Not a contract method: its
  * answer is a file of any size, never one value a transport could hold.

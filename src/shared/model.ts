@@ -89,6 +89,11 @@ export interface Stats {
   destinations: DestinationSummary[]
   /** The refused ingest requests Outpost remembers, and the id of the newest ever refused. */
   rejections: { count: number; lastId: number }
+  /**
+   * Events the payload search index has not reached yet (after a long time offline, or a rebuilt
+   * index): they are found all the same, read one by one, so searches of them take longer.
+   */
+  searchBacklog: number
   /** Increases on every change of the outbox: the UI refetches when it moves. */
   version: number
   startedAt: string
@@ -246,22 +251,40 @@ export interface ExportedFile {
 export interface EventQuery {
   destination?: string
   status?: EventStatus
-  /** Matches the event name, the user key or the message id. */
+  /**
+   * Ignoring case, a part of the event name, the user key, the message id, or of one value of the
+   * payload to send (a string, or a number as written); property names are not searched.
+   */
   search?: string
   /** Only the events one upstream request carried. */
   attemptId?: number
+  /** Received at or after this time (ISO 8601, e.g. `2026-05-01T10:00:00.000Z`). */
+  receivedFrom?: string
+  /** Received at or before this time (ISO 8601), to the millisecond. */
+  receivedTo?: string
   /** Page backwards from this id (exclusive). */
   beforeId?: number
   limit?: number
 }
 
-/** The filters of the list without its paging: what an export takes. */
+/** The filters of the list without its paging: what an export and a count take. */
 export type EventFilter = Omit<EventQuery, 'beforeId' | 'limit'>
 
 export interface EventPage {
   events: EventSummary[]
   /** Pass as beforeId for the next page; null at the end. */
   nextBeforeId: number | null
+  /**
+   * Set when a search ran out of its time for one page before filling it: events received before
+   * this time were not searched yet, and `nextBeforeId` searches on from there ("search older").
+   */
+  searchedBackTo?: string
+}
+
+/** How many events a filter matches: exactly, or (a search that stopped early) at least `count`. */
+export interface EventCount {
+  count: number
+  exact: boolean
 }
 
 /** An HTTP request as it would be sent: what *Copy as curl* turns into a command. */

@@ -229,6 +229,34 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     await ui.page.close()
   })
 
+  it('finds payload values, narrows by when events were received, and says how many match', async () => {
+    const ui = new ConsolePage(await browser.newPage(), collector)
+    await ui.signIn()
+    const kiosk = (name: string) => whisperrEvent({ event_type: 'kiosk_opened', properties: { kiosk: name } })
+    const events = [kiosk('Berlin-Mitte-07'), kiosk('berlin-mitte-07'), kiosk('Oslo-01')]
+    expect((await send('/whisperr/v1/events/batch', { events })).status).toBe(202)
+    await ui.page.getByTestId('filter-search').fill('MITTE-07')
+    await expect.poll(() => ui.rows().count()).toBe(2)
+    await expect
+      .poll(() => ui.page.getByTestId('filters-summary').textContent())
+      .toBe('2 events match · 2 shown')
+
+    // Received between a minute from now and any later time: none of them.
+    const inAMinute = new Date(Date.now() + 60_000)
+    const local = new Date(inAMinute.getTime() - inAMinute.getTimezoneOffset() * 60_000)
+      .toISOString()
+      .slice(0, 16)
+    await ui.page.getByTestId('filter-received').selectOption('between')
+    await ui.page.getByTestId('filter-received-from').fill(local)
+    await expect.poll(() => ui.page.getByTestId('events-empty').count()).toBe(1)
+    await expect
+      .poll(() => ui.page.getByTestId('filters-summary').textContent())
+      .toBe('0 events match · 0 shown')
+    await ui.page.getByTestId('filter-received').selectOption('15')
+    await expect.poll(() => ui.rows().count()).toBe(2)
+    await ui.page.close()
+  })
+
   it('exports the events the filters match, with their payloads, as a download in each format', async () => {
     const ui = new ConsolePage(await browser.newPage(), collector)
     await ui.signIn()
@@ -352,9 +380,10 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
       expect((await send('/whisperr/v1/events/batch', { events: part })).status).toBe(202)
     }
     await ui.page.getByTestId('filter-search').fill('bulk_row')
-    await expect.poll(() => ui.page.getByText('200 events shown, more below').count()).toBe(1)
+    const summary = ui.page.getByTestId('filters-summary')
+    await expect.poll(() => summary.textContent()).toBe('400 events match · 200 shown, more below')
     await ui.page.getByTestId('load-more').click()
-    await expect.poll(() => ui.page.getByText('400 events shown').count()).toBe(1)
+    await expect.poll(() => summary.textContent()).toBe('400 events match · 400 shown')
     expect(await ui.rows().count()).toBeLessThan(100)
 
     // From the top row, 150 rows down is 150 events older (the list is newest first).

@@ -18,6 +18,7 @@ describe('admin API sign-in', () => {
 
   beforeAll(async () => {
     collector = await startCollector({
+      searchIndex: false,
       config: parseConfig({
         ingest: { host: '127.0.0.1', port: 0 },
         // No key: nothing is delivered, the test only talks to the admin API.

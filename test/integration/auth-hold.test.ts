@@ -51,6 +51,7 @@ describe('a refused key: the hold probes by itself and ends with a different key
       sync: { timeoutMs: 2_000, backoffBaseMs: 20, backoffMaxMs: 200, ...(run.sync ?? NO_PROBE_IN_TEST) }
     })
     collector = await startCollector({
+      searchIndex: false,
       config,
       dataDir: dir.path,
       port: 0,

@@ -75,6 +75,7 @@ describe('a damaged outbox', () => {
 
   async function start(): Promise<Collector> {
     const collector = await startCollector({
+      searchIndex: false,
       config: config(),
       dataDir,
       port: 0,

@@ -11,6 +11,7 @@ describe('one collector per data folder', () => {
   const started: Collector[] = []
   const start = async () => {
     const collector = await startCollector({
+      searchIndex: false,
       config: parseConfig({
         ingest: { host: '127.0.0.1', port: 0 },
         destinations: [{ id: 'whisperr', vendor: 'whisperr', apiKey: 'wk_lock_test' }]

@@ -20,7 +20,14 @@ async function start(ingest: { requestTimeoutMs?: number; maxConnections?: numbe
     ingest: { host: '127.0.0.1', port: 0, ...ingest },
     destinations: [{ id: 'whisperr', vendor: 'whisperr', baseUrl: 'http://127.0.0.1:9' }]
   })
-  collector = await startCollector({ config, dataDir: dir.path, port: 0, rendererDir: null, env: {} })
+  collector = await startCollector({
+    searchIndex: false,
+    config,
+    dataDir: dir.path,
+    port: 0,
+    rendererDir: null,
+    env: {}
+  })
   return collector
 }
 

@@ -25,6 +25,8 @@ export interface TestCollectorOptions {
   storage?: { maxEvents?: number; maxBytes?: number; retentionDays?: number }
   sync?: { timeoutMs?: number; backoffBaseMs?: number; backoffMaxMs?: number; concurrency?: number }
   networkAddresses?: () => string[]
+  /** Keep the payload search index (a worker thread); off unless a test searches through it. */
+  searchIndex?: boolean
 }
 
 /** A real collector on 127.0.0.1:0 with its own data folder and fast backoff. */
@@ -44,7 +46,8 @@ export async function startTestCollector(options: TestCollectorOptions): Promise
       adminToken: 'test-token',
       rendererDir: null,
       env: {},
-      networkAddresses: options.networkAddresses
+      networkAddresses: options.networkAddresses,
+      searchIndex: options.searchIndex ?? false
     })
   let collector = await start()
 

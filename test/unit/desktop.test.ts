@@ -46,6 +46,7 @@ const stats = (partial: Partial<StatusCounts>, destinations: DestinationSummary[
   counts: counts(partial),
   destinations,
   rejections: { count: 0, lastId: 0 },
+  searchBacklog: 0,
   version: 1,
   startedAt: '2026-11-24T09:00:00.000Z'
 })

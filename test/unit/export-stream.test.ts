@@ -304,6 +304,20 @@ describe('streaming export', () => {
     expect(existsSync(path)).toBe(false)
   })
 
+  it('exports what the list shows for a payload search and a time range, both ends included', async () => {
+    store.outbox.enqueueEvents([[event('early', { payload: '{"sku":"SKU-77"}' })]], 1_000)
+    store.outbox.enqueueEvents([[event('from', { payload: '{"sku":"sku-770"}' })]], 2_000)
+    store.outbox.enqueueEvents([[event('inside', { payload: '{"sku":"SKU-1"}' })]], 2_500)
+    store.outbox.enqueueEvents([[event('to', { payload: '{"kiosk":"Kiosk SKU-77b"}' })]], 3_000)
+    store.outbox.enqueueEvents([[event('late', { payload: '{"sku":"SKU-77"}' })]], 3_001)
+    const range = { receivedFrom: new Date(2_000).toISOString(), receivedTo: new Date(3_000).toISOString() }
+    const listed = (filter: EventFilter) => store.queries.listEvents(filter).events.map((e) => e.id)
+    for (const filter of [range, { search: 'sku-77' }, { ...range, search: 'sku-77' }]) {
+      expect(await ndjsonIds(filter), JSON.stringify(filter)).toEqual(listed(filter))
+    }
+    expect(await ndjsonIds({ ...range, search: 'sku-77' })).toEqual([4, 2])
+  })
+
   it('seeks each page by a stretch of ids for every filter: no scan beyond it, no sort', () => {
     const filters: EventFilter[] = [
       {},
@@ -312,15 +326,18 @@ describe('streaming export', () => {
       { search: 'alice' },
       { attemptId: 3 },
       { destination: 'whisperr', status: 'sent', search: 'alice' },
-      { destination: 'whisperr', attemptId: 3 }
+      { destination: 'whisperr', attemptId: 3 },
+      { receivedFrom: '2026-05-01T10:00:00.000Z', receivedTo: '2026-05-01T11:00:00.000Z' },
+      { status: 'failed', search: 'alice', receivedFrom: '2026-05-01T10:00:00.000Z' }
     ]
     for (const filter of filters) {
       const plan = (
         store.db.prepare(`EXPLAIN QUERY PLAN ${exportPageSql(filter)}`).all({
           destination: 'whisperr',
           status: 'failed',
-          search: '%alice%',
-          exact: 'alice',
+          term: 'alice',
+          from: 1,
+          to: 2,
           attemptId: 3,
           before: 10,
           floor: 1

@@ -95,7 +95,8 @@ describe('a collector start on a damaged keys.json', () => {
       ingest: { port: 0 },
       destinations: [{ id: 'whisperr', vendor: 'whisperr', baseUrl: 'http://127.0.0.1:9' }]
     })
-    const start = () => startCollector({ config, dataDir: dir.path, port: 0, rendererDir: null, env: {} })
+    const start = () =>
+      startCollector({ searchIndex: false, config, dataDir: dir.path, port: 0, rendererDir: null, env: {} })
     await expect(start()).rejects.toThrow(`${keysFile} is damaged (it holds null, not an object of keys)`)
     rmSync(keysFile)
     const collector = await start()

@@ -3,7 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { EventQuery } from '../../src/shared/model'
 import { openStore, type Store } from '../../src/main/store'
 import { createQueries } from '../../src/main/store/queries'
+import { openSearchIndexWriter, searchIndexFileOf } from '../../src/main/store/search-index'
 import { tempDir } from '../support/temp'
+import { newEvent } from '../support/outbox-events'
 
 /** Every parameter a store statement may name, unbound: EXPLAIN QUERY PLAN needs none of their values. */
 function unboundParameters(sql: string): unknown[] {
@@ -33,39 +35,68 @@ function preparedBy(db: Database.Database, read: () => void): string[] {
   return prepared
 }
 
-const FILTERS: (keyof EventQuery)[] = ['destination', 'status', 'search', 'attemptId', 'beforeId']
+type Filter = 'destination' | 'status' | 'search' | 'attemptId' | 'beforeId' | 'time'
+const FILTERS: Filter[] = ['destination', 'status', 'search', 'attemptId', 'beforeId', 'time']
 /** The outbox of the test holds this many queued events and no failed one. */
 const QUEUED = 50
+const RECEIVED_AT = 5_000
 
 /**
  * Every combination of the UI's filters (Filters.tsx, paging with beforeId), each status as one
- * holding every event (queued) and as one holding none (failed).
+ * holding every event (queued) and as one holding none (failed), each search as one the trigram
+ * index answers (three characters or more) and as one it cannot.
  */
 function everyFilterCombination(): EventQuery[] {
   const combinations = Array.from({ length: 1 << FILTERS.length }, (_, mask) =>
     FILTERS.filter((_, bit) => mask & (1 << bit))
   )
+  const variants = <T>(on: boolean, values: T[]): (T | undefined)[] => (on ? values : [undefined])
   return combinations.flatMap((filters) =>
-    (filters.includes('status') ? (['queued', 'failed'] as const) : [undefined]).map((status) => ({
-      ...(filters.includes('destination') ? { destination: 'whisperr' } : {}),
-      ...(status ? { status } : {}),
-      ...(filters.includes('search') ? { search: 'alice' } : {}),
-      ...(filters.includes('attemptId') ? { attemptId: 7 } : {}),
-      ...(filters.includes('beforeId') ? { beforeId: 100 } : {})
-    }))
+    variants(filters.includes('status'), ['queued', 'failed'] as const).flatMap((status) =>
+      variants(filters.includes('search'), ['alice', 'al']).map((search) => ({
+        ...(filters.includes('destination') ? { destination: 'whisperr' } : {}),
+        ...(status ? { status } : {}),
+        ...(search ? { search } : {}),
+        ...(filters.includes('attemptId') ? { attemptId: 7 } : {}),
+        ...(filters.includes('beforeId') ? { beforeId: 40 } : {}),
+        ...(filters.includes('time')
+          ? {
+              receivedFrom: new Date(RECEIVED_AT).toISOString(),
+              receivedTo: new Date(RECEIVED_AT + 1).toISOString()
+            }
+          : {})
+      }))
+    )
   )
 }
 
-/** The index that must lead a query's plan (queries.ts, listRanges). */
-function leadingIndex(query: EventQuery): RegExp {
+/** Which of the list's statements (event-list.ts) a statement is. */
+function kindOf(sql: string): 'index' | 'edited' | 'searched' | 'filtered' {
+  if (/search\.event_text_\d+/.test(sql)) return 'index'
+  if (sql.includes('id IN (SELECT value FROM json_each(@edited))')) return 'edited'
+  if (sql.includes('event_matches')) return 'searched'
+  return 'filtered'
+}
+
+/** The plan a list statement must lead with: the index meant for its filters (event-list.ts). */
+function leadingStep(query: EventQuery, sql: string): RegExp {
   if (query.attemptId !== undefined)
     return /SEARCH attempt_events USING COVERING INDEX attempt_events_attempt \(attempt_id=\?\)/
-  // A search reads the rows of a status that holds few events, else the narrow index.
-  if (query.search && query.status !== 'failed')
-    return /(SCAN|SEARCH) outbox USING (COVERING )?INDEX outbox_search_scan/
-  if (query.destination !== undefined || query.status !== undefined)
-    return /SEARCH outbox USING (COVERING )?INDEX outbox_status \(status=\?/
-  return /outbox_search_scan|INTEGER PRIMARY KEY/
+  switch (kindOf(sql)) {
+    case 'index':
+      // The trigram index's part, newest first, then each event by its id.
+      return /^SCAN search\.event_text_\d+ VIRTUAL TABLE INDEX \d+:M\d+><.*SEARCH outbox USING INTEGER PRIMARY KEY \(rowid=\?\)/
+    case 'edited':
+      return /SEARCH outbox USING INTEGER PRIMARY KEY \(rowid=\?\)/
+    default: {
+      // A search read event by event takes the status's range; the list without one, a destination's too.
+      const byStatus =
+        query.status !== undefined || (kindOf(sql) === 'filtered' && query.destination !== undefined)
+      if (byStatus)
+        return /SEARCH outbox USING (COVERING )?INDEX outbox_status \(status=\? AND id>\? AND id<\?\)/
+      return /SEARCH outbox USING (INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)|COVERING INDEX outbox_search_scan \(id>\? AND id<\?\))/
+    }
+  }
 }
 
 describe("the list's statements", () => {
@@ -82,37 +113,54 @@ describe("the list's statements", () => {
   })
 
   it('read every filter combination newest first through its index, never sorting or scanning the rows', () => {
+    const file = `${dir.path}/outbox.sqlite`
     store.outbox.enqueueEvents(
-      [
-        Array.from({ length: QUEUED }, (_, index) => ({
-          destination: 'whisperr',
-          messageId: `m${index}`,
-          kind: 'track' as const,
-          name: 'trial_started',
-          userKey: 'bob',
-          occurredAt: null,
-          payload: '{}',
-          upstreamParams: null
-        }))
-      ],
-      0
+      [Array.from({ length: QUEUED }, (_, index) => newEvent(`m${index}`, { userKey: 'bob' }))],
+      RECEIVED_AT
     )
-    for (const query of everyFilterCombination()) {
-      const queries = createQueries(store.db)
-      const [sql] = preparedBy(store.db, () => queries.listEvents(query)).slice(-1)
-      const plan = planOf(store.db, sql!)
-      const described = `${JSON.stringify(query)}: ${plan.join(' | ')}`
-      expect(plan.join(' | '), described).toMatch(leadingIndex(query))
-      // The rows themselves are never scanned, nor any index but the search's narrow one.
-      const scans = plan.filter((step) => /^SCAN outbox\b/.test(step))
-      expect(
-        scans.filter((step) => !step.includes('INDEX outbox_search_scan')),
-        described
-      ).toEqual([])
-      // Sorting is allowed only over what is bounded: one request's events, one message id per destination.
-      if (plan.some((step) => step.includes('TEMP B-TREE')))
-        expect(query.attemptId !== undefined || Boolean(query.search), described).toBe(true)
+    // Indexed, then one event the index has not reached and one edit it has not read: a search
+    // reads all three ways.
+    const writer = openSearchIndexWriter(file)
+    while (writer.step() !== 'idle');
+    store.outbox.enqueueEvents([[newEvent('late')]], RECEIVED_AT)
+    store.corrections.editPayload(
+      1,
+      { payload: '{"edited":true}', name: 'trial_started', userKey: 'bob', occurredAt: null },
+      { actor: 'test', at: 1 }
+    )
+    const kinds = new Set<string>()
+    try {
+      for (const query of everyFilterCombination()) {
+        // A reader's connection, as the reader worker opens it, with the index attached.
+        const reader = new Database(file, { readonly: true })
+        const queries = createQueries(reader, { searchIndexFile: searchIndexFileOf(file) })
+        const statements = preparedBy(reader, () => {
+          queries.listEvents(query)
+          queries.countEvents(query)
+        }).filter(
+          (sql) => /\bFROM (outbox|search\.event_text)/.test(sql) && !/max\(id\)|received_at FROM/.test(sql)
+        )
+        expect(statements.length, JSON.stringify(query)).toBeGreaterThan(0)
+        for (const sql of statements) {
+          kinds.add(kindOf(sql))
+          const plan = planOf(reader, sql)
+          const described = `${JSON.stringify(query)}: ${sql.replace(/\s+/g, ' ')}\n  ${plan.join(' | ')}`
+          expect(plan.join(' | '), described).toMatch(leadingStep(query, sql))
+          // The rows themselves are never scanned.
+          expect(
+            plan.filter((step) => /^SCAN outbox\b/.test(step)),
+            described
+          ).toEqual([])
+          // Sorting only what is bounded: one request's events, or the edits the index has not read.
+          if (plan.some((step) => /TEMP B-TREE FOR (ORDER BY|RIGHT PART OF ORDER BY)/.test(step)))
+            expect(query.attemptId !== undefined || kindOf(sql) === 'edited', described).toBe(true)
+        }
+        reader.close()
+      }
+    } finally {
+      writer.close()
     }
+    expect([...kinds].sort()).toEqual(['edited', 'filtered', 'index', 'searched'])
   })
 
   it("leave every other statement of the store on the plan it had without the list's indexes", () => {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openStore, type Store } from '../../src/main/store'
 import { openReadConnection, openReader, type Reader } from '../../src/main/store/reader'
+import { openSearchIndexWriter, searchIndexFileOf } from '../../src/main/store/search-index'
 import { tempDir } from '../support/temp'
 import { newEvent } from '../support/outbox-events'
 
@@ -65,6 +66,26 @@ describe('the outbox reader (a worker thread with its own read-only connection)'
     expect(detail?.attemptsLog).toHaveLength(1)
     expect(detail?.history.map((action) => action.action)).toEqual(['resend'])
     expect(await reader.getEvent(id! + 1)).toBeNull()
+  })
+
+  it('searches payloads through the index beside the outbox, and counts, as the store reads them', async () => {
+    store.outbox.enqueueEvents([[newEvent('a', { payload: '{"sku":"R-100"}' }), newEvent('b')]], 0)
+    const writer = openSearchIndexWriter(file())
+    try {
+      while (writer.step() !== 'idle');
+      const indexed = openReader(file(), { searchIndexFile: searchIndexFileOf(file()) })
+      try {
+        const page = await indexed.listEvents({ search: 'r-100' })
+        expect(page.events.map((e) => e.messageId)).toEqual(['a'])
+        expect(page).toEqual(store.queries.listEvents({ search: 'r-100' }))
+        expect(await indexed.countEvents({ search: 'r-100' })).toEqual({ count: 1, exact: true })
+        expect(await indexed.countEvents({})).toEqual({ count: 2, exact: true })
+      } finally {
+        await indexed.close()
+      }
+    } finally {
+      writer.close()
+    }
   })
 
   it('refuses reads once closed, and a read waiting then fails instead of hanging', async () => {

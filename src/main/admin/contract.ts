@@ -1,4 +1,5 @@
 import Ajv, { type ValidateFunction } from 'ajv'
+import addFormats from 'ajv-formats'
 import { apiContract, apiMethods, type ApiError, type ApiMethod, type OutpostApi } from '@shared/api'
 import { CorrectionError } from '../store'
 import { UnbuildableRequestError } from './request-preview'
@@ -15,7 +16,9 @@ export class InvalidInputError extends Error {
  * HTTP query strings arrive as text, so that transport coerces ("5" -> 5); IPC does not.
  */
 export function createApiDispatcher(service: OutpostApi, options: { coerce: boolean; context: CallContext }) {
-  const ajv = new Ajv({ allErrors: true, coerceTypes: options.coerce, allowUnionTypes: true })
+  const ajv = addFormats(new Ajv({ allErrors: true, coerceTypes: options.coerce, allowUnionTypes: true }), [
+    'date-time'
+  ])
   const validators = new Map<ApiMethod, ValidateFunction>(
     apiMethods.map((m) => [m, ajv.compile(apiContract[m].input)])
   )

@@ -1,4 +1,5 @@
 import Ajv from 'ajv'
+import addFormats from 'ajv-formats'
 import { createWriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
@@ -41,7 +42,8 @@ export function registerExportDownload(
   app: FastifyInstance,
   deps: { exports: EventExports; now(): number; onRequest: onRequestHookHandler }
 ): void {
-  const validate = new Ajv({ allErrors: true, coerceTypes: true }).compile(exportDownload.input)
+  const ajv = addFormats(new Ajv({ allErrors: true, coerceTypes: true }), ['date-time'])
+  const validate = ajv.compile(exportDownload.input)
   app.route({
     method: 'GET',
     url: exportDownload.path,

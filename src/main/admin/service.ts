@@ -21,6 +21,7 @@ import type { Store } from '../store'
 import type { EventExports } from '../store/export-stream'
 import { emptyCounts } from '../store/queries'
 import type { Reader } from '../store/reader'
+import type { IndexProgress } from '../store/search-index'
 import type { SyncEngine } from '../sync/engine'
 import { exportFileName, writeExportFile } from './exports'
 import type { EventImports } from './imports'
@@ -76,6 +77,8 @@ export interface ServiceDeps {
   keys: KeyStore
   /** The activity counted in memory, not written yet, and the backlog now. */
   activity: Pick<ActivityRecorder, 'unwrittenSince' | 'writes' | 'backlogNow'>
+  /** How far the payload search index is (null without one, or before the indexer said). */
+  searchIndexProgress(): IndexProgress | null
   version(): number
   /** Tells the UI the outbox changed (it refetches on a new version). */
   changed(): void
@@ -89,6 +92,10 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 /** Attempts at reading the activity table and the counts in memory from the same side of a write. */
 const ACTIVITY_READ_TRIES = 3
+
+/** Events stored but not in the search index yet: found by reading them, so searches of them take longer. */
+const searchBacklog = (progress: IndexProgress | null) =>
+  progress === null ? 0 : Math.max(0, progress.newest - progress.indexedThrough)
 
 /** The one implementation of OutpostApi; IPC and HTTP both call into it. */
 export function createOutpostService(deps: ServiceDeps): OutpostApi {
@@ -163,12 +170,16 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
         counts,
         destinations: deps.destinations.map((d) => summarize(d, byDestination.get(d.id) ?? emptyCounts())),
         rejections: { count: deps.rejections.count(), lastId: deps.rejections.lastId() },
+        searchBacklog: searchBacklog(deps.searchIndexProgress()),
         version: deps.version(),
         startedAt: new Date(deps.startedAt).toISOString()
       }
     },
     async listEvents(query) {
       return deps.reader.listEvents(query)
+    },
+    async countEvents(filter) {
+      return deps.reader.countEvents(filter)
     },
     async exportEventsToFile({ query, format }, context: CallContext = UNKNOWN_CALLER) {
       const saving = context.exportSaving

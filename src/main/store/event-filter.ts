@@ -1,4 +1,5 @@
 import type { EventFilter } from '@shared/model'
+import { searchTerm } from './search-text'
 
 /** The conditions of a filter as SQL over `outbox`, and the named parameters they read. */
 export interface FilterSql {
@@ -6,14 +7,10 @@ export interface FilterSql {
   params: Record<string, string | number | undefined>
 }
 
-/** `%term%` for LIKE, the term's own `%`, `_` and `\` taken literally. */
-function likePattern(term: string): string {
-  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-}
-
 /**
- * What the UI's filters mean (the same as the list's in queries.ts): a destination, a status, a
- * search in the event name and user key or an exact message id, the events of one upstream request.
+ * What the UI's filters mean (the same as the list's in event-list.ts): a destination, a status, a
+ * search (search-text.ts: event_matches, which the connection must have registered), a time range
+ * of receipt (both ends included), the events of one upstream request.
  * `seekDestination: false` keeps SQLite from reaching a destination's rows through an index (a
  * reader of id ranges wants the range, not every row of the destination sorted again per page).
  */
@@ -23,10 +20,9 @@ export function eventFilterSql(filter: EventFilter, { seekDestination = true } =
   if (filter.destination !== undefined)
     conditions.push(`${seekDestination ? '' : '+'}destination = @destination`)
   if (filter.status !== undefined) conditions.push('status = @status')
-  if (filter.search)
-    conditions.push(
-      `(name LIKE @search ESCAPE '\\' OR user_key LIKE @search ESCAPE '\\' OR message_id = @exact)`
-    )
+  if (filter.search) conditions.push('event_matches(id, name, user_key, message_id, payload, @term)')
+  if (filter.receivedFrom !== undefined) conditions.push('received_at >= @from')
+  if (filter.receivedTo !== undefined) conditions.push('received_at <= @to')
   if (filter.attemptId !== undefined)
     conditions.push('id IN (SELECT event_id FROM attempt_events WHERE attempt_id = @attemptId)')
   return {
@@ -34,8 +30,9 @@ export function eventFilterSql(filter: EventFilter, { seekDestination = true } =
     params: {
       destination: filter.destination,
       status: filter.status,
-      search: filter.search ? likePattern(filter.search) : undefined,
-      exact: filter.search || undefined,
+      term: filter.search ? searchTerm(filter.search) : undefined,
+      from: filter.receivedFrom === undefined ? undefined : Date.parse(filter.receivedFrom),
+      to: filter.receivedTo === undefined ? undefined : Date.parse(filter.receivedTo),
       attemptId: filter.attemptId
     }
   }

@@ -4,7 +4,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { ExportFormat } from '@shared/api'
 import type { EventFilter, ExportProgress, VendorId } from '@shared/model'
 import { eventFilterSql } from './event-filter'
-import { PAYLOAD_COLUMNS, SUMMARY_COLUMNS, toSummary, type EventRow, type PayloadColumns } from './queries'
+import { registerSearchFunctions } from './search-text'
+import { PAYLOAD_COLUMNS, SUMMARY_COLUMNS, toSummary, type EventRow, type PayloadColumns } from './event-row'
 
 /**
  * A page is read in one turn of the event loop, and ingest waits behind at most one: its bounds keep
@@ -150,9 +151,13 @@ function exportStatements(db: Database.Database, filter: EventFilter) {
   const idRange = db.prepare(
     `SELECT (SELECT min(id) FROM outbox) AS lowest, (SELECT max(id) FROM outbox) AS highest`
   )
-  // The ledger triggers keep (migration 5) counts destination and status filters for free; a search
-  // or a request's events would need a scan of their own, so those exports report rows only.
-  const countable = filter.search === undefined && filter.attemptId === undefined
+  // The ledger triggers keep (migration 5) counts destination and status filters for free; a search,
+  // a time range or a request's events would need a scan of their own, so those report rows only.
+  const countable =
+    !filter.search &&
+    filter.attemptId === undefined &&
+    filter.receivedFrom === undefined &&
+    filter.receivedTo === undefined
   const count = db.prepare(`
     SELECT coalesce(sum(n), 0) AS total FROM status_counts
     WHERE (@destination IS NULL OR destination = @destination) AND (@status IS NULL OR status = @status)`)
@@ -213,6 +218,7 @@ async function* exportText(
   const db = new Database(file, { readonly: true, fileMustExist: true })
   try {
     db.pragma('busy_timeout = 5000')
+    registerSearchFunctions(db)
     const { page, params, start } = exportStatements(db, request.filter)
     const encoding = encodingOf(request, vendorOf)
     const { lowest, highest, total } = start()

@@ -30,9 +30,12 @@ function answer(call: ReadCall, reads: ReadMethods): ReadAnswer {
   }
 }
 
-const { file } = workerData as ReaderData
+const { file, searchIndexFile } = workerData as ReaderData
 const port = parentPort
 if (!port) throw new Error('reader-worker runs as a worker thread (reader.ts starts it)')
 const connection = openReadConnection(file)
-const reads: ReadMethods = { ...createQueries(connection), ...createActivityReads(connection) }
+const reads: ReadMethods = {
+  ...createQueries(connection, { searchIndexFile }),
+  ...createActivityReads(connection)
+}
 port.on('message', (call: ReadCall) => port.postMessage(answer(call, reads)))

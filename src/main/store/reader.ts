@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3'
-import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import type { EventDetail, EventPage, EventQuery } from '@shared/model'
+import type { EventCount, EventDetail, EventPage, EventQuery } from '@shared/model'
 import type { ActivityMinute, ActivityReads } from './activity'
 import type { Queries } from './queries'
+import { workerFile } from './worker-file'
 
 /**
  * The UI's reads, answered by a worker thread on a read-only connection of its own: a slow read
@@ -12,6 +12,7 @@ import type { Queries } from './queries'
  */
 export interface Reader {
   listEvents(query: EventQuery): Promise<EventPage>
+  countEvents(query: EventQuery): Promise<EventCount>
   getEvent(id: number): Promise<EventDetail | null>
   /** The Activity view's charts: ActivityReads.activityBuckets. */
   activityBuckets(from: number, minutes: number): Promise<ActivityMinute[]>
@@ -20,7 +21,7 @@ export interface Reader {
 }
 
 /** What the reader runs, by name: the same functions as the store's own queries. */
-export type ReadMethods = Pick<Queries, 'listEvents' | 'getEvent'> & ActivityReads
+export type ReadMethods = Pick<Queries, 'listEvents' | 'countEvents' | 'getEvent'> & ActivityReads
 
 /**
  * The worker's connection: read-only, so nothing it runs can write. The writer may hold the file
@@ -35,6 +36,8 @@ export function openReadConnection(file: string): Database.Database {
 /** The worker's startup data. */
 export interface ReaderData {
   file: string
+  /** The payload search index beside the outbox (search-index.ts), read when it exists. */
+  searchIndexFile?: string
 }
 
 export type ReadCall = {
@@ -62,17 +65,6 @@ interface RunningWorker {
   waiting: Map<number, Waiting>
 }
 
-/**
- * electron-vite builds the worker as an entry of its own beside the bundle this module is in
- * (electron.vite.config.ts). Run from source, as vitest runs it, this file is TypeScript, and the
- * worker's TypeScript is loaded through reader-worker-source.mjs.
- */
-function workerScript(): string {
-  return __filename.endsWith('.ts')
-    ? join(__dirname, 'reader-worker-source.mjs')
-    : join(__dirname, 'reader-worker.js')
-}
-
 function rebuiltError(failure: ReadFailure): Error {
   const error = new Error(failure.message) as Error & { code?: string }
   error.name = failure.name
@@ -84,7 +76,7 @@ function rebuiltError(failure: ReadFailure): Error {
  * Opens the reader of the outbox `file`. The worker starts with the first read (a collector nobody
  * looks at never runs it) and again after it stopped unexpectedly.
  */
-export function openReader(file: string): Reader {
+export function openReader(file: string, options: { searchIndexFile?: string } = {}): Reader {
   let running: RunningWorker | null = null
   let closed = false
   let nextId = 1
@@ -95,9 +87,9 @@ export function openReader(file: string): Reader {
   }
 
   function start(): RunningWorker {
-    const data: ReaderData = { file }
+    const data: ReaderData = { file, ...options }
     const started: RunningWorker = {
-      worker: new Worker(workerScript(), { workerData: data }),
+      worker: new Worker(workerFile('reader-worker'), { workerData: data }),
       waiting: new Map()
     }
     started.worker.on('message', (answer: ReadAnswer) => {
@@ -130,6 +122,7 @@ export function openReader(file: string): Reader {
 
   return {
     listEvents: (query) => call('listEvents', query),
+    countEvents: (query) => call('countEvents', query),
     getEvent: (id) => call('getEvent', id),
     activityBuckets: (from, minutes) => call('activityBuckets', from, minutes),
     async close() {

@@ -3,6 +3,7 @@ import type { ActivityRange, ActivityReport } from '@shared/activity'
 import type { ExportFormat, OutpostApi } from '@shared/api'
 import type {
   BulkOutcome,
+  EventCount,
   EventDetail,
   EventPage,
   EventQuery,
@@ -31,12 +32,21 @@ import { syncNotice } from './sync-notice'
 
 export type AppState = 'loading' | 'ready' | 'auth' | 'error'
 
+/**
+ * Which receipt times the list shows: any; the last minutes up to now (the window moves with the
+ * clock at every read); or between two local times as a datetime-local input gives them (to the
+ * minute, both included; either may be empty).
+ */
+export type ReceivedFilter =
+  { kind: 'any' } | { kind: 'last'; minutes: number } | { kind: 'between'; from: string; to: string }
+
 export interface EventFilters {
   status: EventStatus | ''
   destination: string
   search: string
   /** Only the events one upstream request carried; null for all. */
   attemptId: number | null
+  received: ReceivedFilter
 }
 
 export type DetailState = 'none' | 'loading' | 'loaded' | 'missing'
@@ -45,12 +55,20 @@ export type DetailState = 'none' | 'loading' | 'loaded' | 'missing'
 export type View = 'events' | 'rejected' | 'activity'
 
 const POLL_INTERVAL_MS = 1000
+/** The count is read again at most this often while the outbox changes (a search's takes up to 250 ms). */
+const COUNT_INTERVAL_MS = 3000
 const SEARCH_DEBOUNCE_MS = 250
 const PAGE_SIZE = 200
 /** The admin API's largest page; a refresh re-reads at most this many rows. */
 const MAX_PAGE_SIZE = 1000
 
-const NO_FILTERS: EventFilters = { status: '', destination: '', search: '', attemptId: null }
+const NO_FILTERS: EventFilters = {
+  status: '',
+  destination: '',
+  search: '',
+  attemptId: null,
+  received: { kind: 'any' }
+}
 
 interface OutpostState {
   appState: AppState
@@ -67,6 +85,13 @@ interface OutpostState {
   stats: Stats | null
   events: EventSummary[]
   nextBeforeId: number | null
+  /**
+   * Set when the last page read was a search that ran out of time: events received before this were
+   * not searched yet, and "Search older" goes on.
+   */
+  searchedBackTo: string | null
+  /** How many events the filters match (at least, when not exact); null until read. */
+  count: EventCount | null
   eventsLoaded: boolean
   loadingMore: boolean
   filters: EventFilters
@@ -90,6 +115,7 @@ interface OutpostActions {
   setStatusFilter(status: EventStatus | ''): void
   setDestinationFilter(destination: string): void
   setSearchText(text: string): void
+  setReceivedFilter(received: ReceivedFilter): void
   /** Lists the events of one upstream request, whatever the other filters were. */
   showRequestEvents(attemptId: number | null): void
   clearFilters(): void
@@ -147,6 +173,9 @@ let eventsFetchedWith: EventFilters | null = null
 let eventsRequest = 0
 let detailRequest = 0
 let rejectionsRequest = 0
+let countRequest = 0
+/** When the count was last read (performance.now()). */
+let countedAt = Number.NEGATIVE_INFINITY
 let searchTimer: ReturnType<typeof setTimeout> | null = null
 
 const poller = createPoller(pollOnce, POLL_INTERVAL_MS)
@@ -161,6 +190,8 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
   stats: null,
   events: [],
   nextBeforeId: null,
+  searchedBackTo: null,
+  count: null,
   eventsLoaded: false,
   loadingMore: false,
   filters: NO_FILTERS,
@@ -206,6 +237,10 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
     }, SEARCH_DEBOUNCE_MS)
   },
 
+  setReceivedFilter(received) {
+    applyFilters({ ...get().filters, received })
+  },
+
   showRequestEvents(attemptId) {
     if (attemptId !== null) clearSearchText()
     applyFilters(attemptId === null ? { ...get().filters, attemptId } : { ...NO_FILTERS, attemptId })
@@ -227,7 +262,8 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
       const oldestShown = current.events.at(-1)?.id ?? Number.POSITIVE_INFINITY
       set({
         events: [...current.events, ...page.events.filter((event) => event.id < oldestShown)],
-        nextBeforeId: page.nextBeforeId
+        nextBeforeId: page.nextBeforeId,
+        searchedBackTo: page.searchedBackTo ?? null
       })
     } catch (error) {
       reportActionFailure('Loading more events', error)
@@ -383,6 +419,7 @@ async function pollOnce(): Promise<void> {
     writeState({ stats })
     if (stats.version !== eventsVersion || !readState().eventsLoaded) {
       if (await fetchEvents(client, 'refresh')) eventsVersion = stats.version
+      if (performance.now() - countedAt >= COUNT_INTERVAL_MS) void refreshCount(client)
     }
     if (readState().selectedId !== null && stats.version !== detailVersion) void refreshDetail(stats.version)
     const rejections = `${stats.rejections.count}:${stats.rejections.lastId}`
@@ -411,8 +448,23 @@ async function fetchEvents(client: OutpostApi, mode: 'refresh' | 'reset'): Promi
   const current = readState()
   const merged = sameRows && eventsFetchedWith === current.filters ? keepOlderRows(page, current) : page
   eventsFetchedWith = filters
-  writeState({ events: merged.events, nextBeforeId: merged.nextBeforeId, eventsLoaded: true })
+  // Rows kept from "Load more" keep the place that page stopped at.
+  const searchedBackTo = merged === page ? (page.searchedBackTo ?? null) : current.searchedBackTo
+  writeState({ events: merged.events, nextBeforeId: merged.nextBeforeId, searchedBackTo, eventsLoaded: true })
   return true
+}
+
+/** Reads how many events the filters match, through the collector's reader (never the ingest thread). */
+async function refreshCount(client: OutpostApi): Promise<void> {
+  const request = ++countRequest
+  const { filters } = readState()
+  countedAt = performance.now()
+  try {
+    const count = await client.countEvents(toQuery(filters))
+    if (request === countRequest && client === api && readState().filters === filters) writeState({ count })
+  } catch (error) {
+    if (request === countRequest) reportActionFailure('Counting the events', error)
+  }
 }
 
 /** Rows older than the fresh page that were loaded with "Load more" stay, so the list does not shrink. */
@@ -470,20 +522,45 @@ function applyFilters(next: EventFilters): void {
     next.status === current.status &&
     next.destination === current.destination &&
     next.search === current.search &&
-    next.attemptId === current.attemptId
+    next.attemptId === current.attemptId &&
+    JSON.stringify(next.received) === JSON.stringify(current.received)
   )
     return
   // Ticked events the new filters hide would be acted on unseen.
-  writeState({ filters: next, checkedIds: [] })
+  writeState({ filters: next, checkedIds: [], count: null })
   const client = api
   if (!client) return
   fetchEvents(client, 'reset').catch((error: unknown) => reportActionFailure('Loading events', error))
+  void refreshCount(client)
 }
 
 const countOf = (n: number) => `${n} ${n === 1 ? 'event' : 'events'}`
 
-export function toQuery(filters: EventFilters): EventQuery {
-  const query: EventQuery = {}
+/** A datetime-local value (local time, to the minute) as an instant; null when empty or not a time. */
+function localTime(value: string): number | null {
+  const ms = value === '' ? Number.NaN : new Date(value).getTime()
+  return Number.isNaN(ms) ? null : ms
+}
+
+/** The receipt times of a ReceivedFilter, as the admin API takes them; `now` for the last minutes. */
+function receivedRange(
+  received: ReceivedFilter,
+  now: number
+): Pick<EventQuery, 'receivedFrom' | 'receivedTo'> {
+  if (received.kind === 'last')
+    return { receivedFrom: new Date(now - received.minutes * 60_000).toISOString() }
+  if (received.kind === 'any') return {}
+  const from = localTime(received.from)
+  const to = localTime(received.to)
+  return {
+    ...(from === null ? {} : { receivedFrom: new Date(from).toISOString() }),
+    // The whole minute picked: its last millisecond included.
+    ...(to === null ? {} : { receivedTo: new Date(to + 59_999).toISOString() })
+  }
+}
+
+export function toQuery(filters: EventFilters, now = Date.now()): EventQuery {
+  const query: EventQuery = receivedRange(filters.received, now)
   if (filters.status) query.status = filters.status
   if (filters.destination) query.destination = filters.destination
   if (filters.search) query.search = filters.search

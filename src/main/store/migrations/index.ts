@@ -8,6 +8,7 @@ import { integrity } from './006-integrity'
 import { inFlight } from './007-in-flight'
 import { listIndexes } from './008-list-indexes'
 import { activity } from './009-activity'
+import { searchChanges } from './010-search-changes'
 
 export interface Migration {
   version: number
@@ -25,7 +26,8 @@ export const migrations: Migration[] = [
   integrity,
   inFlight,
   listIndexes,
-  activity
+  activity,
+  searchChanges
 ]
 
 export class NewerDatabaseError extends Error {

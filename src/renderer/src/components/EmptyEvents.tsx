@@ -3,6 +3,7 @@ import type { IngestGuide } from '@shared/model'
 import { curlCommand, INGEST_KEY_VARIABLE } from '../ingest-curl'
 import { useOutpost } from '../store'
 import { CopyButton } from './CopyButton'
+import { LoadMore } from './LoadMore'
 
 /** Until the guides come (or when they cannot): each destination's base URL, from the stats. */
 function BaseUrls() {
@@ -102,7 +103,13 @@ export function EmptyEvents() {
   const eventsLoaded = useOutpost((state) => state.eventsLoaded)
   const filters = useOutpost((state) => state.filters)
   const clearFilters = useOutpost((state) => state.clearFilters)
-  const filtered = filters.status !== '' || filters.destination !== '' || filters.search !== ''
+  const searchedBackTo = useOutpost((state) => state.searchedBackTo)
+  const filtered =
+    filters.status !== '' ||
+    filters.destination !== '' ||
+    filters.search !== '' ||
+    filters.attemptId !== null ||
+    filters.received.kind !== 'any'
 
   return (
     <div className="empty" data-testid="events-empty">
@@ -110,7 +117,8 @@ export function EmptyEvents() {
         <p className="muted">Loading events…</p>
       ) : filtered ? (
         <>
-          <p>No events match these filters.</p>
+          <p>{searchedBackTo === null ? 'No events match these filters.' : 'No matches yet.'}</p>
+          <LoadMore />
           <button type="button" className="button" onClick={clearFilters}>
             Clear filters
           </button>

@@ -5,26 +5,7 @@ import { useArrowKeySelection } from '../list-selection'
 import { useOutpost } from '../store'
 import { EmptyEvents } from './EmptyEvents'
 import { EventRow } from './EventRow'
-
-function LoadMore() {
-  const hasMore = useOutpost((state) => state.nextBeforeId !== null)
-  const loadingMore = useOutpost((state) => state.loadingMore)
-  const loadMore = useOutpost((state) => state.loadMore)
-  if (!hasMore) return null
-  return (
-    <div className="load-more">
-      <button
-        type="button"
-        className="button"
-        data-testid="load-more"
-        disabled={loadingMore}
-        onClick={() => void loadMore()}
-      >
-        {loadingMore ? 'Loading…' : 'Load more'}
-      </button>
-    </div>
-  )
-}
+import { LoadMore } from './LoadMore'
 
 /** What can be done to the ticked events at once. */
 function SelectionBar() {

@@ -1,9 +1,9 @@
 import { useState } from 'react'
 import { EXPORT_FORMATS, type ExportFormat } from '@shared/api'
-import { EVENT_STATUSES, type EventStatus, type ExportProgress } from '@shared/model'
+import { EVENT_STATUSES, type EventCount, type EventStatus, type ExportProgress } from '@shared/model'
 import { exportLink } from '../api'
 import { formatCount } from '../format'
-import { toQuery, useOutpost } from '../store'
+import { toQuery, useOutpost, type ReceivedFilter } from '../store'
 
 const FORMAT_LABELS: Record<ExportFormat, string> = { json: 'JSON', ndjson: 'NDJSON', csv: 'CSV' }
 const EXPORT_TITLE = 'Save every event these filters match, with its payloads as received and as sent'
@@ -73,6 +73,81 @@ function toStatusFilter(value: string): EventStatus | '' {
   return EVENT_STATUSES.find((status) => status === value) ?? ''
 }
 
+/** The receipt-time choices: a window up to now (in minutes), or two times picked. */
+const RECEIVED_CHOICES: { value: string; label: string; filter: ReceivedFilter }[] = [
+  { value: 'any', label: 'Any time', filter: { kind: 'any' } },
+  { value: '15', label: 'Last 15 minutes', filter: { kind: 'last', minutes: 15 } },
+  { value: '60', label: 'Last hour', filter: { kind: 'last', minutes: 60 } },
+  { value: '1440', label: 'Last 24 hours', filter: { kind: 'last', minutes: 1_440 } },
+  { value: '10080', label: 'Last 7 days', filter: { kind: 'last', minutes: 10_080 } },
+  { value: 'between', label: 'Between…', filter: { kind: 'between', from: '', to: '' } }
+]
+
+function receivedChoice(filter: ReceivedFilter): string {
+  if (filter.kind === 'last') return String(filter.minutes)
+  return filter.kind
+}
+
+/** When the events were received: any time, the last minutes, or between two local times (each minute whole). */
+function ReceivedControl() {
+  const received = useOutpost((state) => state.filters.received)
+  const setReceivedFilter = useOutpost((state) => state.setReceivedFilter)
+  return (
+    <>
+      <select
+        className="input"
+        aria-label="Received"
+        data-testid="filter-received"
+        value={receivedChoice(received)}
+        onChange={(event) =>
+          setReceivedFilter(
+            RECEIVED_CHOICES.find((choice) => choice.value === event.target.value)?.filter ?? { kind: 'any' }
+          )
+        }
+      >
+        {RECEIVED_CHOICES.map((choice) => (
+          <option key={choice.value} value={choice.value}>
+            {choice.label}
+          </option>
+        ))}
+      </select>
+      {received.kind === 'between' && (
+        <span className="filter-range">
+          <input
+            type="datetime-local"
+            className="input"
+            aria-label="Received from"
+            data-testid="filter-received-from"
+            value={received.from}
+            max={received.to || undefined}
+            onChange={(event) => setReceivedFilter({ ...received, from: event.target.value })}
+          />
+          <span className="muted">to</span>
+          <input
+            type="datetime-local"
+            className="input"
+            aria-label="Received to"
+            data-testid="filter-received-to"
+            value={received.to}
+            min={received.from || undefined}
+            onChange={(event) => setReceivedFilter({ ...received, to: event.target.value })}
+          />
+        </span>
+      )}
+    </>
+  )
+}
+
+const plural = (n: number, word: string) => `${word}${n === 1 ? '' : 's'}`
+
+/** "1,204 events match · 200 shown", "10,000+ …" when the count stopped early, while it is being read only what is shown. */
+function summaryText(count: EventCount | null, shown: number, hasMore: boolean): string {
+  const shownText = `${shown.toLocaleString('en')} shown${hasMore ? ', more below' : ''}`
+  if (count === null) return shownText
+  const counted = `${count.count.toLocaleString('en')}${count.exact ? '' : '+'}`
+  return `${counted} ${plural(count.count, 'event')} ${count.count === 1 && count.exact ? 'matches' : 'match'} · ${shownText}`
+}
+
 /** The one-request filter, set from an attempt ("Show its events"); the × lifts it. */
 function RequestChip({ attemptId }: { attemptId: number }) {
   const showRequestEvents = useOutpost((state) => state.showRequestEvents)
@@ -97,6 +172,8 @@ export function Filters() {
   const destinations = useOutpost((state) => state.stats?.destinations)
   const shown = useOutpost((state) => state.events.length)
   const hasMore = useOutpost((state) => state.nextBeforeId !== null)
+  const count = useOutpost((state) => state.count)
+  const searchBacklog = useOutpost((state) => state.stats?.searchBacklog ?? 0)
   const setStatusFilter = useOutpost((state) => state.setStatusFilter)
   const setDestinationFilter = useOutpost((state) => state.setDestinationFilter)
   const setSearchText = useOutpost((state) => state.setSearchText)
@@ -131,19 +208,27 @@ export function Filters() {
           </option>
         ))}
       </select>
+      <ReceivedControl />
       <input
         type="search"
         className="input filter-search"
         aria-label="Search"
-        placeholder="Search event name, user or message id"
+        placeholder="Search names, users, message ids, payload values"
+        title="Finds, ignoring case, a part of the event name, user, message id or of any value in the payload (not property names)"
         maxLength={200}
         data-testid="filter-search"
         value={searchText}
         onChange={(event) => setSearchText(event.target.value)}
       />
       {filters.attemptId !== null && <RequestChip attemptId={filters.attemptId} />}
-      <span className="filters-summary muted">
-        {shown} {shown === 1 ? 'event' : 'events'} shown{hasMore ? ', more below' : ''}
+      <span className="filters-summary muted" data-testid="filters-summary">
+        {summaryText(count, shown, hasMore)}
+        {filters.search !== '' && searchBacklog > 0 && (
+          <span title="Events stored but not in the search index yet are searched one by one: slower until the index catches up">
+            {' '}
+            · indexing {searchBacklog.toLocaleString('en')}
+          </span>
+        )}
       </span>
       <ExportControl disabled={shown === 0} />
     </div>
