@@ -7,6 +7,8 @@ import { statusCounts } from './005-status-counts'
 import { integrity } from './006-integrity'
 import { inFlight } from './007-in-flight'
 import { listIndexes } from './008-list-indexes'
+import { lanes } from './009-lanes'
+import { LANE_FUNCTION, laneOf } from '../lanes'
 
 export interface Migration {
   version: number
@@ -23,7 +25,8 @@ export const migrations: Migration[] = [
   statusCounts,
   integrity,
   inFlight,
-  listIndexes
+  listIndexes,
+  lanes
 ]
 
 export class NewerDatabaseError extends Error {
@@ -44,9 +47,14 @@ export function assertStrictlyIncreasing(list: Migration[]): void {
   })
 }
 
-/** Brings the database to the newest schema, each step in its own transaction with user_version. */
+/**
+ * Brings the database to the newest schema, each step in its own transaction with user_version.
+ * Migrations are SQL; the one thing SQL cannot compute here, an event's lane, is a function
+ * registered on the connection first (deterministic: the same user key, the same lane).
+ */
 export function migrate(db: Database.Database, list: Migration[] = migrations): number {
   assertStrictlyIncreasing(list)
+  db.function(LANE_FUNCTION, { deterministic: true }, (userKey: unknown) => laneOf(userKey as string | null))
   const current = db.pragma('user_version', { simple: true }) as number
   const latest = list.length
   if (current > latest) throw new NewerDatabaseError(current, latest)
