@@ -53,10 +53,17 @@ export type Operation =
   /** Requests arriving together, committed as one group; the n-th insert may fail once. */
   | { op: 'ingest'; requests: RequestSpec[]; failAtInsert: number | null }
   /**
-   * A claim keeping order per user or for the whole queue, looking at `window` events (null: the
-   * store's own window).
+   * `count` claims in a row (the worker's free places), keeping order per user or for the whole
+   * queue, looking at `window` events (null: the store's own window).
    */
-  | { op: 'claim'; destination: DestinationId; limit: number; order: 'user' | 'queue'; window: number | null }
+  | {
+      op: 'claim'
+      destination: DestinationId
+      count: number
+      limit: number
+      order: 'user' | 'queue'
+      window: number | null
+    }
   /**
    * The answer to one of the requests in flight (`which`, modulo how many there are, oldest
    * first); `throws`: its settlement cannot be written.
@@ -106,6 +113,7 @@ const ingest = fc.record({
 const claim = fc.record({
   op: fc.constant('claim' as const),
   destination,
+  count: fc.constantFrom(1, 1, 2, 3),
   limit: fc.integer({ min: 1, max: 4 }),
   order: fc.constantFrom('user', 'user', 'user', 'queue'),
   window: rarely(fc.integer({ min: 1, max: 4 }), 4)

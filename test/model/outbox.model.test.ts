@@ -106,8 +106,8 @@ class ModelRun {
       case 'ingest':
         return this.ingest(operation.requests, operation.failAtInsert)
       case 'claim': {
-        const { destination, limit, order, window } = operation
-        return this.claim(destination, limit, { order, ...(window !== null && { window }) })
+        const { destination, count, limit, order, window } = operation
+        return this.claim(destination, count, limit, { order, ...(window !== null && { window }) })
       }
       case 'settle':
         return this.settle(operation.which, operation.outcome, operation.delayMs)
@@ -198,25 +198,38 @@ class ModelRun {
     }
   }
 
-  private claim(destination: DestinationId, limit: number, options: ClaimOptions): void {
-    const expected = this.model.nextBatch(destination, this.now, limit, SAME_BATCH[destination], options)
-    const claim = this.sut.store.outbox.claimDueBatch(
+  /**
+   * `count` claims in a row as the worker makes them to fill its free places: one call to
+   * claimDueBatches, which must lease what as many single claims of the model's rule would.
+   */
+  private claim(destination: DestinationId, count: number, limit: number, options: ClaimOptions): void {
+    const expected: ExpectedClaim[] = []
+    for (let claim = 0; claim < count; claim++) {
+      const next = this.model.nextBatch(destination, this.now, limit, SAME_BATCH[destination], options)
+      expected.push(next)
+      if (next.kind !== 'claimed') break
+      this.model.lease(next.events, this.now)
+    }
+    const { batches, then } = this.sut.store.outbox.claimDueBatches(
       destination,
       this.now,
+      count,
       limit,
       LEASE_MS,
       SAME_BATCH[destination],
       options
     )
-    expect(claimView(claim)).toEqual(claimView(expected))
-    if (expected.kind !== 'claimed') return
-    this.model.lease(expected.events, this.now)
-    const ids = expected.events.map((event) => event.id)
-    // A request whose lease expired is never heard from again (it is bounded by twice the
-    // timeout, the lease is three times it): a claim that takes its events back replaces it.
-    this.inFlight = this.inFlight.filter((request) => !request.ids.some((id) => ids.includes(id)))
-    this.inFlight.push({ destination, ids })
-    this.assertNothingOlderWaits(destination, ids, options.order ?? 'user')
+    const claimed: BatchClaim[] = batches.map((events) => ({ kind: 'claimed', events }))
+    expect([...claimed, ...(then ? [then] : [])].map(claimView)).toEqual(expected.map(claimView))
+    for (const batch of expected) {
+      if (batch.kind !== 'claimed') continue
+      const ids = batch.events.map((event) => event.id)
+      // A request whose lease expired is never heard from again (it is bounded by twice the
+      // timeout, the lease is three times it): a claim that takes its events back replaces it.
+      this.inFlight = this.inFlight.filter((request) => !request.ids.some((id) => ids.includes(id)))
+      this.inFlight.push({ destination, ids })
+      this.assertNothingOlderWaits(destination, ids, options.order ?? 'user')
+    }
   }
 
   /**

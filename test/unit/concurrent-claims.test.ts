@@ -111,6 +111,20 @@ describe('claims with several requests in flight', () => {
     }
   })
 
+  it('claims several batches at once as the same claims in a row would, and says why it stopped', () => {
+    enqueue(event('a1', 'ana'), event('b1', 'ben'), event('a2', 'ana'), event('c1', 'chi'))
+    const { batches, then } = store.outbox.claimDueBatches('whisperr', 1, 5, 1, LEASE_MS, tracksBatch)
+    expect(batches.map((batch) => batch.map((claimed) => claimed.messageId))).toEqual([
+      ['a1'],
+      ['b1'],
+      ['c1']
+    ])
+    expect(then).toEqual({ kind: 'waiting', dueAt: 1 + LEASE_MS })
+    expect(
+      store.outbox.claimDueBatches('whisperr', 2 + LEASE_MS, 1, 10, LEASE_MS, tracksBatch).then
+    ).toBeNull()
+  })
+
   it('holds back the users of a lane in flight, and no other lane', () => {
     expect(laneOf('u1')).toBe(laneOf('u85'))
     expect(laneOf('u2')).not.toBe(laneOf('u1'))

@@ -12,6 +12,7 @@ export type {
   EnqueueResult,
   ClaimedEvent,
   BatchClaim,
+  BatchClaims,
   ClaimOptions,
   AttemptRecord,
   Settlement,

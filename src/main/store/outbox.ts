@@ -40,8 +40,16 @@ export interface ClaimedEvent {
   attempts: number
 }
 
-export type BatchClaim =
-  { kind: 'empty' } | { kind: 'waiting'; dueAt: number } | { kind: 'claimed'; events: ClaimedEvent[] }
+/** Nothing may go now: the queue is empty, or when that may change. */
+export type NothingToClaim = { kind: 'empty' } | { kind: 'waiting'; dueAt: number }
+
+export type BatchClaim = NothingToClaim | { kind: 'claimed'; events: ClaimedEvent[] }
+
+/** Several batches claimed at once; `then` is what the claim after the last said, when it found nothing. */
+export interface BatchClaims {
+  batches: ClaimedEvent[][]
+  then: NothingToClaim | null
+}
 
 /**
  * How many waiting events a claim looks at in one lane, and in all before it stops starting on
@@ -94,7 +102,7 @@ const BACKLOG_STATUSES: readonly EventStatus[] = ['queued', 'retrying', 'sending
 const QUEUE = `status IN ('queued', 'retrying', 'sending')`
 
 /** A queued event as a claim weighs it, before its payload is read. */
-const QUEUED_EVENT = `id, kind, user_key AS userKey, upstream_params AS upstreamParams,
+const QUEUED_EVENT = `id, lane, kind, user_key AS userKey, upstream_params AS upstreamParams,
   CASE status WHEN 'sending' THEN lease_until ELSE next_attempt_at END AS dueAt`
 
 /**
@@ -143,6 +151,16 @@ export interface Outbox {
     sameBatch: (kind: EventKind) => boolean,
     options?: ClaimOptions
   ): BatchClaim
+  /** Up to `count` batches, as many claimDueBatch calls in a row would lease, reading the lanes once. */
+  claimDueBatches(
+    destination: string,
+    now: number,
+    count: number,
+    limit: number,
+    leaseMs: number,
+    sameBatch: (kind: EventKind) => boolean,
+    options?: ClaimOptions
+  ): BatchClaims
   settleAttempt(
     attempt: AttemptRecord,
     groups: { ids: number[]; settlement: Settlement }[],
@@ -281,41 +299,79 @@ export function createOutbox(db: Database.Database): Outbox {
    *
    * When nothing may go, the answer says when that may change: the earliest end of a running
    * lease, or due time of a waiting user's oldest event.
+   *
+   * claimDueBatches leases up to `count` batches in one go, each as this rule takes it after the
+   * ones before it: the worker fills its free places with one read of the lanes.
    */
-  const claimDueBatch = db.transaction(
+  const claimDueBatches = db.transaction(
     (
       destination: string,
       now: number,
+      count: number,
       limit: number,
       leaseMs: number,
       sameBatch: (kind: EventKind) => boolean,
       { order = 'user', window = CLAIM_WINDOW }: ClaimOptions = {}
-    ): BatchClaim => {
+    ): BatchClaims => {
+      // Read once: a batch leased below changes only its own lanes, which it marks in flight.
       const lanes = selectLanes.all({ destination, now }) as LaneState[]
-      const firstLeaseEnd = Math.min(...lanes.map((lane) => lane.leaseEnd ?? Infinity))
       const boundary = (selectFirstRegistration.get(destination) as number | null) ?? Number.MAX_SAFE_INTEGER
-      const batch = new BatchBuilder(now, limit, sameBatch)
-      if (order === 'queue') {
-        // One user for the whole queue: nothing goes while anything is in flight.
-        if (firstLeaseEnd === Infinity) {
-          const rows = selectWholeQueue.iterate({ destination, boundary, window }) as Iterable<QueuedEvent>
-          batch.consider(rows, () => WHOLE_QUEUE)
-        }
-      } else {
-        const free = lanes
-          .filter((lane) => lane.leaseEnd === null && lane.head !== null && lane.head <= boundary)
-          .sort((a, b) => (a.head as number) - (b.head as number))
-        for (const { lane } of free) {
-          if (batch.full || (batch.events.length > 0 && batch.looked >= window)) break
-          const rows = selectLane.iterate({ destination, lane, boundary, window }) as Iterable<QueuedEvent>
-          batch.consider(rows, (row) => row.userKey)
-        }
+      const batches: ClaimedEvent[][] = []
+      while (batches.length < count) {
+        const batch = new BatchBuilder(now, limit, sameBatch)
+        if (order === 'queue') fillFromWholeQueue(batch, lanes, destination, boundary, window)
+        else fillFromLanes(batch, lanes, destination, boundary, window)
+        if (batch.events.length === 0) return { batches, then: nothingToClaim(batch, lanes) }
+        batches.push(lease(batch.events, now + leaseMs))
+        for (const row of batch.events) (lanes[row.lane] as LaneState).leaseEnd ??= now + leaseMs
       }
-      if (batch.events.length > 0) return { kind: 'claimed', events: lease(batch.events, now + leaseMs) }
-      const nextDue = Math.min(batch.nextDue, firstLeaseEnd)
-      return nextDue === Infinity ? { kind: 'empty' } : { kind: 'waiting', dueAt: nextDue }
+      return { batches, then: null }
     }
   )
+
+  function claimDueBatch(
+    destination: string,
+    now: number,
+    limit: number,
+    leaseMs: number,
+    sameBatch: (kind: EventKind) => boolean,
+    options?: ClaimOptions
+  ): BatchClaim {
+    const { batches, then } = claimDueBatches(destination, now, 1, limit, leaseMs, sameBatch, options)
+    const [events] = batches
+    return events ? { kind: 'claimed', events } : (then as NothingToClaim)
+  }
+
+  /** One user for the whole queue: nothing goes while anything is in flight. */
+  function fillFromWholeQueue(
+    batch: BatchBuilder,
+    lanes: LaneState[],
+    destination: string,
+    boundary: number,
+    window: number
+  ): void {
+    if (lanes.some((lane) => lane.leaseEnd !== null)) return
+    const rows = selectWholeQueue.iterate({ destination, boundary, window }) as Iterable<QueuedEvent>
+    batch.consider(rows, () => WHOLE_QUEUE)
+  }
+
+  /** From the lanes with nothing in flight, oldest first, each up to the window (see claimDueBatch). */
+  function fillFromLanes(
+    batch: BatchBuilder,
+    lanes: LaneState[],
+    destination: string,
+    boundary: number,
+    window: number
+  ): void {
+    const free = lanes
+      .filter((lane) => lane.leaseEnd === null && lane.head !== null && lane.head <= boundary)
+      .sort((a, b) => (a.head as number) - (b.head as number))
+    for (const { lane } of free) {
+      if (batch.full || (batch.events.length > 0 && batch.looked >= window)) break
+      const rows = selectLane.iterate({ destination, lane, boundary, window }) as Iterable<QueuedEvent>
+      batch.consider(rows, (row) => row.userKey)
+    }
+  }
 
   function lease(batch: QueuedEvent[], leaseUntil: number): ClaimedEvent[] {
     const leased = leaseEvents.all(leaseUntil, JSON.stringify(batch.map((row) => row.id))) as ClaimedEvent[]
@@ -364,6 +420,7 @@ export function createOutbox(db: Database.Database): Outbox {
   return {
     enqueueEvents,
     claimDueBatch,
+    claimDueBatches,
     settleAttempt,
     makeDueNow,
     releaseStaleLeases,
@@ -376,6 +433,7 @@ export function createOutbox(db: Database.Database): Outbox {
 /** A waiting event as a claim weighs it, before its payload is read. */
 interface QueuedEvent {
   id: number
+  lane: number
   kind: EventKind
   userKey: string | null
   upstreamParams: string | null
@@ -429,6 +487,12 @@ class BatchBuilder {
       }
     }
   }
+}
+
+/** Nothing to take: when that may change, the earliest end of a running lease or a held-back user's backoff. */
+function nothingToClaim(batch: BatchBuilder, lanes: LaneState[]): NothingToClaim {
+  const dueAt = Math.min(batch.nextDue, ...lanes.map((lane) => lane.leaseEnd ?? Infinity))
+  return dueAt === Infinity ? { kind: 'empty' } : { kind: 'waiting', dueAt }
 }
 
 /** Whether `row` may go in the request `head` starts: same kind and parameters, of a kind that batches. */
