@@ -120,7 +120,7 @@ export const CLAIM_SQL = {
         WHERE destination = @destination AND lane = lanes.lane AND ${QUEUE}) AS head,
       (SELECT min(lease_until) FROM outbox INDEXED BY outbox_leased_lanes
         WHERE destination = @destination AND lane = lanes.lane AND status = 'sending' AND lease_until > @now) AS leaseEnd
-    FROM lanes`,
+    FROM lanes ORDER BY lane`,
   // One lane with nothing in flight, oldest first, up to a registration.
   lane: `
     SELECT ${QUEUED_EVENT} FROM outbox INDEXED BY outbox_lanes
@@ -313,7 +313,8 @@ export function createOutbox(db: Database.Database): Outbox {
       sameBatch: (kind: EventKind) => boolean,
       { order = 'user', window = CLAIM_WINDOW }: ClaimOptions = {}
     ): BatchClaims => {
-      // Read once: a batch leased below changes only its own lanes, which it marks in flight.
+      // Read once, lane n at index n: a batch leased below changes only its own lanes, which it
+      // marks in flight.
       const lanes = selectLanes.all({ destination, now }) as LaneState[]
       const boundary = (selectFirstRegistration.get(destination) as number | null) ?? Number.MAX_SAFE_INTEGER
       const batches: ClaimedEvent[][] = []
