@@ -13,9 +13,15 @@ export type DestinationId = (typeof DESTINATIONS)[number]
 export const RETENTION_MS = 7 * 86_400_000
 const BACKOFF_MAX_MS = 60_000
 
+/**
+ * The users of a run. Lanes (src/main/store/lanes.ts) are shared: u1 and u85 have one lane,
+ * u37 has the lane of events without a user key, u2 has its own (the model test checks this).
+ */
+export const USERS = ['u1', 'u85', 'u2', 'u37', null] as const
+
 export interface EventSpec {
   /** null: an event without a user key (all such events are one user). */
-  user: 'u1' | 'u2' | 'u3' | null
+  user: (typeof USERS)[number]
   /** `device`: a registration, which goes before everything accepted after it. */
   kind: 'track' | 'identify' | 'device'
   /** A client's own message id (Whisperr's `$message_id`), from a small pool so that keys repeat; null (one in three): none. */
@@ -47,10 +53,17 @@ export type Operation =
   /** Requests arriving together, committed as one group; the n-th insert may fail once. */
   | { op: 'ingest'; requests: RequestSpec[]; failAtInsert: number | null }
   /**
-   * A claim keeping order per user or for the whole queue, looking at `window` events (null: the
-   * store's own window).
+   * `count` claims in a row (the worker's free places), keeping order per user or for the whole
+   * queue, looking at `window` events (null: the store's own window).
    */
-  | { op: 'claim'; destination: DestinationId; limit: number; order: 'user' | 'queue'; window: number | null }
+  | {
+      op: 'claim'
+      destination: DestinationId
+      count: number
+      limit: number
+      order: 'user' | 'queue'
+      window: number | null
+    }
   /**
    * The answer to one of the requests in flight (`which`, modulo how many there are, oldest
    * first); `throws`: its settlement cannot be written.
@@ -59,8 +72,8 @@ export type Operation =
   | { op: 'advance'; ms: number }
   /** A person pressed "sync now" on the destination. */
   | { op: 'syncNow'; destination: DestinationId }
-  /** An edit to a payload of `size` padding characters (two bytes each). */
-  | { op: 'edit'; pick: Pick; size: number }
+  /** An edit to a payload of `size` padding characters (two bytes each), which may name another user. */
+  | { op: 'edit'; pick: Pick; size: number; user: EventSpec['user'] | 'same' }
   | { op: 'resend'; picks: Pick[] }
   | { op: 'discard'; picks: Pick[] }
   | { op: 'prune'; retentionMs: number; chunk: number }
@@ -73,8 +86,10 @@ function rarely<T>(arbitrary: fc.Arbitrary<T>, oneIn: number): fc.Arbitrary<T | 
   return fc.oneof({ weight: oneIn - 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary })
 }
 
+const user = fc.constantFrom('u1', 'u1', 'u85', 'u2', 'u2', 'u37', null)
+
 const eventSpec: fc.Arbitrary<EventSpec> = fc.record({
-  user: fc.constantFrom('u1', 'u2', 'u3', 'u1', 'u2', 'u3', null),
+  user,
   kind: fc.constantFrom('track', 'track', 'track', 'track', 'track', 'identify', 'identify', 'device'),
   clientKey: fc.option(fc.constantFrom('m0', 'm1', 'm2', 'm3', 'm4'), { freq: 3 }),
   variant: fc.oneof({ weight: 3, arbitrary: fc.constant(0 as const) }, fc.constant(1 as const)),
@@ -98,6 +113,7 @@ const ingest = fc.record({
 const claim = fc.record({
   op: fc.constant('claim' as const),
   destination,
+  count: fc.constantFrom(1, 1, 2, 3),
   limit: fc.integer({ min: 1, max: 4 }),
   order: fc.constantFrom('user', 'user', 'user', 'queue'),
   window: rarely(fc.integer({ min: 1, max: 4 }), 4)
@@ -135,7 +151,12 @@ const pick: fc.Arbitrary<Pick> = fc.record({
   index: fc.nat()
 })
 const syncNow = fc.record({ op: fc.constant('syncNow' as const), destination })
-const edit = fc.record({ op: fc.constant('edit' as const), pick, size: fc.nat(12) })
+const edit = fc.record({
+  op: fc.constant('edit' as const),
+  pick,
+  size: fc.nat(12),
+  user: fc.oneof({ weight: 2, arbitrary: fc.constant('same' as const) }, user)
+})
 const picks = fc.array(pick, { minLength: 1, maxLength: 3 })
 const resend = fc.record({ op: fc.constant('resend' as const), picks })
 const discard = fc.record({ op: fc.constant('discard' as const), picks })

@@ -1,5 +1,6 @@
 import type { EventKind, EventStatus } from '@shared/model'
 import type { BulkResult, ClaimOptions, EnqueueResult } from '../../src/main/store'
+import { laneOf } from '../../src/main/store/lanes'
 import { CLAIM_WINDOW } from '../../src/main/store/outbox'
 
 /**
@@ -12,13 +13,18 @@ import { CLAIM_WINDOW } from '../../src/main/store/outbox'
  * - The queue of a destination is its waiting and leased events, oldest first. Order is kept per
  *   user (or for the whole queue, as if every event had one user). An event may start a batch
  *   when it is due, no event of its user is in flight (a lease still running; an expired lease is
- *   due) and no older event of its user waits. A claim looks at the oldest `window` events not in
- *   flight, and no further than the first registration (a device) waiting or in flight. A batch is the oldest event
- *   that may start one, and the due events behind it of the same kind and request parameters, of
- *   users not in flight whose older events are all in the batch, while the kind batches at all,
- *   up to the limit; a registration goes alone. With nothing to take, a claim says when that may
- *   change: the earliest end of a running lease, or due time of the oldest looked-at event of a
- *   user not in flight.
+ *   due) and no older event of its user waits. No claim takes an event accepted after the oldest
+ *   registration (a device) waiting or in flight; a registration goes alone.
+ * - Per user, a claim reads lanes (each user's lane is laneOf its user key): only lanes with no
+ *   lease running, in the order of their oldest event, each lane's first `window` events; it
+ *   starts on another lane only while its batch is empty or it read fewer than `window` events.
+ *   The batch is the first event that may start one, and the events read after it of the same
+ *   kind and request parameters, due, whose user's older events read are all in the batch, while
+ *   the kind batches at all, up to the limit.
+ * - The whole queue's order: a claim looks at the oldest `window` events when none is in flight;
+ *   the batch is the run at the head that the per-user rule allows with one user.
+ * - With nothing to take, a claim says when that may change: the earliest end of a running
+ *   lease, or due time of the oldest looked-at event of a user not in flight.
  * - A person edits what is neither in flight nor delivered, resends what failed or was
  *   discarded (due now), discards what waits or failed.
  * - Retention deletes only delivered and discarded events finished before the cutoff, oldest
@@ -174,39 +180,49 @@ export class OutboxModel {
   ): ExpectedClaim {
     const queue = this.queue(destination)
     if (queue.length === 0) return { kind: 'empty' }
-    const userOf = (event: ModelEvent) => (order === 'user' ? event.userKey : 'the whole queue')
     const running = queue.filter((event) => event.status === 'sending' && (event.leaseUntil as number) > now)
-    const inFlight = (event: ModelEvent) => running.some((leased) => userOf(leased) === userOf(event))
-    const registrationInFlight = running.find((event) => event.kind === 'device')
-    const notInFlight = queue.filter((event) => !running.includes(event)).slice(0, window)
-    const beforeRegistrations = notInFlight.filter(
-      (event) => registrationInFlight === undefined || event.id < registrationInFlight.id
+    const registration = queue.find((event) => event.kind === 'device')
+    const readable = queue.filter((event) => registration === undefined || event.id <= registration.id)
+    const lookedAt =
+      order === 'queue'
+        ? // The whole queue is one user: nothing goes while anything is in flight.
+          [running.length > 0 ? [] : readable.slice(0, window)]
+        : this.freeLanes(readable, running).map((lane) => lane.slice(0, window))
+    const userOf = (event: ModelEvent) => (order === 'user' ? event.userKey : 'the whole queue')
+    const looked: ModelEvent[] = []
+    const batch: ModelEvent[] = []
+    const closed = () =>
+      batch.length === limit ||
+      (batch[0] !== undefined && (batch[0].kind === 'device' || !batches(batch[0].kind)))
+    for (const lane of lookedAt) {
+      if (closed() || (batch.length > 0 && looked.length >= window)) break
+      looked.push(...lane)
+      for (const event of lane) {
+        if (closed()) break
+        const olderOfUser = looked.filter((older) => older.id < event.id && userOf(older) === userOf(event))
+        const joins =
+          dueAt(event) <= now &&
+          olderOfUser.every((older) => batch.includes(older)) &&
+          (batch[0] === undefined || sameRequest(batch[0], event, batches))
+        if (joins) batch.push(event)
+      }
+    }
+    if (batch.length > 0) return { kind: 'claimed', events: batch.sort((a, b) => a.id - b.id) }
+    const oldestOfUsers = looked.filter(
+      (event) => !looked.some((older) => older.id < event.id && userOf(older) === userOf(event))
     )
-    const registration = beforeRegistrations.findIndex((event) => event.kind === 'device')
-    const looked = registration === -1 ? beforeRegistrations : beforeRegistrations.slice(0, registration + 1)
-    const olderOfUser = (event: ModelEvent) =>
-      looked.filter((older) => older.id < event.id && userOf(older) === userOf(event))
-    const mayStart = (event: ModelEvent) =>
-      dueAt(event) <= now && !inFlight(event) && olderOfUser(event).length === 0
-    const head = looked.find(mayStart)
-    if (!head) {
-      const oldestOfUsers = looked.filter((event) => !inFlight(event) && olderOfUser(event).length === 0)
-      const times = [...running.map(dueAt), ...oldestOfUsers.map(dueAt)]
-      return { kind: 'waiting', dueAt: Math.min(...times) }
+    return { kind: 'waiting', dueAt: Math.min(...[...running, ...oldestOfUsers].map(dueAt)) }
+  }
+
+  /** The lanes with no lease running, each oldest first, in the order of their oldest event. */
+  private freeLanes(readable: ModelEvent[], running: ModelEvent[]): ModelEvent[][] {
+    const busy = new Set(running.map((event) => laneOf(event.userKey)))
+    const lanes = new Map<number, ModelEvent[]>()
+    for (const event of readable) {
+      const lane = laneOf(event.userKey)
+      if (!busy.has(lane)) lanes.set(lane, [...(lanes.get(lane) ?? []), event])
     }
-    const batch = [head]
-    if (head.kind === 'device' || !batches(head.kind)) return { kind: 'claimed', events: batch }
-    for (const event of looked.filter((later) => later.id > head.id)) {
-      if (batch.length === limit) break
-      const joins =
-        event.kind === head.kind &&
-        event.upstreamParams === head.upstreamParams &&
-        dueAt(event) <= now &&
-        !inFlight(event) &&
-        olderOfUser(event).every((older) => batch.includes(older))
-      if (joins) batch.push(event)
-    }
-    return { kind: 'claimed', events: batch }
+    return [...lanes.values()].sort((a, b) => (a[0] as ModelEvent).id - (b[0] as ModelEvent).id)
   }
 
   lease(events: ModelEvent[], now: number): void {
@@ -354,6 +370,11 @@ export class OutboxModel {
 }
 
 type Call = Pick<RequestEvent, 'kind' | 'text' | 'upstreamParams'>
+
+/** Whether `event` may go in the request `head` starts: same kind and parameters, of a kind that batches. */
+function sameRequest(head: ModelEvent, event: ModelEvent, batches: (kind: EventKind) => boolean): boolean {
+  return event.kind === head.kind && event.upstreamParams === head.upstreamParams && batches(event.kind)
+}
 
 /** A repeated Idempotency-Key is the same call only with the same kind, text and request parameters. */
 function sameCall(earlier: Call, event: Call): boolean {

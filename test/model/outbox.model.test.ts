@@ -11,10 +11,13 @@ import {
   type NewEvent,
   type Settlement
 } from '../../src/main/store'
+import { laneOf } from '../../src/main/store/lanes'
 import { tempDir } from '../support/temp'
 import {
   operation,
+  USERS,
   type DestinationId,
+  type EventSpec,
   type Operation,
   type Outcome,
   type Pick,
@@ -29,7 +32,7 @@ import {
   type ModelEvent,
   type RequestEvent
 } from './outbox-model'
-import { StoreUnderTest } from './store-under-test'
+import { StoreUnderTest, type RealRow } from './store-under-test'
 
 /**
  * Model-based test of the outbox (issue 7, "prove invariants, don't sample them"): random
@@ -42,9 +45,11 @@ import { StoreUnderTest } from './store-under-test'
  * - no duplicate: (destination, message id) is unique, a repeated key counts as a duplicate, and
  *   an Idempotency-Key repeated for another call stores nothing of its request (keyReused);
  * - order, per user: with several requests in flight and answered in any order, a claim takes
- *   exactly the events the model's rule names (the oldest due events whose user has nothing in
- *   flight and nothing older waiting; or, keeping the whole queue's order, the run at its head),
- *   never one behind an older event of its user or a registration (checked on the rows too); and
+ *   exactly the events the model's rule names (due events of lanes with nothing in flight whose
+ *   user has nothing older waiting; or, keeping the whole queue's order, the run at its head),
+ *   never one behind an older event of its user or a registration (checked on the rows too);
+ *   requests in flight never share a lane, and each event's lane is its user key's (edits
+ *   included); and
  *   an event is delivered only once every event of its user, and every registration, accepted
  *   before it for its destination was delivered, or goes with it, unless that earlier event
  *   failed or was discarded on the way (OutboxModel.settle);
@@ -101,8 +106,8 @@ class ModelRun {
       case 'ingest':
         return this.ingest(operation.requests, operation.failAtInsert)
       case 'claim': {
-        const { destination, limit, order, window } = operation
-        return this.claim(destination, limit, { order, ...(window !== null && { window }) })
+        const { destination, count, limit, order, window } = operation
+        return this.claim(destination, count, limit, { order, ...(window !== null && { window }) })
       }
       case 'settle':
         return this.settle(operation.which, operation.outcome, operation.delayMs)
@@ -117,7 +122,7 @@ class ModelRun {
         return
       }
       case 'edit':
-        return this.edit(operation.pick, operation.size)
+        return this.edit(operation.pick, operation.size, operation.user)
       case 'resend':
         return this.resend(operation.picks)
       case 'discard':
@@ -193,25 +198,38 @@ class ModelRun {
     }
   }
 
-  private claim(destination: DestinationId, limit: number, options: ClaimOptions): void {
-    const expected = this.model.nextBatch(destination, this.now, limit, SAME_BATCH[destination], options)
-    const claim = this.sut.store.outbox.claimDueBatch(
+  /**
+   * `count` claims in a row as the worker makes them to fill its free places: one call to
+   * claimDueBatches, which must lease what as many single claims of the model's rule would.
+   */
+  private claim(destination: DestinationId, count: number, limit: number, options: ClaimOptions): void {
+    const expected: ExpectedClaim[] = []
+    for (let claim = 0; claim < count; claim++) {
+      const next = this.model.nextBatch(destination, this.now, limit, SAME_BATCH[destination], options)
+      expected.push(next)
+      if (next.kind !== 'claimed') break
+      this.model.lease(next.events, this.now)
+    }
+    const { batches, then } = this.sut.store.outbox.claimDueBatches(
       destination,
       this.now,
+      count,
       limit,
       LEASE_MS,
       SAME_BATCH[destination],
       options
     )
-    expect(claimView(claim)).toEqual(claimView(expected))
-    if (expected.kind !== 'claimed') return
-    this.model.lease(expected.events, this.now)
-    const ids = expected.events.map((event) => event.id)
-    // A request whose lease expired is never heard from again (it is bounded by twice the
-    // timeout, the lease is three times it): a claim that takes its events back replaces it.
-    this.inFlight = this.inFlight.filter((request) => !request.ids.some((id) => ids.includes(id)))
-    this.inFlight.push({ destination, ids })
-    this.assertNothingOlderWaits(destination, ids, options.order ?? 'user')
+    const claimed: BatchClaim[] = batches.map((events) => ({ kind: 'claimed', events }))
+    expect([...claimed, ...(then ? [then] : [])].map(claimView)).toEqual(expected.map(claimView))
+    for (const batch of expected) {
+      if (batch.kind !== 'claimed') continue
+      const ids = batch.events.map((event) => event.id)
+      // A request whose lease expired is never heard from again (it is bounded by twice the
+      // timeout, the lease is three times it): a claim that takes its events back replaces it.
+      this.inFlight = this.inFlight.filter((request) => !request.ids.some((id) => ids.includes(id)))
+      this.inFlight.push({ destination, ids })
+      this.assertNothingOlderWaits(destination, ids, options.order ?? 'user')
+    }
   }
 
   /**
@@ -283,12 +301,14 @@ class ModelRun {
     return picks.map((pick) => this.picked(action, pick)?.id ?? UNKNOWN_ID)
   }
 
-  private edit(pick: Pick, size: number): void {
+  /** An edit; one that names another user moves the event into that user's order (and lane). */
+  private edit(pick: Pick, size: number, user: EventSpec['user'] | 'same'): void {
     const event = this.picked('edit', pick)
     if (!event) return
     const payload = `{"message_id":"${event.messageId}","edited":${size},"pad":"${'ü'.repeat(size)}"}`
-    const edit = { payload, name: 'edited', userKey: event.userKey, occurredAt: null }
-    const expected = this.model.edit(event.id, payload, event.userKey)
+    const userKey = user === 'same' ? event.userKey : user
+    const edit = { payload, name: 'edited', userKey, occurredAt: null }
+    const expected = this.model.edit(event.id, payload, userKey)
     const who = { actor: 'model', at: this.now }
     if (expected === 'refused')
       expect(() => this.sut.store.corrections.editPayload(event.id, edit, who)).toThrow(CorrectionError)
@@ -319,10 +339,29 @@ class ModelRun {
     this.model.prune(cutoff, chunk, gone)
   }
 
+  /** No two requests whose leases still run hold events of one lane (of one destination). */
+  private assertLanesNotShared(rows: RealRow[]): void {
+    const running = new Map(
+      rows
+        .filter((row) => row.status === 'sending' && (row.leaseUntil as number) > this.now)
+        .map((row) => [row.id, `${row.destination} ${row.lane}`])
+    )
+    const owner = new Map<string, number>()
+    this.inFlight.forEach((request, index) => {
+      for (const id of request.ids) {
+        const lane = running.get(id)
+        if (lane === undefined) continue
+        expect(owner.get(lane) ?? index, `two requests in flight in lane ${lane}`).toBe(index)
+        owner.set(lane, index)
+      }
+    })
+  }
+
   /** The invariants, after every operation. */
   check(): void {
     const rows = this.sut.rows()
     expect(rows).toEqual(this.model.all().map(expectedRow))
+    this.assertLanesNotShared(rows)
     expect(this.sut.duplicateKeys()).toEqual([])
     const attemptLog = this.sut.attemptLinks()
     expect(attemptLog, 'every settlement is in the attempt log').toEqual(
@@ -412,6 +451,7 @@ function expectedRow(event: ModelEvent) {
     messageId: event.messageId,
     kind: event.kind,
     userKey: event.userKey,
+    lane: laneOf(event.userKey),
     upstreamParams: event.upstreamParams,
     receivedText: event.receivedText,
     payload: event.payload,
@@ -449,6 +489,13 @@ describe('outbox model', () => {
   afterAll(() => {
     sut.close()
     dir.remove()
+  })
+
+  it('draws users that share lanes, so that a lane in flight holds back another user', () => {
+    const [u1, u85, u2, u37, none] = USERS.map(laneOf)
+    expect(u85).toBe(u1)
+    expect(u37).toBe(none)
+    expect(new Set([u1, u2, none]).size).toBe(3)
   })
 
   it(`keeps its invariants through ${RUNS} random sequences of operations`, async () => {

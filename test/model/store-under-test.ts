@@ -33,6 +33,7 @@ export interface RealRow {
   messageId: string
   kind: string
   userKey: string | null
+  lane: number
   upstreamParams: string | null
   receivedText: string
   payload: string
@@ -57,7 +58,7 @@ function prepareReads(db: Database.Database) {
   return {
     idOf: db.prepare('SELECT id FROM outbox WHERE destination = ? AND message_id = ?').pluck(),
     rows: db.prepare(`
-      SELECT id, destination, message_id AS messageId, kind, user_key AS userKey,
+      SELECT id, destination, message_id AS messageId, kind, user_key AS userKey, lane,
              upstream_params AS upstreamParams, coalesce(received_payload, payload) AS receivedText,
              payload, bytes, status, next_attempt_at AS nextAttemptAt, lease_until AS leaseUntil,
              attempts, sent_at AS sentAt, discarded_at AS discardedAt

@@ -3,6 +3,8 @@ import { closeSync, existsSync, openSync, readdirSync, writeSync } from 'node:fs
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openStore, type NewEvent } from '../../src/main/store'
+import { laneOf } from '../../src/main/store/lanes'
+import { migrate, migrations } from '../../src/main/store/migrations'
 import { recoverOutbox, type RecoveryReport } from '../../src/main/store/recover'
 import { DamagedDatabaseError } from '../../src/main/store/storage-errors'
 import { tempDir } from '../support/temp'
@@ -27,7 +29,8 @@ function event(index: number): NewEvent {
 function buildOutbox(file: string): void {
   const store = openStore(file)
   store.outbox.enqueueEvents([Array.from({ length: EVENTS }, (_, index) => event(index))], 1_000)
-  const claim = store.outbox.claimDueBatch('whisperr', 2_000, SENT, 60_000, () => true)
+  // In the whole queue's order: the first 100 events, which fill the table's first pages.
+  const claim = store.outbox.claimDueBatch('whisperr', 2_000, SENT, 60_000, () => true, { order: 'queue' })
   if (claim.kind !== 'claimed') throw new Error('nothing claimed')
   store.outbox.settleAttempt(
     {
@@ -154,6 +157,36 @@ describe('recoverOutbox', () => {
       expect(store.outbox.backlog().events).toBe(EVENTS - SENT - lost + (damaged[0] as Page).rows)
     } finally {
       store.close()
+    }
+  })
+
+  it("gives the events of an outbox from before lanes their users' lanes", () => {
+    const older = join(dir.path, 'older.sqlite')
+    const db = new Database(older)
+    migrate(db, migrations.slice(0, 8))
+    const insert = db.prepare(
+      `INSERT INTO outbox (destination, message_id, kind, name, user_key, received_at, payload, next_attempt_at, bytes)
+       VALUES ('whisperr', ?, 'track', 'x', ?, 0, ?, 0, 300)`
+    )
+    db.transaction(() => {
+      for (let index = 0; index < EVENTS; index++) insert.run(`m-${index}`, `u${index % 7}`, 'p'.repeat(300))
+    })()
+    db.close()
+    const { pages, pageSize } = leafPages(older, 'outbox')
+    overwrite(older, ((pages[1] as Page).pageno - 1) * pageSize, pageSize)
+
+    damagedReport(recoverOutbox(older))
+    const recovered = new Database(older, { readonly: true })
+    try {
+      const rows = recovered.prepare('SELECT user_key AS userKey, lane FROM outbox').all() as {
+        userKey: string
+        lane: number
+      }[]
+      expect(rows.length).toBeGreaterThan(EVENTS / 2)
+      expect(rows.filter((row) => row.lane !== laneOf(row.userKey))).toEqual([])
+      expect(new Set(rows.map((row) => row.lane)).size).toBeGreaterThan(3)
+    } finally {
+      recovered.close()
     }
   })
 

@@ -159,7 +159,7 @@ describe('pruning scheduler', () => {
     vi.useRealTimers()
   })
 
-  it('runs one chunk a turn while chunks come back full, rests once one comes back short', async () => {
+  it('runs chunks each turn while they come back full, rests once one comes back short', async () => {
     const chunks = [3, 3, 1]
     const calls: [number, number][] = []
     const retention: Retention = {
@@ -180,22 +180,60 @@ describe('pruning scheduler', () => {
     expect(calls).toHaveLength(0)
     await nextTurn()
     expect(calls).toEqual([[4_000, 3]])
-    await nextTurn()
-    expect(calls).toHaveLength(2)
+    // Behind: two chunks this turn, the second short.
     await nextTurn()
     expect(calls).toHaveLength(3)
     await nextTurn()
     expect(calls).toHaveLength(3) // the short chunk: resting
-    expect(onPruned).toHaveBeenCalledTimes(3)
+    expect(onPruned).toHaveBeenCalledTimes(2)
     vi.advanceTimersByTime(1_999)
     expect(calls).toHaveLength(3)
     vi.advanceTimersByTime(1)
     expect(calls).toHaveLength(4)
-    expect(onPruned).toHaveBeenCalledTimes(3) // nothing was due
+    expect(onPruned).toHaveBeenCalledTimes(2) // nothing was due
     pruning.stop()
     vi.advanceTimersByTime(10_000)
     await nextTurn()
     expect(calls).toHaveLength(4)
+  })
+
+  it('doubles the chunks of a turn while it stays behind, up to its bound, and starts again at one after a rest', async () => {
+    let due = 40
+    const perTurn: number[] = []
+    let calls = 0
+    const retention: Retention = {
+      pruneExpired(_cutoff, maxEvents) {
+        calls++
+        const deleted = Math.min(due, maxEvents)
+        due -= deleted
+        return deleted
+      }
+    }
+    const pruning = startPruning({
+      retention,
+      retentionMs: 0,
+      now: () => 0,
+      onPruned: () => undefined,
+      chunkEvents: 2,
+      idleMs: 1_000,
+      maxChunksPerTurn: 4
+    })
+    const turn = async () => {
+      const before = calls
+      await nextTurn()
+      perTurn.push(calls - before)
+    }
+    for (let i = 0; i < 7; i++) await turn()
+    // 40 events in chunks of 2: 20 full chunks, then the 21st comes back empty and the pruner rests.
+    expect(perTurn).toEqual([1, 2, 4, 4, 4, 4, 2])
+    due = 6
+    const beforeRest = calls
+    vi.advanceTimersByTime(1_000)
+    expect(calls - beforeRest).toBe(1)
+    perTurn.length = 0
+    for (let i = 0; i < 3; i++) await turn()
+    expect(perTurn).toEqual([2, 1, 0])
+    pruning.stop()
   })
 
   it('tries again after its rest when a chunk fails', async () => {

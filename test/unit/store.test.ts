@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { EventQuery } from '../../src/shared/model'
 import { openStore, type Store } from '../../src/main/store'
 import { openDatabase } from '../../src/main/store/database'
+import { laneOf } from '../../src/main/store/lanes'
 import { migrate, migrations, NewerDatabaseError } from '../../src/main/store/migrations'
 import { tempDir } from '../support/temp'
 import { newEvent } from '../support/outbox-events'
@@ -23,9 +24,11 @@ describe('store', () => {
     dir.remove()
   })
 
-  it('opens in WAL mode with synchronous=FULL and the newest schema', () => {
+  it('opens in WAL mode with synchronous=FULL, a page cache for the batches in flight, and the newest schema', () => {
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal')
     expect(store.db.pragma('synchronous', { simple: true })).toBe(2)
+    // 64 MiB (a negative cache_size is KiB): 32 batches of 500 events, one page each.
+    expect(store.db.pragma('cache_size', { simple: true })).toBe(-64 * 1024)
     expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length)
   })
 
@@ -436,9 +439,9 @@ describe('migrations', () => {
         .join(' | ')
     expect(
       plan(
-        `SELECT id FROM outbox WHERE destination = 'w' AND status IN ('queued', 'retrying', 'sending') ORDER BY id LIMIT 500`
+        `SELECT id FROM outbox WHERE destination = 'w' AND lane = 3 AND status IN ('queued', 'retrying', 'sending') ORDER BY id LIMIT 500`
       )
-    ).toMatch(/USING INDEX outbox_pending/)
+    ).toMatch(/USING INDEX outbox_lanes \(destination=\? AND lane=\?\)$/)
     const statusFilter = plan(`SELECT id FROM outbox WHERE status = 'failed' ORDER BY id DESC LIMIT 200`)
     expect(statusFilter).toMatch(/INDEX outbox_status \(status=\?\)/)
     expect(statusFilter).not.toMatch(/TEMP B-TREE/)
@@ -453,6 +456,34 @@ describe('migrations', () => {
         `SELECT id FROM outbox WHERE status = 'discarded' AND discarded_at < 5 ORDER BY discarded_at LIMIT 10`
       )
     ).toMatch(/INDEX outbox_discarded_at \(status=\? AND discarded_at<\?\)/)
+    db.close()
+  })
+
+  it("gives a backlog stored before lanes its users' lanes, so that it is not delivered through one lane", () => {
+    const db = new Database(':memory:')
+    migrate(db, migrations.slice(0, 8))
+    const insert = db.prepare(
+      `INSERT INTO outbox (destination, message_id, kind, name, user_key, received_at, payload, next_attempt_at, bytes, status)
+       VALUES ('w', ?, 'track', 'x', ?, 0, '{}', 0, 2, ?)`
+    )
+    const rows: [string, string | null, string][] = [
+      ['m1', 'u1', 'queued'],
+      ['m2', 'u2', 'retrying'],
+      ['m3', 'u85', 'failed'],
+      ['m4', 'u37', 'discarded'],
+      ['m5', null, 'queued'],
+      ['m6', 'u1', 'sent']
+    ]
+    for (const row of rows) insert.run(...row)
+    migrate(db)
+    const lanes = db.prepare('SELECT message_id AS messageId, lane FROM outbox ORDER BY id').all()
+    expect(laneOf('u1')).not.toBe(0)
+    expect(lanes).toEqual([
+      ...rows.slice(0, 5).map(([messageId, userKey]) => ({ messageId, lane: laneOf(userKey) })),
+      // Delivered events are never claimed again: the upgrade does not rewrite them.
+      { messageId: 'm6', lane: 0 }
+    ])
+    expect(new Set(lanes.map((row) => (row as { lane: number }).lane)).size).toBeGreaterThan(2)
     db.close()
   })
 })

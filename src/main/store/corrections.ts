@@ -6,6 +6,7 @@ import {
   type EventKind,
   type EventStatus
 } from '@shared/model'
+import { laneOf } from './lanes'
 
 /** Who did it and when: every correction is recorded in user_actions. */
 export interface Actor {
@@ -69,7 +70,8 @@ export function createCorrections(db: Database.Database) {
   )
   const updatePayload = db.prepare(`
     UPDATE outbox SET received_payload = coalesce(received_payload, payload), payload = @payload,
-      name = @name, user_key = @userKey, occurred_at = @occurredAt, bytes = @bytes, revision = revision + 1
+      name = @name, user_key = @userKey, lane = @lane, occurred_at = @occurredAt, bytes = @bytes,
+      revision = revision + 1
     WHERE id = @id`)
   const requeue = db.prepare(
     `UPDATE outbox SET status = 'queued', next_attempt_at = ?, lease_until = NULL, discarded_at = NULL WHERE id = ?`
@@ -95,7 +97,8 @@ export function createCorrections(db: Database.Database) {
     }
     if (edit.payload === row.payload) return false
     const bytes = Buffer.byteLength(edit.payload)
-    updatePayload.run({ id, ...edit, bytes })
+    // Another user key is another user: the event moves to that user's lane (lanes.ts).
+    updatePayload.run({ id, ...edit, bytes, lane: laneOf(edit.userKey) })
     recordAction.run({
       ...who,
       action: 'edit',

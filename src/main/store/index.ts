@@ -13,6 +13,7 @@ export type {
   EnqueueResult,
   ClaimedEvent,
   BatchClaim,
+  BatchClaims,
   ClaimOptions,
   AttemptRecord,
   Settlement,

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { existsSync, renameSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { openDatabase } from './database'
+import { LANE_FUNCTION } from './lanes'
 import { findDamage, isDamage, readIntoOsCache } from './storage-errors'
 
 /**
@@ -83,6 +84,7 @@ export function recoverOutbox(file: string, now: Date = new Date()): RecoveryRep
     const fresh = openDatabase(file)
     try {
       const tables = TABLES.map((copy) => salvageTable(damaged, fresh, copy))
+      fillLanesOfOlderOutbox(damaged, fresh)
       return { damaged: true, file, damage, movedAside, eventsBefore: eventsCounted(damaged), tables }
     } finally {
       fresh.close()
@@ -129,6 +131,26 @@ function eventsCounted(damaged: Database.Database): number | null {
   } catch {
     return null
   }
+}
+
+/**
+ * An outbox from before delivery lanes (migration 11) gives its events no lane: they get their
+ * users' lanes, as the migration gives them, or every event waiting would be in one lane.
+ */
+function fillLanesOfOlderOutbox(damaged: Database.Database, fresh: Database.Database): void {
+  let columns: { name: string }[]
+  try {
+    columns = damaged.pragma('table_info(outbox)') as { name: string }[]
+  } catch (error) {
+    if (!isDamage(error)) throw error
+    return
+  }
+  if (columns.some((column) => column.name === 'lane')) return
+  fresh
+    .prepare(
+      `UPDATE outbox SET lane = ${LANE_FUNCTION}(user_key) WHERE status <> 'sent' AND user_key IS NOT NULL`
+    )
+    .run()
 }
 
 /** The columns both outboxes have (a damaged outbox may be of an older schema). */

@@ -263,28 +263,21 @@ export class DestinationWorker {
 
   /** Claims batches into the free places, in the caller's transaction; they are sent once it commits. */
   private claimBatches(): ClaimedEvent[][] {
-    const room = this.room()
+    const places = this.room() - this.inFlight.size
+    if (places <= 0) return []
     const { connector } = this.destination
-    const batches: ClaimedEvent[][] = []
-    while (this.inFlight.size + batches.length < room) {
-      const claim = this.deps.store.outbox.claimDueBatch(
-        this.destination.id,
-        this.deps.now(),
-        this.batchLimit,
-        this.deps.timeoutMs * 3,
-        (kind) => connector.batchLimit(kind) > 1,
-        // One request at a time sends the queue in accepted order, as it always did.
-        { order: this.deps.concurrency === 1 ? 'queue' : 'user' }
-      )
-      if (claim.kind === 'claimed') {
-        this.waitingUntil = null
-        batches.push(claim.events)
-        continue
-      }
-      if (claim.kind === 'waiting') this.scheduleAt(claim.dueAt)
-      else this.waitingUntil = null
-      break
-    }
+    const { batches, then } = this.deps.store.outbox.claimDueBatches(
+      this.destination.id,
+      this.deps.now(),
+      places,
+      this.batchLimit,
+      this.deps.timeoutMs * 3,
+      (kind) => connector.batchLimit(kind) > 1,
+      // One request at a time sends the queue in accepted order, as it always did.
+      { order: this.deps.concurrency === 1 ? 'queue' : 'user' }
+    )
+    if (then?.kind === 'waiting') this.scheduleAt(then.dueAt)
+    else if (batches.length > 0 || then?.kind === 'empty') this.waitingUntil = null
     return batches
   }
 

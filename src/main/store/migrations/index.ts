@@ -9,6 +9,8 @@ import { inFlight } from './007-in-flight'
 import { listIndexes } from './008-list-indexes'
 import { activity } from './009-activity'
 import { searchChanges } from './010-search-changes'
+import { lanes } from './011-lanes'
+import { LANE_FUNCTION, laneOf } from '../lanes'
 
 export interface Migration {
   version: number
@@ -27,7 +29,8 @@ export const migrations: Migration[] = [
   inFlight,
   listIndexes,
   activity,
-  searchChanges
+  searchChanges,
+  lanes
 ]
 
 export class NewerDatabaseError extends Error {
@@ -48,9 +51,14 @@ export function assertStrictlyIncreasing(list: Migration[]): void {
   })
 }
 
-/** Brings the database to the newest schema, each step in its own transaction with user_version. */
+/**
+ * Brings the database to the newest schema, each step in its own transaction with user_version.
+ * Migrations are SQL; the one thing SQL cannot compute here, an event's lane, is a function
+ * registered on the connection first (deterministic: the same user key, the same lane).
+ */
 export function migrate(db: Database.Database, list: Migration[] = migrations): number {
   assertStrictlyIncreasing(list)
+  db.function(LANE_FUNCTION, { deterministic: true }, (userKey: unknown) => laneOf(userKey as string | null))
   const current = db.pragma('user_version', { simple: true }) as number
   const latest = list.length
   if (current > latest) throw new NewerDatabaseError(current, latest)
