@@ -127,9 +127,10 @@ describe.skipIf(!chromiumAvailable)(
       await signIn(page, collector)
       // Every event is a trial_started.
       await page.getByTestId('filter-search').fill('trial')
+      // Past 10,000, or out of time on a busy machine: a count of "at least".
       await expect
         .poll(() => page.getByTestId('bulk-discard').textContent())
-        .toBe('Discard all 10,000+ matching')
+        .toMatch(/^Discard all [\d,]+\+ matching$/)
       await page.getByTestId('bulk-discard').click()
       const refusal = page.getByTestId('bulk-refused')
       await refusal.waitFor()

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react'
 import type { OutpostApi } from '@shared/api'
-import type { BulkAction, BulkActionProgress, BulkPreview, UndoOutcome } from '@shared/model'
+import type { BulkAction, BulkActionProgress, BulkPreview, EventFilter, UndoOutcome } from '@shared/model'
 import { describeError } from '../api'
 import { formatCount } from '../format'
 import { toQuery, useOutpost } from '../store'
@@ -18,7 +18,7 @@ const events = (count: number) => `${formatCount(count)} event${count === 1 ? ''
 /** What the confirmation dialog holds: the count being read, the count to confirm, or a refusal. */
 type Confirmation =
   | { phase: 'counting'; action: BulkAction }
-  | { phase: 'ready'; preview: BulkPreview }
+  | { phase: 'ready'; preview: BulkPreview; filter: EventFilter }
   | { phase: 'refused'; action: BulkAction; message: string }
 
 /** What the notice under the filters says: a run's progress, its outcome, an undo's outcome. */
@@ -40,7 +40,7 @@ function ConfirmBody({
   onCancel
 }: {
   confirmation: Confirmation
-  onConfirm(preview: BulkPreview): void
+  onConfirm(preview: BulkPreview, filter: EventFilter): void
   onCancel(): void
 }) {
   const action = confirmation.phase === 'ready' ? confirmation.preview.action : confirmation.action
@@ -75,7 +75,7 @@ function ConfirmBody({
             className="button button-primary"
             data-testid="bulk-confirm"
             disabled={confirmation.preview.count === 0}
-            onClick={() => onConfirm(confirmation.preview)}
+            onClick={() => onConfirm(confirmation.preview, confirmation.filter)}
           >
             {verb.label} {events(confirmation.preview.count)}
           </button>
@@ -179,24 +179,23 @@ export function BulkActions() {
     opener.current = button
     setConfirmation({ phase: 'counting', action })
     dialog.current?.showModal()
+    // Read once: the action takes the events the person confirmed, even of a "last hour" that moves on.
+    const filter = toQuery(filters)
     try {
-      setConfirmation({
-        phase: 'ready',
-        preview: await api.previewBulkAction({ action, filter: toQuery(filters) })
-      })
+      setConfirmation({ phase: 'ready', preview: await api.previewBulkAction({ action, filter }), filter })
     } catch (error) {
       setConfirmation({ phase: 'refused', action, message: describeError(error) })
     }
   }
 
-  const start = async (preview: BulkPreview) => {
+  const start = async (preview: BulkPreview, filter: EventFilter) => {
     dialog.current?.close()
     const api = client()
     if (!api) return
     try {
       const started = await api.startBulkAction({
         action: preview.action,
-        filter: toQuery(filters),
+        filter,
         throughId: preview.throughId,
         expected: preview.count
       })
@@ -255,7 +254,7 @@ export function BulkActions() {
         {confirmation !== null && (
           <ConfirmBody
             confirmation={confirmation}
-            onConfirm={(preview) => void start(preview)}
+            onConfirm={(preview, filter) => void start(preview, filter)}
             onCancel={() => dialog.current?.close()}
           />
         )}
