@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCollector, type Collector } from '../../src/main/collector'
 import { parseConfig } from '../../src/main/config'
+import { cutOffElements, seriousViolations } from '../support/accessibility'
 import { chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser'
 import { signIn } from '../support/console-views'
 import { newEvent } from '../support/outbox-events'
@@ -81,7 +82,8 @@ describe.skipIf(!chromiumAvailable)(
       (await collector.api.countEvents(filter)).count
 
     it('discards all 2,200 matching events after a confirmation naming the count and destination, then undoes it', async () => {
-      const page = await browser.newPage()
+      // A phone held upright, dark: the notice with its Undo fits and reads there too.
+      const page = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' })
       await signIn(page, collector)
       const bulk = new BulkActionsPage(page)
       await bulk.filterDestination('keyless')
@@ -106,6 +108,11 @@ describe.skipIf(!chromiumAvailable)(
         .toBe('Discarded 2,200 events.')
       expect(await countOf({ status: 'discarded', destination: 'keyless' })).toBe(WAITING)
       expect(await countOf({ status: 'queued', destination: 'other' })).toBe(OTHERS)
+      await page.getByTestId('bulk-undo').waitFor()
+      expect({ cutOff: await cutOffElements(page), violations: await seriousViolations(page) }).toEqual({
+        cutOff: [],
+        violations: []
+      })
 
       await page.getByTestId('bulk-undo').click()
       await expect
