@@ -126,6 +126,10 @@ describe.skipIf(!chromiumAvailable)(
         ['undo_discard', 'discarded', 'queued'],
         ['discard', 'queued', 'discarded']
       ])
+      await page.getByTestId('event-row').first().click()
+      await expect
+        .poll(() => page.getByTestId('history-entry').first().textContent())
+        .toMatch(/web console undid the discard \(discarded → queued\)$/)
       await page.close()
     })
 

@@ -9,7 +9,7 @@ const ACTION_WORDS: Record<UserAction['action'], string> = {
   edit: 'edited the payload',
   resend: 'resent',
   discard: 'discarded',
-  undo_discard: 'undid the discard of'
+  undo_discard: 'undid the discard'
 }
 
 const pretty = (json: string | null) => (json === null ? '' : prettyJson(json))
