@@ -13,6 +13,11 @@ import {
   type Rejection,
   type ResendSelection,
   type BulkOutcome,
+  BULK_ACTIONS,
+  type BulkActionProgress,
+  type BulkAction,
+  type BulkPreview,
+  type UndoOutcome,
   type IngestGuide,
   type ImportOptions,
   type ImportProgress,
@@ -69,6 +74,24 @@ export interface OutpostApi {
   resendEvents(input: ResendSelection): Promise<BulkOutcome>
   /** Waiting or failed events are set aside: never sent, kept until pruned. */
   discardEvents(input: { ids: number[] }): Promise<BulkOutcome>
+  /**
+   * How many events a bulk action on every filter match would act on, and for which destinations.
+   * Refused (conflict) for a search whose matches cannot be counted exactly.
+   */
+  previewBulkAction(input: { action: BulkAction; filter: EventFilter }): Promise<BulkPreview>
+  /**
+   * Starts acting on every event the filter matches up to `throughId` (a preview's), in chunks that
+   * each commit alone with their history; poll getBulkAction for its progress.
+   */
+  startBulkAction(input: {
+    action: BulkAction
+    filter: EventFilter
+    throughId: number
+    expected: number
+  }): Promise<BulkActionProgress>
+  getBulkAction(input: { id: number }): Promise<BulkActionProgress>
+  /** Puts a bulk discard's events back as each was, unless changed since; within its undo time. */
+  undoBulkDiscard(input: { id: number }): Promise<UndoOutcome>
   pauseDestination(input: { id: string }): Promise<void>
   resumeDestination(input: { id: string }): Promise<void>
   /** Sets the vendor key of a destination, kept by Outpost (null removes it); lifts an auth hold. */
@@ -128,6 +151,8 @@ const destinationMapping = {
 }
 const eventId = { type: 'integer', minimum: 1 }
 const eventIds = { type: 'array', minItems: 1, maxItems: 10_000, uniqueItems: true, items: eventId }
+const bulkAction = { enum: [...BULK_ACTIONS] }
+const bulkActionId = { type: 'integer', minimum: 1 }
 const none: InputSchema = { type: 'object', additionalProperties: false, properties: {} }
 
 export const apiContract: Record<ApiMethod, ApiRoute> = {
@@ -221,6 +246,41 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
     channel: 'outpost:discardEvents',
     http: { method: 'POST', path: '/api/events/discard' },
     input: { type: 'object', additionalProperties: false, required: ['ids'], properties: { ids: eventIds } }
+  },
+  previewBulkAction: {
+    channel: 'outpost:previewBulkAction',
+    http: { method: 'POST', path: '/api/bulk-actions/preview' },
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['action', 'filter'],
+      properties: { action: bulkAction, filter: eventFilter }
+    }
+  },
+  startBulkAction: {
+    channel: 'outpost:startBulkAction',
+    http: { method: 'POST', path: '/api/bulk-actions' },
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['action', 'filter', 'throughId', 'expected'],
+      properties: {
+        action: bulkAction,
+        filter: eventFilter,
+        throughId: { type: 'integer', minimum: 0 },
+        expected: { type: 'integer', minimum: 0 }
+      }
+    }
+  },
+  getBulkAction: {
+    channel: 'outpost:getBulkAction',
+    http: { method: 'GET', path: '/api/bulk-actions/:id' },
+    input: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: bulkActionId } }
+  },
+  undoBulkDiscard: {
+    channel: 'outpost:undoBulkDiscard',
+    http: { method: 'POST', path: '/api/bulk-actions/:id/undo' },
+    input: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: bulkActionId } }
   },
   pauseDestination: {
     channel: 'outpost:pauseDestination',

@@ -213,8 +213,8 @@ export interface UserAction {
   id: number
   at: string
   actor: string
-  action: 'edit' | 'resend' | 'discard'
-  /** The payload (edit) or the status (resend, discard) before and after. */
+  action: 'edit' | 'resend' | 'discard' | 'undo_discard'
+  /** The payload (edit) or the status (resend, discard, undo of a discard) before and after. */
   before: string | null
   after: string | null
 }
@@ -233,6 +233,43 @@ export interface BulkOutcome {
   changed: number[]
   /** Ids it did not apply to: gone, or in a state the action does not take (e.g. resending a sent event). */
   skipped: number[]
+}
+
+/** What a bulk action does to every event a filter matches: resend (failed, discarded) or discard (waiting, failed). */
+export const BULK_ACTIONS = ['resend', 'discard'] as const
+export type BulkAction = (typeof BULK_ACTIONS)[number]
+
+/** What a bulk action would act on, for the person to confirm. */
+export interface BulkPreview {
+  action: BulkAction
+  /** Events the filter matches in a state the action takes, up to `throughId`. */
+  count: number
+  /** The destinations they are for: the filter's one, or every destination. */
+  destinations: string[]
+  /** The newest event when the preview was made: events stored later are never acted on. */
+  throughId: number
+}
+
+/** A bulk action under way or done, as polled: its events are acted on in chunks. */
+export interface BulkActionProgress {
+  id: number
+  action: BulkAction
+  state: 'running' | 'done' | 'failed'
+  /** The count the person confirmed. */
+  expected: number
+  /** Events acted on so far. */
+  changed: number
+  /** Why it stopped, when it failed. */
+  error: string | null
+  /** Until when a discard can be undone (it is forgotten at a restart); null otherwise. */
+  undoableUntil: string | null
+  undone: boolean
+}
+
+/** What an undo of a bulk discard did: events put back, and events left alone because they changed since. */
+export interface UndoOutcome {
+  restored: number
+  leftAlone: number
 }
 
 /** How far an export has come: rows written, of the total the filters matched when it is cheap to count. */

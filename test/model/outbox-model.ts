@@ -1,7 +1,10 @@
 import type { EventKind, EventStatus } from '@shared/model'
-import type { BulkResult, ClaimOptions, EnqueueResult } from '../../src/main/store'
+import type { BulkResult as StoreBulkResult, ClaimOptions, EnqueueResult } from '../../src/main/store'
 import { laneOf } from '../../src/main/store/lanes'
 import { CLAIM_WINDOW } from '../../src/main/store/outbox'
+
+/** A correction's outcome as the model knows it: which ids changed, not their history rows. */
+type BulkResult = Omit<StoreBulkResult, 'records'>
 
 /**
  * The outbox as a few arrays and rules in plain words, to hold the SQLite store to. It says

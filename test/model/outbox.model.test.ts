@@ -317,14 +317,22 @@ class ModelRun {
 
   private resend(picks: Pick[]): void {
     const ids = this.pickedIds('resend', picks)
-    const result = this.sut.store.corrections.resendEvents(ids, { actor: 'model', at: this.now })
+    const { records, ...result } = this.sut.store.corrections.resendEvents(ids, {
+      actor: 'model',
+      at: this.now
+    })
     expect(result).toEqual(this.model.resend(ids, this.now))
+    expect(records.map((record) => record.id)).toEqual(result.changed)
   }
 
   private discard(picks: Pick[]): void {
     const ids = this.pickedIds('discard', picks)
-    const result = this.sut.store.corrections.discardEvents(ids, { actor: 'model', at: this.now })
+    const { records, ...result } = this.sut.store.corrections.discardEvents(ids, {
+      actor: 'model',
+      at: this.now
+    })
     expect(result).toEqual(this.model.discard(ids, this.now))
+    expect(records.map((record) => record.id)).toEqual(result.changed)
   }
 
   private prune(retentionMs: number, chunk: number): void {

@@ -142,6 +142,17 @@ export const CONSOLE_VIEWS: ConsoleView[] = [
     }
   },
   {
+    name: 'bulk-confirm',
+    title: 'the confirmation of a discard of every event the filters match',
+    async open(page, collector) {
+      await signIn(page, collector)
+      await page.getByTestId('filter-destination').selectOption('keyless')
+      // Never confirmed: the other views see the same events.
+      await page.getByTestId('bulk-discard').click()
+      await page.getByTestId('bulk-confirm').waitFor()
+    }
+  },
+  {
     name: 'rejected',
     title: 'rejected requests with one open',
     async open(page, collector) {

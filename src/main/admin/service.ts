@@ -1,7 +1,10 @@
 import { ACTIVITY_BUCKETS } from '@shared/activity'
 import type { ExportFormat, OutpostApi } from '@shared/api'
 import type {
+  BulkAction,
+  BulkPreview,
   DestinationSummary,
+  EventFilter,
   EventDetail,
   ExportProgress,
   ImportProgress,
@@ -23,6 +26,9 @@ import { emptyCounts } from '../store/queries'
 import type { Reader } from '../store/reader'
 import type { IndexProgress } from '../store/search-index'
 import type { SyncEngine } from '../sync/engine'
+import { CorrectionError } from '../store'
+import { BULK_ACTION_STATUSES } from '../store/bulk-actions'
+import { createBulkJobs } from './bulk-jobs'
 import { exportFileName, writeExportFile } from './exports'
 import type { EventImports } from './imports'
 import { ingestGuide } from './ingest-guides'
@@ -159,6 +165,38 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     return { event, destination: requireDestination(event.destination) }
   }
 
+  const bulkJobs = createBulkJobs({
+    bulk: deps.store.bulk,
+    now: deps.now,
+    changed(destinations) {
+      deps.changed()
+      deps.sync.wake(destinations)
+    }
+  })
+
+  /**
+   * The events a bulk action would take: the filter's in each status the action takes, counted as
+   * the list counts them. The newest id is read first, so the count holds every event up to it.
+   */
+  async function previewBulk(action: BulkAction, filter: EventFilter): Promise<BulkPreview> {
+    if (filter.destination !== undefined) requireDestination(filter.destination)
+    const throughId = deps.store.bulk.newestId()
+    const statuses = BULK_ACTION_STATUSES[action].filter(
+      (status) => filter.status === undefined || filter.status === status
+    )
+    const counts = await Promise.all(statuses.map((status) => deps.reader.countEvents({ ...filter, status })))
+    const count = counts.reduce((sum, counted) => sum + counted.count, 0)
+    if (counts.some((counted) => !counted.exact)) {
+      throw new CorrectionError(
+        `This search matches at least ${count} events, more than can be counted exactly: ` +
+          'narrow it (a destination, a status, a time range) before acting on every match'
+      )
+    }
+    const destinations =
+      filter.destination === undefined ? deps.destinations.map((d) => d.id) : [filter.destination]
+    return { action, count, destinations, throughId }
+  }
+
   return {
     async getStats(): Promise<Stats> {
       const byDestination = deps.store.queries.countsByDestination()
@@ -260,6 +298,19 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
       const result = deps.store.corrections.discardEvents(ids, { actor: context.actor, at: deps.now() })
       deps.changed()
       return { changed: result.changed, skipped: result.skipped }
+    },
+    async previewBulkAction({ action, filter }) {
+      return previewBulk(action, filter)
+    },
+    async startBulkAction(input, context: CallContext = UNKNOWN_CALLER) {
+      if (input.filter.destination !== undefined) requireDestination(input.filter.destination)
+      return bulkJobs.start(input, context.actor)
+    },
+    async getBulkAction({ id }) {
+      return bulkJobs.get(id)
+    },
+    async undoBulkDiscard({ id }, context: CallContext = UNKNOWN_CALLER) {
+      return bulkJobs.undo(id, context.actor)
     },
     async setApiKey({ id, apiKey }) {
       const destination = requireDestination(id)

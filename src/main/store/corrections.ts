@@ -42,6 +42,15 @@ export interface BulkResult {
   skipped: number[]
   /** Destinations with events that became waiting: their workers should look again. */
   destinations: string[]
+  /** Each changed event's status before, and its user_actions row: what an undo checks and restores. */
+  records: ActedEvent[]
+}
+
+/** One event a correction changed: what it was, and the history row that says so. */
+export interface ActedEvent {
+  id: number
+  before: EventStatus
+  actionId: number
 }
 
 export class CorrectionError extends Error {
@@ -121,7 +130,7 @@ export function createCorrections(db: Database.Database) {
     change: (row: Row, who: Actor) => void
   ) {
     const transaction = db.transaction((ids: number[], who: Actor): BulkResult => {
-      const result: BulkResult = { changed: [], skipped: [], destinations: [] }
+      const result: BulkResult = { changed: [], skipped: [], destinations: [], records: [] }
       for (const id of ids) {
         const row = selectRow.get(id) as Row | undefined
         if (!row || !from.includes(row.status)) {
@@ -129,7 +138,7 @@ export function createCorrections(db: Database.Database) {
           continue
         }
         change(row, who)
-        recordAction.run({
+        const recorded = recordAction.run({
           ...who,
           action,
           eventId: id,
@@ -138,6 +147,7 @@ export function createCorrections(db: Database.Database) {
           after: to
         })
         result.changed.push(id)
+        result.records.push({ id, before: row.status, actionId: Number(recorded.lastInsertRowid) })
         if (!result.destinations.includes(row.destination)) result.destinations.push(row.destination)
       }
       return result

@@ -132,6 +132,8 @@ interface OutpostActions {
   loadIngestGuides(): Promise<IngestGuide[] | null>
   /** The activity charts of the range; throws what the collector answered (the view shows it). */
   loadActivity(range: ActivityRange): Promise<ActivityReport>
+  /** The collector's API, for a component's own calls (bulk actions); null before connecting. */
+  client(): OutpostApi | null
   showView(view: View): void
   selectRejection(id: number | null): void
   moveRejectionSelection(offset: 1 | -1): void
@@ -317,6 +319,8 @@ export const useOutpost = create<OutpostStore>()((set, get) => ({
     if (!api) return Promise.reject(new Error('Not connected to the collector yet'))
     return api.getActivity({ range })
   },
+
+  client: () => api,
 
   showView(view) {
     if (view === get().view) return

@@ -8,7 +8,8 @@ import { JsonDiff } from './JsonDiff'
 const ACTION_WORDS: Record<UserAction['action'], string> = {
   edit: 'edited the payload',
   resend: 'resent',
-  discard: 'discarded'
+  discard: 'discarded',
+  undo_discard: 'undid the discard'
 }
 
 const pretty = (json: string | null) => (json === null ? '' : prettyJson(json))

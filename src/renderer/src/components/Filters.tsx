@@ -4,6 +4,7 @@ import { EVENT_STATUSES, type EventCount, type EventStatus, type ExportProgress 
 import { exportLink } from '../api'
 import { formatCount } from '../format'
 import { toQuery, useOutpost, type ReceivedFilter } from '../store'
+import { BulkActions } from './BulkActions'
 
 const FORMAT_LABELS: Record<ExportFormat, string> = { json: 'JSON', ndjson: 'NDJSON', csv: 'CSV' }
 const EXPORT_TITLE = 'Save every event these filters match, with its payloads as received and as sent'
@@ -231,6 +232,7 @@ export function Filters() {
         )}
       </span>
       <ExportControl disabled={shown === 0} />
+      <BulkActions />
     </div>
   )
 }
