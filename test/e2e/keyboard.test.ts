@@ -102,7 +102,7 @@ describe.skipIf(!chromiumAvailable)('the console by keyboard alone, in Chromium'
     upstream.failNext(1, { type: 'status', status: 422, body: { error: 'unknown plan' } })
     const refused = whisperrEvent({
       event_type: 'plan_changed',
-      external_user_id: 'kim',
+      external_user_id: 'kim-keyboard',
       properties: { plan: 'platnum' }
     })
     expect((await send('/whisperr/v1/events/track', refused)).status).toBe(202)
@@ -115,7 +115,7 @@ describe.skipIf(!chromiumAvailable)('the console by keyboard alone, in Chromium'
     // `/` puts the keyboard in the search, whose text is typed.
     await ui.press('/')
     expect(await ui.focused()).toBe('filter-search')
-    await ui.page.keyboard.type('kim')
+    await ui.page.keyboard.type('kim-keyboard')
     await expect.poll(() => ui.statuses(), { timeout: 10_000 }).toEqual(['failed'])
 
     // Into the list, Enter opens the row: the keyboard is in the detail.
@@ -274,6 +274,31 @@ describe.skipIf(!chromiumAvailable)('the console by keyboard alone, in Chromium'
     await ui.press('Escape')
     await expect.poll(() => ui.page.getByTestId('event-table').isVisible()).toBe(true)
     await expect.poll(() => ui.focused()).toBe(`row ${opened}`)
+    await ui.page.close()
+  })
+
+  it('walks the rejected requests the same way: one tab stop, arrows, Enter into the detail, Esc back', async () => {
+    for (const name of ['Bad Name', 'Worse Name']) {
+      const refused = await send('/whisperr/v1/events/track', whisperrEvent({ event_type: name }))
+      expect(refused.status).toBe(400)
+    }
+    const ui = await openConsole()
+    await ui.tabTo((focused) => focused === 'view-rejected')
+    await ui.press('Enter')
+    await ui.page.getByTestId('rejection-row').nth(1).waitFor()
+    await ui.tabTo(isRow, 'Tab', 6)
+    await ui.press('ArrowDown')
+    const second = ui.page.getByTestId('rejection-row').nth(1)
+    await expect.poll(() => second.getAttribute('aria-selected')).toBe('true')
+    await expect.poll(() => ui.focused()).toBe(`row ${await second.getAttribute('data-row-id')}`)
+    // One tab stop: the next Tab leaves the list.
+    await ui.press('Tab')
+    expect(isRow(await ui.focused())).toBe(false)
+    await ui.press('Shift+Tab')
+    await ui.press('Enter')
+    await expect.poll(() => ui.focused()).toBe('rejection-detail')
+    await ui.press('Escape')
+    await expect.poll(() => ui.focused()).toBe(`row ${await second.getAttribute('data-row-id')}`)
     await ui.page.close()
   })
 })
