@@ -120,10 +120,9 @@ function Payloads({
 function useEventActions(detail: EventDetail) {
   const resendEvents = useOutpost((state) => state.resendEvents)
   const discardEvents = useOutpost((state) => state.discardEvents)
-  const canResend = RESENDABLE_STATUSES.includes(detail.status)
   return {
     canEdit: EDITABLE_STATUSES.includes(detail.status),
-    canResend,
+    canResend: RESENDABLE_STATUSES.includes(detail.status),
     canDiscard: DISCARDABLE_STATUSES.includes(detail.status),
     resend: () => void resendEvents({ ids: [detail.id] }).then(() => focusEventRow(detail.id)),
     discard: () => void discardEvents([detail.id]).then(() => focusEventRow(detail.id))
@@ -146,7 +145,7 @@ function useFocusKeptWhenButtonsGo(eventId: number) {
     onFocus: (focus: FocusEvent<HTMLElement>) => {
       focusedButton.current = focus.target
     },
-    // A button removed with the keyboard may blur with nowhere to go: that one is still missed.
+    // A blur with nowhere to go (the button removed, where the browser fires one) keeps it in mind.
     onBlur: (blur: FocusEvent<HTMLElement>) => {
       if (blur.relatedTarget !== null) focusedButton.current = null
     }
