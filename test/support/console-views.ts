@@ -172,6 +172,16 @@ export const CONSOLE_VIEWS: ConsoleView[] = [
       await page.getByTestId('rejection-row').nth(1).click()
       await page.getByTestId('refused-event').waitFor()
     }
+  },
+  {
+    name: 'shortcuts',
+    title: 'the keyboard shortcuts (the ? key)',
+    async open(page, collector) {
+      await signIn(page, collector)
+      await page.getByTestId('event-row').first().waitFor()
+      await page.keyboard.press('?')
+      await page.getByTestId('shortcuts-dialog').waitFor()
+    }
   }
 ]
 

@@ -8,6 +8,7 @@ import { EventList } from './components/EventList'
 import { Filters } from './components/Filters'
 import { RejectionDetailPane } from './components/RejectionDetailPane'
 import { RejectionList, RejectionsToolbar } from './components/RejectionList'
+import { ShortcutsDialog } from './components/ShortcutsDialog'
 import { TokenForm } from './components/TokenForm'
 import { TopBar } from './components/TopBar'
 import { ViewTabs } from './components/ViewTabs'
@@ -108,6 +109,7 @@ export function App() {
       <main className="app-body">
         <Body />
       </main>
+      <ShortcutsDialog />
     </div>
   )
 }

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react'
 
-function isTypingTarget(target: EventTarget | null): boolean {
+/** A form field or editor, whose own keys a shortcut must leave alone. */
+export function isTypingTarget(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false
   return target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName)
 }
@@ -10,7 +11,14 @@ export function useArrowKeySelection(move: (offset: 1 | -1) => void): void {
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent): void => {
       if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return
-      if (event.altKey || event.ctrlKey || event.metaKey || isTypingTarget(event.target)) return
+      if (
+        event.defaultPrevented ||
+        event.altKey ||
+        event.ctrlKey ||
+        event.metaKey ||
+        isTypingTarget(event.target)
+      )
+        return
       event.preventDefault()
       move(event.key === 'ArrowDown' ? 1 : -1)
     }

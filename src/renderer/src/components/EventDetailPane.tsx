@@ -1,10 +1,12 @@
-import { useMemo, useState, type ReactNode } from 'react'
+import { useEffect, useMemo, useRef, useState, type FocusEvent, type ReactNode, type RefObject } from 'react'
 import { DISCARDABLE_STATUSES, EDITABLE_STATUSES, RESENDABLE_STATUSES, type EventDetail } from '@shared/model'
 import { eventJson, prettyJson } from '@shared/payload-json'
+import { FOCUS_TARGETS, focusEventRow } from '../focus-moves'
 import { formatDateTime } from '../format'
+import { useShortcut } from '../shortcuts'
 import { useOutpost } from '../store'
 import { AttemptsTable } from './AttemptsTable'
-import { BackToList } from './BackToList'
+import { BackToList, escapeToList } from './BackToList'
 import { CopyAsCurl } from './CopyAsCurl'
 import { CopyJsonButton } from './CopyJsonButton'
 import { DisclosureButton } from './DisclosureButton'
@@ -114,34 +116,86 @@ function Payloads({
   )
 }
 
-function EventActions({ detail, onEdit }: { detail: EventDetail; onEdit(): void }) {
+/** Resend or discard, then the keyboard goes back to the event's row: the buttons may go with the status. */
+function useEventActions(detail: EventDetail) {
   const resendEvents = useOutpost((state) => state.resendEvents)
   const discardEvents = useOutpost((state) => state.discardEvents)
+  return {
+    canEdit: EDITABLE_STATUSES.includes(detail.status),
+    canResend: RESENDABLE_STATUSES.includes(detail.status),
+    canDiscard: DISCARDABLE_STATUSES.includes(detail.status),
+    resend: () => void resendEvents({ ids: [detail.id] }).then(() => focusEventRow(detail.id)),
+    discard: () => void discardEvents([detail.id]).then(() => focusEventRow(detail.id))
+  }
+}
+
+/**
+ * A button with the keyboard can go with a change of status (Edit once the event is sent): the
+ * keyboard then goes to the event's row rather than to the page.
+ */
+function useFocusKeptWhenButtonsGo(eventId: number) {
+  const focusedButton = useRef<HTMLElement | null>(null)
+  useEffect(() => {
+    const button = focusedButton.current
+    if (button === null || button.isConnected) return
+    focusedButton.current = null
+    if (document.activeElement === null || document.activeElement === document.body) focusEventRow(eventId)
+  })
+  return {
+    onFocus: (focus: FocusEvent<HTMLElement>) => {
+      focusedButton.current = focus.target
+    },
+    // A blur with nowhere to go (the button removed, where the browser fires one) keeps it in mind.
+    onBlur: (blur: FocusEvent<HTMLElement>) => {
+      if (blur.relatedTarget !== null) focusedButton.current = null
+    }
+  }
+}
+
+function EventActions({
+  detail,
+  onEdit,
+  editButton
+}: {
+  detail: EventDetail
+  onEdit(): void
+  editButton: RefObject<HTMLButtonElement | null>
+}) {
+  const { canEdit, canResend, canDiscard, resend, discard } = useEventActions(detail)
+  const keepFocus = useFocusKeptWhenButtonsGo(detail.id)
   return (
-    <div className="detail-actions">
-      {EDITABLE_STATUSES.includes(detail.status) && (
-        <button type="button" className="button" data-testid="event-edit" onClick={onEdit}>
+    <div className="detail-actions" {...keepFocus}>
+      {canEdit && (
+        <button
+          ref={editButton}
+          type="button"
+          className="button"
+          data-testid="event-edit"
+          aria-keyshortcuts="e"
+          onClick={onEdit}
+        >
           Edit
         </button>
       )}
-      {RESENDABLE_STATUSES.includes(detail.status) && (
+      {canResend && (
         <button
           type="button"
           className="button"
           data-testid="event-resend"
+          aria-keyshortcuts="r"
           title="Send it again, with its message id"
-          onClick={() => void resendEvents({ ids: [detail.id] })}
+          onClick={resend}
         >
           Resend
         </button>
       )}
-      {DISCARDABLE_STATUSES.includes(detail.status) && (
+      {canDiscard && (
         <button
           type="button"
           className="button"
           data-testid="event-discard"
           title="Never send it; it stays listed as discarded"
-          onClick={() => void discardEvents([detail.id])}
+          onClick={discard}
         >
           Discard
         </button>
@@ -150,8 +204,36 @@ function EventActions({ detail, onEdit }: { detail: EventDetail; onEdit(): void 
   )
 }
 
-function EventDetailView({ detail }: { detail: EventDetail }) {
+/**
+ * Whether the payload editor is open, with the keyboard following it: into the editor when it
+ * opens (JsonEditor's autoFocus), back on Edit when it closes, or on the row once Edit is gone.
+ */
+function useEditing(detail: EventDetail) {
   const [editing, setEditing] = useState(false)
+  const editButton = useRef<HTMLButtonElement>(null)
+  const closedEditor = useRef(false)
+  useEffect(() => {
+    if (editing || !closedEditor.current) return
+    closedEditor.current = false
+    if (editButton.current) editButton.current.focus()
+    else focusEventRow(detail.id)
+  }, [editing, detail.id])
+  const { canEdit, canResend, resend } = useEventActions(detail)
+  useShortcut('e', () => setEditing(true), canEdit && !editing)
+  useShortcut('r', resend, canResend && !editing)
+  return {
+    editing,
+    editButton,
+    startEditing: () => setEditing(true),
+    stopEditing: () => {
+      closedEditor.current = true
+      setEditing(false)
+    }
+  }
+}
+
+function EventDetailView({ detail }: { detail: EventDetail }) {
+  const { editing, editButton, startEditing, stopEditing } = useEditing(detail)
   const resendEvents = useOutpost((state) => state.resendEvents)
   const showRequestEvents = useOutpost((state) => state.showRequestEvents)
   const vendorLabel = useOutpost(
@@ -167,9 +249,9 @@ function EventDetailView({ detail }: { detail: EventDetail }) {
         <span className="muted mono">#{detail.id}</span>
         <CopyJsonButton json={eventJson(detail)} />
       </header>
-      {!editing && <EventActions detail={detail} onEdit={() => setEditing(true)} />}
+      {!editing && <EventActions detail={detail} onEdit={startEditing} editButton={editButton} />}
       <EventFields detail={detail} />
-      <Payloads detail={detail} editing={editing} onEditDone={() => setEditing(false)} />
+      <Payloads detail={detail} editing={editing} onEditDone={stopEditing} />
       {/* Keyed by the payload: a command shown was built from the payload as it was. */}
       <CopyAsCurl
         key={detail.payload}
@@ -211,13 +293,26 @@ export function EventDetailPane() {
   else
     content = (
       <p className="muted">
-        Select an event to see its payload and every delivery attempt. ↑ and ↓ move through the list.
+        Select an event to see its payload and every delivery attempt. ↑ and ↓ move through the list; ? lists
+        every key.
       </p>
     )
 
+  const backToList = () => {
+    select(null)
+    focusEventRow(selectedId ?? undefined)
+  }
   return (
-    <aside className="detail" aria-label="Event detail" data-testid="event-detail">
-      <BackToList label="Events" onBack={() => select(null)} />
+    // Focusable so that Enter on a row can put the keyboard here, and Esc take it back.
+    <aside
+      id={FOCUS_TARGETS.eventDetail}
+      className="detail"
+      aria-label="Event detail"
+      data-testid="event-detail"
+      tabIndex={-1}
+      onKeyDown={escapeToList(backToList, () => focusEventRow())}
+    >
+      <BackToList label="Events" onBack={backToList} />
       {content}
     </aside>
   )

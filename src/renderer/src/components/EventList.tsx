@@ -1,7 +1,10 @@
 import { useEffect, useRef, type RefObject } from 'react'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import type { EventSummary } from '@shared/model'
+import { FOCUS_TARGETS, focusEventRow, focusPane } from '../focus-moves'
 import { useArrowKeySelection } from '../list-selection'
+import { tabStopId } from '../grid-moves'
+import { useRovingGrid } from '../roving-grid'
 import { useOutpost } from '../store'
 import { EmptyEvents } from './EmptyEvents'
 import { EventRow } from './EventRow'
@@ -22,7 +25,7 @@ function SelectionBar() {
         className="button"
         data-testid="resend-checked"
         title="Send the failed or discarded ones again, with their message ids"
-        onClick={() => void resendEvents({ ids: checkedIds })}
+        onClick={() => void resendEvents({ ids: checkedIds }).then(() => focusEventRow())}
       >
         Resend
       </button>
@@ -31,7 +34,7 @@ function SelectionBar() {
         className="button"
         data-testid="discard-checked"
         title="Never send the waiting or failed ones; they stay listed as discarded"
-        onClick={() => void discardEvents(checkedIds)}
+        onClick={() => void discardEvents(checkedIds).then(() => focusEventRow())}
       >
         Discard
       </button>
@@ -85,7 +88,19 @@ export function EventList() {
   const moveSelection = useOutpost((state) => state.moveSelection)
   useArrowKeySelection(moveSelection)
   const scrollElement = useRef<HTMLElement>(null)
+  const grid = useRef<HTMLTableElement>(null)
   const { rows, spaceAbove, spaceBelow } = useVisibleRows(scrollElement, events, selectedId)
+  const { onKeyDown } = useRovingGrid(grid, {
+    ids: events.map((event) => event.id),
+    selectedId,
+    select,
+    toggle: toggleChecked,
+    open: () => focusPane(FOCUS_TARGETS.eventDetail)
+  })
+  const tabStop = tabStopId(
+    rows.map(({ index }) => (events[index] as EventSummary).id),
+    selectedId
+  )
 
   if (events.length === 0) {
     return (
@@ -98,9 +113,18 @@ export function EventList() {
   return (
     <section className="event-list" aria-label="Events" ref={scrollElement}>
       <SelectionBar />
-      <table className="events" role="grid" aria-label="Events" data-testid="event-table">
+      <table
+        ref={grid}
+        id={FOCUS_TARGETS.eventGrid}
+        className="events"
+        role="grid"
+        aria-label="Events"
+        aria-rowcount={events.length + 1}
+        data-testid="event-table"
+        onKeyDown={onKeyDown}
+      >
         <thead>
-          <tr>
+          <tr aria-rowindex={1}>
             <th className="col-check">
               <input
                 type="checkbox"
@@ -127,6 +151,8 @@ export function EventList() {
               <EventRow
                 key={event.id}
                 event={event}
+                rowIndex={index + 2}
+                tabStop={event.id === tabStop}
                 selected={event.id === selectedId}
                 checked={checkedIds.includes(event.id)}
                 onSelect={select}

@@ -4,18 +4,25 @@ import { StatusChip } from './StatusChip'
 
 interface EventRowProps {
   event: EventSummary
+  /** Its place among the table's rows, header first: the table renders only the rows in view. */
+  rowIndex: number
+  /** Whether Tab reaches it: the list is one tab stop (roving-grid.ts). */
+  tabStop: boolean
   selected: boolean
   checked: boolean
   onSelect(id: number): void
   onCheck(id: number): void
 }
 
-export function EventRow({ event, selected, checked, onSelect, onCheck }: EventRowProps) {
+export function EventRow({ event, rowIndex, tabStop, selected, checked, onSelect, onCheck }: EventRowProps) {
   return (
     <tr
       className={selected ? 'event-row selected' : 'event-row'}
       data-testid="event-row"
       data-event-id={event.id}
+      data-row-id={event.id}
+      aria-rowindex={rowIndex}
+      tabIndex={tabStop ? 0 : -1}
       data-status={event.status}
       aria-selected={selected}
       onClick={() => onSelect(event.id)}
@@ -26,6 +33,7 @@ export function EventRow({ event, selected, checked, onSelect, onCheck }: EventR
           type="checkbox"
           aria-label={`Select event #${event.id}`}
           data-testid="event-check"
+          tabIndex={-1}
           checked={checked}
           onChange={() => onCheck(event.id)}
         />

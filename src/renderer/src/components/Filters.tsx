@@ -1,8 +1,9 @@
-import { useState } from 'react'
+import { useRef, useState } from 'react'
 import { EXPORT_FORMATS, type ExportFormat } from '@shared/api'
 import { EVENT_STATUSES, type EventCount, type EventStatus, type ExportProgress } from '@shared/model'
 import { exportLink } from '../api'
 import { formatCount } from '../format'
+import { useShortcut } from '../shortcuts'
 import { toQuery, useOutpost, type ReceivedFilter } from '../store'
 import { BulkActions } from './BulkActions'
 
@@ -178,6 +179,8 @@ export function Filters() {
   const setStatusFilter = useOutpost((state) => state.setStatusFilter)
   const setDestinationFilter = useOutpost((state) => state.setDestinationFilter)
   const setSearchText = useOutpost((state) => state.setSearchText)
+  const searchInput = useRef<HTMLInputElement>(null)
+  useShortcut('/', () => searchInput.current?.select())
 
   return (
     <div className="filters" role="search">
@@ -211,6 +214,7 @@ export function Filters() {
       </select>
       <ReceivedControl />
       <input
+        ref={searchInput}
         type="search"
         className="input filter-search"
         aria-label="Search"
@@ -218,6 +222,7 @@ export function Filters() {
         title="Finds, ignoring case, a part of the event name, user, message id or of any value in the payload (not property names)"
         maxLength={200}
         data-testid="filter-search"
+        aria-keyshortcuts="/"
         value={searchText}
         onChange={(event) => setSearchText(event.target.value)}
       />

@@ -11,6 +11,8 @@ interface JsonEditorProps {
   onChange(text: string): void
   label: string
   testId?: string
+  /** Put the keyboard in it once shown: it was opened by a person about to type. */
+  autoFocus?: boolean
 }
 
 /**
@@ -45,16 +47,16 @@ const jsonColours = HighlightStyle.define([
 ])
 
 /** CodeMirror for JSON: highlighting, bracket matching, undo, and parse errors marked in place. */
-export function JsonEditor({ initialValue, onChange, label, testId }: JsonEditorProps) {
+export function JsonEditor({ initialValue, onChange, label, testId, autoFocus }: JsonEditorProps) {
   const host = useRef<HTMLDivElement>(null)
-  const latest = useRef({ initialValue, onChange, label, testId })
+  const latest = useRef({ initialValue, onChange, label, testId, autoFocus })
   useEffect(() => {
     latest.current.onChange = onChange
   }, [onChange])
 
   // Created once per mount: the parent keys the editor by event, so a new event gets a new one.
   useEffect(() => {
-    const { initialValue: doc, label: ariaLabel, testId: id } = latest.current
+    const { initialValue: doc, label: ariaLabel, testId: id, autoFocus: focus } = latest.current
     const view = new EditorView({
       parent: host.current as HTMLDivElement,
       doc,
@@ -72,6 +74,7 @@ export function JsonEditor({ initialValue, onChange, label, testId }: JsonEditor
         })
       ]
     })
+    if (focus) view.focus()
     return () => view.destroy()
   }, [])
 

@@ -45,8 +45,17 @@ export function PayloadEditor({ detail, onClose }: { detail: EventDetail; onClos
   }
 
   return (
-    <div data-testid="payload-editor">
+    <div
+      data-testid="payload-editor"
+      onKeyDown={(key) => {
+        // Esc cancels, unless the editor used it (closing its search or completion panel).
+        if (key.key !== 'Escape' || key.defaultPrevented || saving) return
+        key.preventDefault()
+        onClose()
+      }}
+    >
       <JsonEditor
+        autoFocus
         initialValue={current}
         label="Payload to send"
         testId="payload-draft"

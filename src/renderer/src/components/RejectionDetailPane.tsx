@@ -1,7 +1,8 @@
 import type { RefusedEvent, Rejection } from '@shared/model'
 import { eventOfBatch, formatBytes, formatDateTime, utf8Bytes } from '../format'
+import { FOCUS_TARGETS, focusRejectionRow } from '../focus-moves'
 import { useOutpost } from '../store'
-import { BackToList } from './BackToList'
+import { BackToList, escapeToList } from './BackToList'
 import { CopyJsonButton } from './CopyJsonButton'
 import { PayloadView } from './PayloadView'
 import { requestLine } from './RejectionList'
@@ -147,9 +148,21 @@ export function RejectionDetailPane() {
     state.rejections.find((rejection) => rejection.id === state.selectedRejectionId)
   )
   const selectRejection = useOutpost((state) => state.selectRejection)
+  const backToList = () => {
+    selectRejection(null)
+    focusRejectionRow(selected?.id)
+  }
   return (
-    <aside className="detail" aria-label="Rejected request" data-testid="rejection-detail">
-      <BackToList label="Rejected requests" onBack={() => selectRejection(null)} />
+    // Focusable so that Enter on a row can put the keyboard here, and Esc take it back.
+    <aside
+      id={FOCUS_TARGETS.rejectionDetail}
+      className="detail"
+      aria-label="Rejected request"
+      data-testid="rejection-detail"
+      tabIndex={-1}
+      onKeyDown={escapeToList(backToList, () => focusRejectionRow())}
+    >
+      <BackToList label="Rejected requests" onBack={backToList} />
       {selected ? (
         <RejectionView rejection={selected} />
       ) : (

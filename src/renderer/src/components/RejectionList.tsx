@@ -1,13 +1,24 @@
 import type { Rejection } from '@shared/model'
 import { formatDateTime, formatWhen } from '../format'
+import { useRef } from 'react'
+import { FOCUS_TARGETS, focusPane } from '../focus-moves'
 import { useArrowKeySelection, useScrolledIntoView } from '../list-selection'
+import { tabStopId } from '../grid-moves'
+import { useRovingGrid } from '../roving-grid'
 import { useOutpost } from '../store'
 
 export function requestLine(rejection: Rejection): string {
   return `${rejection.method} ${rejection.url}`
 }
 
-function RejectionRow({ rejection, selected }: { rejection: Rejection; selected: boolean }) {
+interface RejectionRowProps {
+  rejection: Rejection
+  selected: boolean
+  /** Whether Tab reaches it: the list is one tab stop (roving-grid.ts). */
+  tabStop: boolean
+}
+
+function RejectionRow({ rejection, selected, tabStop }: RejectionRowProps) {
   const select = useOutpost((state) => state.selectRejection)
   const rowRef = useScrolledIntoView<HTMLTableRowElement>(selected)
   return (
@@ -16,6 +27,8 @@ function RejectionRow({ rejection, selected }: { rejection: Rejection; selected:
       className={selected ? 'event-row selected' : 'event-row'}
       data-testid="rejection-row"
       data-rejection-id={rejection.id}
+      data-row-id={rejection.id}
+      tabIndex={tabStop ? 0 : -1}
       aria-selected={selected}
       onClick={() => select(rejection.id)}
     >
@@ -50,14 +63,37 @@ export function RejectionList() {
   const rejections = useOutpost((state) => state.rejections)
   const selectedId = useOutpost((state) => state.selectedRejectionId)
   const move = useOutpost((state) => state.moveRejectionSelection)
+  const select = useOutpost((state) => state.selectRejection)
   useArrowKeySelection(move)
+  const grid = useRef<HTMLTableElement>(null)
+  const ids = rejections.map((rejection) => rejection.id)
+  const { onKeyDown } = useRovingGrid(grid, {
+    ids,
+    selectedId,
+    select,
+    open: () => focusPane(FOCUS_TARGETS.rejectionDetail)
+  })
+  const tabStop = tabStopId(ids, selectedId)
 
   return (
-    <section className="event-list" aria-label="Rejected requests" tabIndex={0}>
+    // Its rows take the keyboard; with none, the section does, so a long explanation can scroll.
+    <section
+      className="event-list"
+      aria-label="Rejected requests"
+      tabIndex={ids.length === 0 ? 0 : undefined}
+    >
       {rejections.length === 0 ? (
         <NothingRejected />
       ) : (
-        <table className="events" role="grid" aria-label="Rejected requests" data-testid="rejection-table">
+        <table
+          ref={grid}
+          id={FOCUS_TARGETS.rejectionGrid}
+          className="events"
+          role="grid"
+          aria-label="Rejected requests"
+          data-testid="rejection-table"
+          onKeyDown={onKeyDown}
+        >
           <thead>
             <tr>
               <th className="col-time">Received</th>
@@ -69,7 +105,12 @@ export function RejectionList() {
           </thead>
           <tbody>
             {rejections.map((rejection) => (
-              <RejectionRow key={rejection.id} rejection={rejection} selected={rejection.id === selectedId} />
+              <RejectionRow
+                key={rejection.id}
+                rejection={rejection}
+                selected={rejection.id === selectedId}
+                tabStop={rejection.id === tabStop}
+              />
             ))}
           </tbody>
         </table>
