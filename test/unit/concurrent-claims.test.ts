@@ -9,6 +9,7 @@ import {
 } from '../../src/main/store'
 import { laneOf } from '../../src/main/store/lanes'
 import { CLAIM_SQL } from '../../src/main/store/outbox'
+import { newEvent } from '../support/outbox-events'
 import { tempDir } from '../support/temp'
 
 /**
@@ -22,16 +23,7 @@ const LEASE_MS = 1_000
 const tracksBatch = (kind: EventKind) => kind === 'track'
 
 function event(messageId: string, userKey: string | null, kind: EventKind = 'track'): NewEvent {
-  return {
-    destination: 'whisperr',
-    messageId,
-    kind,
-    name: kind,
-    userKey,
-    occurredAt: null,
-    payload: `{"m":"${messageId}"}`,
-    upstreamParams: null
-  }
+  return newEvent(messageId, { kind, name: kind, userKey, occurredAt: null, payload: `{"m":"${messageId}"}` })
 }
 
 describe('claims with several requests in flight', () => {
