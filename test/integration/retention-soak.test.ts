@@ -30,9 +30,11 @@ const PLATEAU_SAMPLED_MS = 4_000
  * How far the late samples (the last third of the stream) may rise over the early plateau. Rows
  * kept without bound grow with the stream: 2.5 times and more by the last third. Rows and attempts
  * swing with delivery's bursts (many requests in flight settle together, then the pruner catches
- * up; 48,000 to 71,000 rows in one quiet run), so they get twice the plateau.
+ * up; 48,000 to 76,000 rows in one quiet run), so they get twice the plateau. The file keeps the
+ * pages of the most rows it ever held (SQLite reuses freed pages, it does not give them back), so it
+ * follows the rows' peak and gets as much.
  */
-const GROWTH_ALLOWED = { fileBytes: 1.5, rows: 2, attempts: 2 }
+const GROWTH_ALLOWED = { fileBytes: 2, rows: 2, attempts: 2 }
 
 /** Records each pruning chunk: how long it held the thread and how many events it deleted. */
 function timeChunks(retention: Retention): { ms: number; events: number }[] {

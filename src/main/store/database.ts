@@ -35,7 +35,7 @@ function keepStatementJournalsInMemory(db: Database.Database): void {
  * page per batch of 500, ~400 with this cache, 7-15% less CPU). A bound, not an allocation: pages
  * are cached as they are used.
  */
-const PAGE_CACHE_KIB = 64 * 1024
+export const PAGE_CACHE_KIB = 64 * 1024
 
 /**
  * Opens (creating if needed) the outbox database. WAL lets the UI read while the writer commits;
