@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { connectors, connectorFor } from '../../src/main/connectors'
+import { hostname } from 'node:os'
 import { ConfigError, defaultConfig, parseConfig, resolveDestinations } from '../../src/main/config'
 
 const connectorsDir = resolve(__dirname, '../../src/main/connectors')
@@ -36,6 +37,16 @@ describe('config', () => {
     expect(parse).toThrow(ConfigError)
     expect(parse).toThrow(
       'vendor "segment" of destination "seg" is not supported (supported: whisperr, embeddables, weespin, flywheel, userflux)'
+    )
+  })
+
+  it('names the device by fleet.deviceId, else by the host name made fit for a label and a subject', () => {
+    const named = parseConfig({ destinations: [], fleet: { deviceId: 'kiosk-0042' } })
+    expect(named.fleet.deviceId).toBe('kiosk-0042')
+    const unnamed = parseConfig({ destinations: [] })
+    expect(unnamed.fleet.deviceId).toBe(hostname().replace(/[^A-Za-z0-9_-]/g, '_'))
+    expect(() => parseConfig({ destinations: [], fleet: { deviceId: 'kiosk.42' } }, 'fleet.json')).toThrow(
+      'fleet.json is not a valid Outpost config: /fleet/deviceId must match pattern'
     )
   })
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import Ajv from 'ajv'
 import type { VendorId } from '@shared/model'
 import { connectorFor, connectors, type Connector } from '../connectors'
@@ -44,6 +45,10 @@ export interface OutpostConfig {
     authRetryMaxMs: number
     /** Most requests in flight per destination; one user's events never overtake each other. */
     concurrency: number
+  }
+  fleet: {
+    /** Names this device among a fleet's (metrics labels, stream subjects, the console's title). */
+    deviceId: string
   }
 }
 
@@ -146,6 +151,14 @@ const schema = {
         retentionDays: { type: 'number', minimum: 0 }
       }
     },
+    fleet: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        // One token of a NATS subject and a Prometheus label value: no dots, spaces or wildcards.
+        deviceId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,128}$' }
+      }
+    },
     sync: {
       type: 'object',
       additionalProperties: false,
@@ -194,6 +207,18 @@ function checkAllowedOrigins(destination: DestinationConfig, source: string): vo
   }
 }
 
+/**
+ * The host name, made fit for a subject token and a label: a fleet's devices usually have distinct
+ * host names, and an operator who needs another name sets `fleet.deviceId`.
+ */
+export function defaultDeviceId(): string {
+  return (
+    hostname()
+      .replace(/[^A-Za-z0-9_-]/g, '_')
+      .slice(0, 128) || 'outpost'
+  )
+}
+
 /** Checks a parsed config file and fills in the defaults. */
 export function parseConfig(value: unknown, source = 'config'): OutpostConfig {
   if (!validateConfig(value)) {
@@ -227,7 +252,8 @@ export function parseConfig(value: unknown, source = 'config'): OutpostConfig {
     ingest: { ...DEFAULTS.ingest, ...raw.ingest },
     destinations: raw.destinations,
     storage: { ...DEFAULTS.storage, ...raw.storage },
-    sync
+    sync,
+    fleet: { deviceId: raw.fleet?.deviceId ?? defaultDeviceId() }
   }
 }
 
