@@ -124,10 +124,49 @@ export interface Attempt {
   status: number | null
   outcome: 'ok' | 'retry' | 'auth' | 'permanent'
   reason: string
+  /** One line: method, path, events and bytes. */
   request: string
   responseBody: string | null
   batchSize: number
+  /** The request as sent and the answer's headers (migration 12 on). */
+  exchange: AttemptExchange
 }
+
+/** One header line as sent or received; a vendor key shows masked (`…a1b2`, or `•••` when short). */
+export interface HeaderLine {
+  name: string
+  value: string
+}
+
+/**
+ * What an attempt sent and received. `not_recorded`: the attempt is older than Outpost's record
+ * of headers; `not_sent`: Outpost never sent the batch (the reason says why).
+ */
+export type AttemptExchange =
+  | { kind: 'not_recorded' }
+  | { kind: 'not_sent' }
+  | {
+      kind: 'recorded'
+      method: string
+      url: string
+      /** As given to the HTTP client, in order; the client adds host, connection and content-length on the wire. */
+      requestHeaders: HeaderLine[]
+      /** The body sent, up to ATTEMPT_BODY_SHOWN characters (the whole is `requestBodyBytes`). */
+      requestBody: string
+      requestBodyBytes: number
+      /** As received, in order; null when no answer came. */
+      responseHeaders: HeaderLine[] | null
+      /** Header lines left out past RESPONSE_HEADERS_KEPT bytes of header text. */
+      responseHeadersOmitted: number
+    }
+
+/** An attempt's `request` when Outpost never sent the batch. */
+export const NOT_SENT = 'not sent'
+
+/** Most characters of a request body an attempt carries to the UI. */
+export const ATTEMPT_BODY_SHOWN = 64 * 1024
+/** Most bytes of response header text (`name: value\r\n` lines) kept per attempt. */
+export const RESPONSE_HEADERS_KEPT = 16 * 1024
 
 /** An event with its payloads: one entry of an export. */
 export interface ExportedEvent extends EventSummary {

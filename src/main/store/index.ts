@@ -17,6 +17,8 @@ export type {
   BatchClaims,
   ClaimOptions,
   AttemptRecord,
+  ExchangeRecord,
+  HeaderPairs,
   Settlement,
   Backlog
 } from './outbox'

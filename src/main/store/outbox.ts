@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type Database from 'better-sqlite3'
 import type { EventKind, EventStatus } from '@shared/model'
 import { LANES, laneOf } from './lanes'
@@ -77,6 +78,21 @@ export interface AttemptRecord {
   reason: string
   request: string
   responseBody: string | null
+  /** What was sent and received, vendor keys already masked; absent when nothing was sent. */
+  exchange?: ExchangeRecord
+}
+
+/** Header lines in order, as `[name, value]`. */
+export type HeaderPairs = [string, string][]
+
+export interface ExchangeRecord {
+  method: string
+  url: string
+  requestHeaders: HeaderPairs
+  requestBody: string
+  /** Null when no answer came. */
+  responseHeaders: HeaderPairs | null
+  responseHeadersOmitted: number
 }
 
 /** Where an attempt leaves its events. `queued` puts them back untouched (auth hold, batch split). */
@@ -245,8 +261,15 @@ export function createOutbox(db: Database.Database): Outbox {
     UPDATE outbox SET status = 'retrying', lease_until = NULL, next_attempt_at = ?, last_error = ?
     WHERE id IN (SELECT value FROM json_each(?)) AND status = 'sending'`)
   const insertAttempt = db.prepare(`
-    INSERT INTO attempts (destination, started_at, duration_ms, status, outcome, reason, request, response_body, batch_size)
-    VALUES (@destination, @startedAt, @durationMs, @status, @outcome, @reason, @request, @responseBody, @batchSize)`)
+    INSERT INTO attempts (destination, started_at, duration_ms, status, outcome, reason, request, response_body, batch_size,
+      method, url, request_headers, request_body_id, request_body_bytes, response_headers, response_headers_omitted)
+    VALUES (@destination, @startedAt, @durationMs, @status, @outcome, @reason, @request, @responseBody, @batchSize,
+      @method, @url, @requestHeaders, @requestBodyId, @requestBodyBytes, @responseHeaders, @responseHeadersOmitted)`)
+  // Two statements, not an upsert: ON CONFLICT DO UPDATE would rewrite the stored body each retry.
+  const insertRequestBody = db.prepare(
+    `INSERT INTO request_bodies (sha256, body) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING`
+  )
+  const selectRequestBodyId = db.prepare(`SELECT id FROM request_bodies WHERE sha256 = ?`).pluck()
   const linkAttempt = db.prepare(
     `INSERT OR IGNORE INTO attempt_events (event_id, attempt_id) SELECT value, ? FROM json_each(?)`
   )
@@ -406,12 +429,40 @@ export function createOutbox(db: Database.Database): Outbox {
     return leased.sort((a, b) => a.id - b.id)
   }
 
+  /** The exchange's columns; its body stored once however many attempts sent it (migration 12). */
+  function exchangeColumns(exchange: ExchangeRecord | undefined) {
+    if (!exchange) {
+      return {
+        method: null,
+        url: null,
+        requestHeaders: null,
+        requestBodyId: null,
+        requestBodyBytes: null,
+        responseHeaders: null,
+        responseHeadersOmitted: 0
+      }
+    }
+    const sha256 = createHash('sha256').update(exchange.requestBody).digest('hex')
+    insertRequestBody.run(sha256, exchange.requestBody)
+    return {
+      method: exchange.method,
+      url: exchange.url,
+      requestHeaders: JSON.stringify(exchange.requestHeaders),
+      requestBodyId: selectRequestBodyId.get(sha256) as number,
+      requestBodyBytes: Buffer.byteLength(exchange.requestBody),
+      responseHeaders: exchange.responseHeaders && JSON.stringify(exchange.responseHeaders),
+      responseHeadersOmitted: exchange.responseHeadersOmitted
+    }
+  }
+
   /** Records one upstream attempt and moves each of its events to where the answer sends it. */
   const settleAttempt = db.transaction(
     (attempt: AttemptRecord, groups: { ids: number[]; settlement: Settlement }[], now: number): void => {
       const batchSize = groups.reduce((sum, group) => sum + group.ids.length, 0)
       if (attempt.outcome === 'ok') recordSuccess.run(attempt.destination, now)
-      const attemptId = Number(insertAttempt.run({ ...attempt, batchSize }).lastInsertRowid)
+      const attemptId = Number(
+        insertAttempt.run({ ...attempt, ...exchangeColumns(attempt.exchange), batchSize }).lastInsertRowid
+      )
       for (const { ids, settlement } of groups) {
         const idList = JSON.stringify(ids)
         linkAttempt.run(attemptId, idList)

@@ -1,12 +1,16 @@
 import type Database from 'better-sqlite3'
 import {
+  ATTEMPT_BODY_SHOWN,
   EVENT_STATUSES,
+  NOT_SENT,
   type Attempt,
+  type AttemptExchange,
   type EventCount,
   type EventDetail,
   type EventPage,
   type EventQuery,
   type ExportedEvent,
+  type HeaderLine,
   type EventStatus,
   type StatusCounts,
   type UserAction
@@ -33,6 +37,35 @@ interface AttemptRow {
   request: string
   response_body: string | null
   batch_size: number
+  method: string | null
+  url: string | null
+  request_headers: string | null
+  /** The first ATTEMPT_BODY_SHOWN characters of the body sent. */
+  request_body: string | null
+  request_body_bytes: number | null
+  response_headers: string | null
+  response_headers_omitted: number
+}
+
+function headerLines(json: string): HeaderLine[] {
+  return (JSON.parse(json) as [string, string][]).map(([name, value]) => ({ name, value }))
+}
+
+/** What the attempt sent and received; columns of migration 12, NULL in older attempts. */
+function toExchange(row: AttemptRow): AttemptExchange {
+  if (row.method === null || row.url === null || row.request_headers === null) {
+    return { kind: row.request === NOT_SENT ? 'not_sent' : 'not_recorded' }
+  }
+  return {
+    kind: 'recorded',
+    method: row.method,
+    url: row.url,
+    requestHeaders: headerLines(row.request_headers),
+    requestBody: row.request_body ?? '',
+    requestBodyBytes: row.request_body_bytes ?? 0,
+    responseHeaders: row.response_headers === null ? null : headerLines(row.response_headers),
+    responseHeadersOmitted: row.response_headers_omitted
+  }
 }
 
 export function emptyCounts(): StatusCounts {
@@ -58,7 +91,8 @@ function toAttempt(row: AttemptRow): Attempt {
     reason: row.reason,
     request: row.request,
     responseBody: row.response_body,
-    batchSize: row.batch_size
+    batchSize: row.batch_size,
+    exchange: toExchange(row)
   }
 }
 
@@ -82,7 +116,9 @@ export function createQueries(db: Database.Database, options: QueryOptions = {})
   const countByDestination = db.prepare(`SELECT destination, status, n FROM status_counts WHERE n > 0`)
   const selectEvent = db.prepare(`SELECT ${SUMMARY_COLUMNS}, ${PAYLOAD_COLUMNS} FROM outbox WHERE id = ?`)
   const selectAttempts = db.prepare(`
-    SELECT a.* FROM attempt_events ae JOIN attempts a ON a.id = ae.attempt_id
+    SELECT a.*, substr(rb.body, 1, ${ATTEMPT_BODY_SHOWN}) AS request_body
+    FROM attempt_events ae JOIN attempts a ON a.id = ae.attempt_id
+    LEFT JOIN request_bodies rb ON rb.id = a.request_body_id
     WHERE ae.event_id = ? ORDER BY a.id DESC LIMIT 100`)
   const selectHistory = db.prepare(`
     SELECT id, at, actor, action, before, after FROM user_actions WHERE event_id = ? ORDER BY id DESC LIMIT 100`)

@@ -54,9 +54,10 @@ interface TableCopy {
   order: string
 }
 
-/** In an order that copies what a row references before the row (attempt_events -> outbox, attempts). */
+/** In an order that copies what a row references before the row (attempt_events -> outbox, attempts -> request_bodies). */
 const TABLES: TableCopy[] = [
   { table: 'outbox', seekKey: 'rowid', order: 'rowid' },
+  { table: 'request_bodies', seekKey: 'rowid', order: 'rowid' },
   { table: 'attempts', seekKey: 'rowid', order: 'rowid' },
   { table: 'attempt_events', seekKey: 'event_id', order: 'event_id, attempt_id' },
   { table: 'user_actions', seekKey: 'rowid', order: 'rowid' },

@@ -3,12 +3,12 @@ import type Database from 'better-sqlite3'
 /**
  * Retention: events finished longer ago than the retention period are deleted, delivered ones
  * (`sent_at`) and ones a person discarded (`discarded_at`), with the delivery attempts no
- * remaining event links.
+ * remaining event links, and the request bodies no remaining attempt names.
  *
  * Pruning runs on the thread that answers ingest, so it works in chunks: each call deletes a
  * bounded number of events in its own short transaction, and every statement is an index lookup
- * (outbox_sent_at, outbox_discarded_at, attempt_events' primary key and attempt_events_attempt),
- * never a scan, so a chunk costs the same at ten rows or ten million.
+ * (outbox_sent_at, outbox_discarded_at, attempt_events' primary key and attempt_events_attempt,
+ * attempts_request_body), never a scan, so a chunk costs the same at ten rows or ten million.
  */
 export interface Retention {
   /**
@@ -40,8 +40,15 @@ export function createRetention(db: Database.Database): Retention {
   // with it: it belongs to the event, and kept alone it would grow without bound.
   const deleteEvent = db.prepare(`DELETE FROM outbox WHERE id = ?`)
   const deleteHistory = db.prepare(`DELETE FROM user_actions WHERE event_id = ?`)
-  const deleteAttemptIfUnlinked = db.prepare(`
-    DELETE FROM attempts WHERE id = @id AND NOT EXISTS (SELECT 1 FROM attempt_events WHERE attempt_id = @id)`)
+  const deleteAttemptIfUnlinked = db
+    .prepare(
+      `DELETE FROM attempts WHERE id = @id AND NOT EXISTS (SELECT 1 FROM attempt_events WHERE attempt_id = @id)
+       RETURNING request_body_id`
+    )
+    .pluck()
+  // A body is shared by the attempts that sent it (migration 12): it goes with the last of them.
+  const deleteBodyIfUnused = db.prepare(`
+    DELETE FROM request_bodies WHERE id = @id AND NOT EXISTS (SELECT 1 FROM attempts WHERE request_body_id = @id)`)
 
   const pruneExpired = db.transaction((cutoff: number, maxEvents: number): number => {
     const sent = selectExpiredSent.all(cutoff, maxEvents) as number[]
@@ -54,7 +61,12 @@ export function createRetention(db: Database.Database): Retention {
       deleteEvent.run(id)
       deleteHistory.run(id)
     }
-    for (const id of attemptIds) deleteAttemptIfUnlinked.run({ id })
+    const bodyIds = new Set<number>()
+    for (const id of attemptIds) {
+      const bodyId = deleteAttemptIfUnlinked.get({ id }) as number | null | undefined
+      if (typeof bodyId === 'number') bodyIds.add(bodyId)
+    }
+    for (const id of bodyIds) deleteBodyIfUnused.run({ id })
     return sent.length + discarded.length
   })
 

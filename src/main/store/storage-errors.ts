@@ -66,7 +66,7 @@ const CHECK_CACHE_SIZE = -2048
 const SEQUENTIAL_READ_BYTES = 1024 * 1024
 
 /** Tables that grow with the events; the others hold a few rows per destination. */
-const GROWING_TABLES = ['outbox', 'attempts', 'attempt_events', 'user_actions']
+const GROWING_TABLES = ['outbox', 'attempts', 'attempt_events', 'request_bodies', 'user_actions']
 
 const selectSmallTables = (db: Database.Database) =>
   db

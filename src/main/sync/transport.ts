@@ -6,6 +6,8 @@ export type TransportResult =
   { kind: 'answer'; answer: UpstreamAnswer } | { kind: 'no_answer'; reason: string }
 
 const MAX_RESPONSE_BODY = 64 * 1024
+/** Every vendor takes its events by POST. */
+export const UPSTREAM_METHOD = 'POST'
 
 /** The headers every upstream request carries besides the connector's own (which win). */
 export function upstreamHeaders(connectorHeaders: Record<string, string>): Record<string, string> {
@@ -51,7 +53,7 @@ export function createTransport(timeoutMs: number) {
   ): Promise<TransportResult> {
     try {
       const response = await request(url, {
-        method: 'POST',
+        method: UPSTREAM_METHOD,
         headers: upstreamHeaders(headers),
         body,
         dispatcher: agent,

@@ -1,10 +1,11 @@
-import type { DestinationHold } from '@shared/model'
+import { NOT_SENT, type DestinationHold } from '@shared/model'
 import { keyFingerprint, type Destination } from '../config'
 import type { UpstreamRequest, Verdict } from '../connectors/types'
 import type { AttemptRecord, ClaimedEvent, Settlement, Store } from '../store'
 import type { AuthHold } from '../store/destinations'
 import { backoffDelay, probeDelay, type BackoffOptions } from './backoff'
-import type { Transport, TransportResult } from './transport'
+import { createMasker, credentialHeaders, recordExchange } from './attempt-exchange'
+import { upstreamHeaders, type Transport, type TransportResult } from './transport'
 
 export interface WorkerDeps {
   store: Store
@@ -100,12 +101,15 @@ export class DestinationWorker {
   /** Aborts the requests in flight when the collector stops, so shutdown never waits on an upstream. */
   private readonly shutdown = new AbortController()
   private readonly deviceWaiters = new Map<string, ((realId: string | null) => void)[]>()
+  /** Headers whose values an attempt's record masks (attempt-exchange.ts). */
+  private readonly credentialNames: Set<string>
 
   constructor(
     readonly destination: Destination,
     private readonly deps: WorkerDeps
   ) {
     this.batchLimit = destination.batchSize
+    this.credentialNames = credentialHeaders(destination.connector)
   }
 
   state(): WorkerState {
@@ -455,12 +459,8 @@ export class DestinationWorker {
       )
     }
     const startedAt = this.deps.now()
-    const result = await this.deps.transport.post(
-      baseUrl + built.path,
-      built.headers,
-      built.body,
-      this.shutdown.signal
-    )
+    const url = baseUrl + built.path
+    const result = await this.deps.transport.post(url, built.headers, built.body, this.shutdown.signal)
     const finishedAt = this.deps.now()
     const classified: Verdict =
       result.kind === 'answer'
@@ -471,6 +471,9 @@ export class DestinationWorker {
     const keyReplaced = this.destination.apiKey !== apiKey
     const { settlement, authChange } = this.learn(verdict, request, result, finishedAt, keyReplaced)
     const [first] = events
+    const answer = result.kind === 'answer' ? result.answer : null
+    // The key this request carried: a person may have set another meanwhile.
+    const mask = createMasker(this.credentialNames, apiKey)
     const failedRegistration =
       first?.kind === 'device' && verdict.outcome !== 'ok' && connector.devices
         ? connector.devices.provisionalIdFor(first.messageId)
@@ -484,7 +487,12 @@ export class DestinationWorker {
         outcome: verdict.outcome,
         reason: verdict.reason,
         request: `POST ${built.path} (${events.length} event${events.length === 1 ? '' : 's'}, ${built.body.length} bytes)`,
-        responseBody: result.kind === 'answer' ? result.answer.body : null
+        responseBody: answer && mask.text(answer.body),
+        exchange: recordExchange(
+          { url, headers: upstreamHeaders(built.headers), body: built.body },
+          answer,
+          mask
+        )
       },
       ids: events.map((event) => event.id),
       settlement,
@@ -504,7 +512,7 @@ export class DestinationWorker {
         status: null,
         outcome: 'permanent',
         reason,
-        request: 'not sent',
+        request: NOT_SENT,
         responseBody: null
       },
       ids: events.map((event) => event.id),
