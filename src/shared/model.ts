@@ -154,6 +154,8 @@ export type AttemptExchange =
       /** The body sent, up to ATTEMPT_BODY_SHOWN characters (the whole is `requestBodyBytes`). */
       requestBody: string
       requestBodyBytes: number
+      /** True when `requestBody` is only the start of the body. */
+      requestBodyCut: boolean
       /** As received, in order; null when no answer came. */
       responseHeaders: HeaderLine[] | null
       /** Header lines left out past RESPONSE_HEADERS_KEPT bytes of header text. */

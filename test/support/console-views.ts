@@ -115,6 +115,15 @@ export const CONSOLE_VIEWS: ConsoleView[] = [
     }
   },
   {
+    name: 'attempt-exchange',
+    title: 'an attempt expanded, its request and response headers',
+    async open(page, collector) {
+      await openFailedEvent(page, collector)
+      await page.getByTestId('attempt-exchange-toggle').first().click()
+      await page.getByTestId('attempt-exchange-response-headers').scrollIntoViewIfNeeded()
+    }
+  },
+  {
     name: 'activity',
     title: 'activity charts of the last hour',
     async open(page, collector) {
@@ -193,6 +202,9 @@ export interface ConsoleWithEveryState {
   close(): Promise<void>
 }
 
+/** The request id the vendor gives its refusal of the failed event (a response header). */
+export const CONSOLE_REQUEST_ID = 'req_8Kx2Vq4N'
+
 /** The key the `-keyed` first-run destinations take from their clients. */
 export const FIRST_RUN_INGEST_KEY = 'kiosk-ingest-key-1'
 
@@ -264,7 +276,12 @@ export async function startConsoleWithEveryState(): Promise<ConsoleWithEveryStat
   )
   await send('/whisperr/v1/events/batch', { events }, 202)
   await upstream.waitForEvents(30)
-  upstream.failNext(1, { type: 'status', status: 422, body: { error: 'unknown plan' } })
+  upstream.failNext(1, {
+    type: 'status',
+    status: 422,
+    headers: { 'x-request-id': CONSOLE_REQUEST_ID },
+    body: { error: 'unknown plan' }
+  })
   await send('/whisperr/v1/events/track', whisperrEvent({ event_type: 'plan_changed' }), 202)
   const held = Array.from({ length: HELD_EVENTS }, (_, i) =>
     newEvent(`held-${i}`, { destination: 'keyless', userKey: `kiosk_${i % 40}` })

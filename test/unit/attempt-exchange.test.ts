@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { RESPONSE_HEADERS_KEPT, type AttemptExchange } from '../../src/shared/model'
+import { ATTEMPT_BODY_SHOWN, RESPONSE_HEADERS_KEPT, type AttemptExchange } from '../../src/shared/model'
 import { connectors } from '../../src/main/connectors'
 import { openStore, type AttemptRecord, type ExchangeRecord, type Store } from '../../src/main/store'
 import { migrate, migrations } from '../../src/main/store/migrations'
@@ -162,6 +162,18 @@ describe('the store keeps what each attempt sent and received', () => {
     expect(log.map((entry) => entry.exchange)).toEqual([recorded(exchange), recorded(exchange)])
   })
 
+  it('gives the first 64 KB of a longer body, and says it is cut', () => {
+    store.outbox.enqueueEvents([[newEvent('a')]], 0)
+    const requestBody = JSON.stringify({ events: ['x'.repeat(ATTEMPT_BODY_SHOWN)] })
+    const [a] = attemptAll({ ...attempt, exchange: { ...exchange, requestBody } }, 1, 'retrying')
+    const shown = store.queries.getEvent(a!)?.attemptsLog[0]?.exchange
+    expect(shown).toMatchObject({
+      requestBody: requestBody.slice(0, ATTEMPT_BODY_SHOWN),
+      requestBodyBytes: requestBody.length,
+      requestBodyCut: true
+    })
+  })
+
   it('deletes a body with the last attempt that sent it', () => {
     store.outbox.enqueueEvents([[newEvent('a')]], 0)
     attemptAll(attempt, 1, 'retrying')
@@ -183,6 +195,7 @@ function recorded(record: ExchangeRecord): AttemptExchange {
     requestHeaders: record.requestHeaders.map(([name, value]) => ({ name, value })),
     requestBody: record.requestBody,
     requestBodyBytes: Buffer.byteLength(record.requestBody),
+    requestBodyCut: false,
     responseHeaders: record.responseHeaders?.map(([name, value]) => ({ name, value })) ?? null,
     responseHeadersOmitted: record.responseHeadersOmitted
   }

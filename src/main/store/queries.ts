@@ -56,13 +56,16 @@ function toExchange(row: AttemptRow): AttemptExchange {
   if (row.method === null || row.url === null || row.request_headers === null) {
     return { kind: row.request === NOT_SENT ? 'not_sent' : 'not_recorded' }
   }
+  const requestBody = row.request_body ?? ''
+  const requestBodyBytes = row.request_body_bytes ?? 0
   return {
     kind: 'recorded',
     method: row.method,
     url: row.url,
     requestHeaders: headerLines(row.request_headers),
-    requestBody: row.request_body ?? '',
-    requestBodyBytes: row.request_body_bytes ?? 0,
+    requestBody,
+    requestBodyBytes,
+    requestBodyCut: Buffer.byteLength(requestBody) < requestBodyBytes,
     responseHeaders: row.response_headers === null ? null : headerLines(row.response_headers),
     responseHeadersOmitted: row.response_headers_omitted
   }

@@ -1,6 +1,7 @@
-import { useState } from 'react'
+import { useId, useState } from 'react'
 import type { Attempt } from '@shared/model'
 import { formatClock, formatDateTime, truncate } from '../format'
+import { AttemptExchange } from './AttemptExchange'
 import { DisclosureButton } from './DisclosureButton'
 
 const BODY_PREVIEW_CHARS = 120
@@ -50,6 +51,8 @@ function AttemptRows({
   onResendRequest,
   onShowRequestEvents
 }: { attempt: Attempt } & RequestActions) {
+  const [exchangeOpen, setExchangeOpen] = useState(false)
+  const exchangeId = useId()
   return (
     <tbody className="attempt">
       <tr data-testid="attempt-row" title={attempt.request}>
@@ -73,6 +76,19 @@ function AttemptRows({
         <td colSpan={COLUMNS}>
           <span className="attempt-line-label">Response</span>
           <ResponseBody body={attempt.responseBody} />
+        </td>
+      </tr>
+      <tr className="attempt-line">
+        <td colSpan={COLUMNS}>
+          <DisclosureButton
+            open={exchangeOpen}
+            onToggle={() => setExchangeOpen(!exchangeOpen)}
+            show="Show request and response"
+            hide="Hide request and response"
+            testId="attempt-exchange-toggle"
+            controls={exchangeId}
+          />
+          {exchangeOpen && <AttemptExchange attempt={attempt} id={exchangeId} />}
         </td>
       </tr>
       {attempt.batchSize > 1 && (

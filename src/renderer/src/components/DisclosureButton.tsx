@@ -5,12 +5,15 @@ export function DisclosureButton(props: {
   show: string
   hide: string
   testId?: string
+  /** The id of what it shows, for a screen reader (aria-controls). */
+  controls?: string
 }) {
   return (
     <button
       type="button"
       className="link-button"
       aria-expanded={props.open}
+      aria-controls={props.open ? props.controls : undefined}
       data-testid={props.testId}
       onClick={props.onToggle}
     >
