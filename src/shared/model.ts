@@ -132,7 +132,7 @@ export interface Attempt {
   exchange: AttemptExchange
 }
 
-/** One header line as sent or received; a vendor key shows masked (`…a1b2`, or `•••` when short). */
+/** One header line as sent or received; a vendor key shows masked (`****a1b2`, or `****` when short). */
 export interface HeaderLine {
   name: string
   value: string

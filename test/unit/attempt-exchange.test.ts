@@ -24,9 +24,9 @@ function connector(vendor: string) {
 }
 
 describe('masking what an attempt records', () => {
-  it('shows the last 4 characters of a secret of 12 or more, and nothing of a shorter one', () => {
-    expect(maskSecret(KEY)).toBe('…a1b2')
-    expect(maskSecret('abcdefghijk')).toBe('•••')
+  it('shows the last 4 characters of a secret of 16 or more, and nothing of a shorter one', () => {
+    expect(maskSecret(KEY)).toBe('****a1b2')
+    expect(maskSecret('abcdefghijklmno')).toBe('****')
   })
 
   it("masks every vendor's key headers, keeping an auth scheme, in what each connector builds", () => {
@@ -44,19 +44,19 @@ describe('masking what an attempt records', () => {
       const masked = Object.fromEntries(mask.headers(Object.entries(built.headers)))
       expect(JSON.stringify(masked), vendor.vendor).not.toContain(KEY.slice(0, -4))
       expect(
-        Object.values(masked).some((value) => value.endsWith('…a1b2')),
+        Object.values(masked).some((value) => value.endsWith('****a1b2')),
         vendor.vendor
       ).toBe(true)
     }
     const userflux = createMasker(credentialHeaders(connector('userflux')), KEY)
     expect(userflux.headers([['Authorization', `Bearer ${KEY}`]])).toEqual([
-      ['Authorization', 'Bearer …a1b2']
+      ['Authorization', 'Bearer ****a1b2']
     ])
   })
 
   it('masks a short key in its header, and does not search free text for it', () => {
     const mask = createMasker(credentialHeaders(connector('whisperr')), 'k')
-    expect(mask.headers([['x-api-key', 'k']])).toEqual([['x-api-key', '•••']])
+    expect(mask.headers([['x-api-key', 'k']])).toEqual([['x-api-key', '****']])
     expect(mask.text('{"kind":"track"}')).toBe('{"kind":"track"}')
   })
 
@@ -74,15 +74,15 @@ describe('masking what an attempt records', () => {
     expect(JSON.stringify(record)).not.toContain(KEY)
     expect(record).toEqual({
       method: 'POST',
-      url: 'http://127.0.0.1/v1/events?key=…a1b2',
+      url: 'http://127.0.0.1/v1/events?key=****a1b2',
       requestHeaders: [
         ['user-agent', 'Outpost/0.1'],
-        ['x-echo', 'was …a1b2']
+        ['x-echo', 'was ****a1b2']
       ],
-      requestBody: '{"note":"…a1b2"}',
+      requestBody: '{"note":"****a1b2"}',
       responseHeaders: [
-        ['x-seen-key', '…a1b2'],
-        ['set-cookie', '…mnop']
+        ['x-seen-key', '****a1b2'],
+        ['set-cookie', '****mnop']
       ],
       responseHeadersOmitted: 0
     })
@@ -108,7 +108,7 @@ const exchange: ExchangeRecord = {
   url: 'http://127.0.0.1:9/v1/events/batch',
   requestHeaders: [
     ['user-agent', 'Outpost/0.1'],
-    ['x-api-key', '…a1b2']
+    ['x-api-key', '****a1b2']
   ],
   requestBody: '{"events":[{"event_type":"trial_started"}]}',
   responseHeaders: [['x-request-id', 'req_42']],

@@ -1,6 +1,7 @@
 import type { RequestPreview, UpstreamRequestPreview } from '@shared/model'
 import type { Destination } from '../config'
 import type { EditTarget } from '../store/corrections'
+import { maskSecret } from '../sync/attempt-exchange'
 import { upstreamHeaders } from '../sync/transport'
 
 /** The event's request cannot be built: delivery would fail it with the same reason. */
@@ -14,11 +15,6 @@ export class UnbuildableRequestError extends Error {
  * of a URL).
  */
 const KEY_STAND_IN = '\u0000outpost-vendor-key\u0000'
-
-/** Stars, and the last four characters of a key long enough that four say little about it. */
-function maskOf(key: string): string {
-  return key.length >= 16 ? `****${key.slice(-4)}` : '****'
-}
 
 function replaceAll(text: string, standIn: string, value: string): string {
   return text.split(standIn).join(value)
@@ -90,7 +86,7 @@ export function upstreamRequestPreview(
     return { ...request, notes, key: 'missing' }
   }
   if (revealKey) return { ...build(destination, event, apiKey), notes, key: 'revealed' }
-  const masked = withKeyText(build(destination, event, KEY_STAND_IN), maskOf(apiKey))
+  const masked = withKeyText(build(destination, event, KEY_STAND_IN), maskSecret(apiKey))
   return { ...masked, notes, key: 'masked' }
 }
 

@@ -10,8 +10,8 @@ import { UPSTREAM_METHOD } from './transport'
  * Masking rule:
  * - A header that carries credentials (Authorization, Proxy-Authorization, X-API-Key, Cookie,
  *   Set-Cookie, and the connector's own key headers) keeps its scheme word ("Bearer") and shows
- *   only the last 4 characters of the secret (`…a1b2`), or `•••` when the secret is under 12
- *   characters (4 of 11 would give away too much of it).
+ *   the secret as *Copy as curl* shows a key: `****` and its last 4 characters (`****a1b2`), or
+ *   `****` alone when it is under 16 characters (4 of them would give away too much of it).
  * - The destination's key is also masked wherever else it appears: any header either way, the
  *   URL, the request body and the response body (a vendor that echoes it). A key under 8
  *   characters is not searched for in free text, where it would mask ordinary words; the named
@@ -20,16 +20,18 @@ import { UPSTREAM_METHOD } from './transport'
 
 /** Lowercased names of headers that carry credentials whatever the vendor. */
 const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'cookie', 'set-cookie']
-const SHORTEST_SECRET_WITH_TAIL = 12
+const SHORTEST_SECRET_WITH_TAIL = 16
 const SHORTEST_KEY_SEARCHED = 8
-const MASK = '•••'
 
-/** `…a1b2`: the last 4 characters of a secret, enough to tell two keys apart; `•••` when it is short. */
+/**
+ * Stars and the last 4 characters of a secret, enough to tell two keys apart (`****a1b2`), or
+ * stars alone when it is short: the one mask of a key wherever Outpost shows one.
+ */
 export function maskSecret(secret: string): string {
-  return secret.length < SHORTEST_SECRET_WITH_TAIL ? MASK : `…${secret.slice(-4)}`
+  return secret.length < SHORTEST_SECRET_WITH_TAIL ? '****' : `****${secret.slice(-4)}`
 }
 
-/** A credential header's value masked: `Bearer …a1b2`, or the whole value. */
+/** A credential header's value masked: `Bearer ****a1b2`, or the whole value. */
 function maskCredential(value: string): string {
   const scheme = /^([A-Za-z][\w-]*) (\S.*)$/.exec(value)
   return scheme ? `${scheme[1]} ${maskSecret(scheme[2] as string)}` : maskSecret(value)
