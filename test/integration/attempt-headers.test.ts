@@ -68,7 +68,8 @@ describe('an attempt records its request and response headers, the vendor key ma
       type: 'status',
       status: 422,
       headers: { 'x-request-id': 'req_7Hq2Lm' },
-      body: { error: 'unknown plan' }
+      // A vendor that echoes the key: the reason quotes this body, and the body is kept.
+      body: { error: 'unknown plan', key: WHISPERR_KEY }
     })
     await outpost.post('/whisperr/v1/events/track', whisperrEvent({ event_type: 'plan_changed' }))
     await outpost.post('/userflux/event/ingest', {

@@ -462,18 +462,20 @@ export class DestinationWorker {
     const url = baseUrl + built.path
     const result = await this.deps.transport.post(url, built.headers, built.body, this.shutdown.signal)
     const finishedAt = this.deps.now()
-    const classified: Verdict =
+    // The key this request carried (a person may have set another meanwhile): masked in all that is
+    // stored of the attempt, the reason too, which may quote an answer that echoes it.
+    const mask = createMasker(this.credentialNames, apiKey)
+    const verdictAsIs: Verdict =
       result.kind === 'answer'
         ? connector.classifyResponse(result.answer, events.length, finishedAt)
         : { outcome: 'retry', reason: result.reason }
+    const classified: Verdict = { ...verdictAsIs, reason: mask.text(verdictAsIs.reason) }
     const { verdict, resolvedDevice } = this.registration(events, result, classified)
     // A person may have set a new key while this request was out: its refusal is not about it.
     const keyReplaced = this.destination.apiKey !== apiKey
     const { settlement, authChange } = this.learn(verdict, request, result, finishedAt, keyReplaced)
     const [first] = events
     const answer = result.kind === 'answer' ? result.answer : null
-    // The key this request carried: a person may have set another meanwhile.
-    const mask = createMasker(this.credentialNames, apiKey)
     const failedRegistration =
       first?.kind === 'device' && verdict.outcome !== 'ok' && connector.devices
         ? connector.devices.provisionalIdFor(first.messageId)
