@@ -105,4 +105,33 @@ describe.skipIf(!chromiumAvailable)("an attempt's request and response in Chromi
       await context.close()
     }
   })
+
+  it('says an attempt made before Outpost kept headers was not recorded', async () => {
+    const [event] = (await collector.api.listEvents({ status: 'failed' })).events
+    // An attempt as a version before migration 12 wrote it: no exchange columns.
+    const { db } = collector.store
+    const attemptId = db
+      .prepare(
+        `INSERT INTO attempts (destination, started_at, duration_ms, status, outcome, reason, request, response_body, batch_size)
+         VALUES ('whisperr', ?, 4, 503, 'retry', 'Whisperr is busy', 'POST /v1/events/batch (1 event, 90 bytes)', NULL, 1)`
+      )
+      .run(Date.now()).lastInsertRowid
+    db.prepare('INSERT INTO attempt_events (event_id, attempt_id) VALUES (?, ?)').run(event!.id, attemptId)
+
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } })
+    try {
+      const page = await context.newPage()
+      await signIn(page, collector)
+      await page.getByTestId('event-row').first().click()
+      // Newest first: the old attempt's row leads.
+      const toggle = page.getByTestId('attempt-exchange-toggle').first()
+      await toggle.focus()
+      await page.keyboard.press('Enter')
+      await page.getByTestId('attempt-exchange-not-recorded').waitFor()
+      expect(await page.getByTestId('attempt-exchange').count()).toBe(1)
+      expect(await page.getByTestId('attempt-exchange-not-recorded').textContent()).toMatch(/^Not recorded/)
+    } finally {
+      await context.close()
+    }
+  })
 })
