@@ -398,6 +398,16 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     await expect.poll(() => selected.textContent()).toContain(expected)
     expect(await selected.isVisible()).toBe(true)
     await expect.poll(() => ui.page.getByTestId('event-detail').textContent()).toContain(expected)
+
+    // A loaded machine draws no frame between keys: 100 presses in one task, each to the element
+    // with the keyboard, still move 100 rows, past the rows rendered when they began.
+    await ui.page.evaluate(`for (let n = 0; n < 100; n++) {
+      const key = { key: 'ArrowDown', code: 'ArrowDown', bubbles: true, cancelable: true }
+      document.activeElement.dispatchEvent(new KeyboardEvent('keydown', key))
+    }`)
+    const further = `bulk-${String(user - 250).padStart(3, '0')}`
+    await expect.poll(() => selected.textContent()).toContain(further)
+    await expect.poll(() => ui.page.evaluate<string>('document.activeElement.textContent')).toContain(further)
     await ui.page.close()
   })
 
