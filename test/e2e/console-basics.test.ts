@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { promisify } from 'node:util'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -53,6 +54,18 @@ describe.skipIf(!chromiumAvailable)(
         collector = firstRun.collector
       })
       afterAll(() => firstRun?.close())
+
+      it("names the device (fleet.deviceId, default the host name) in the window's title and the top bar", async () => {
+        const ui = await ConsolePage.open(await browser.newContext(), collector)
+        try {
+          const deviceId = (await collector.api.getStats({})).deviceId
+          expect(deviceId).toBe(hostname().replace(/[^A-Za-z0-9_-]/g, '_'))
+          await expect.poll(() => ui.page.title()).toBe(`Outpost · ${deviceId}`)
+          expect(await ui.page.getByTestId('device-label').textContent()).toBe(deviceId)
+        } finally {
+          await ui.page.context().close()
+        }
+      })
 
       it("lists every route of each destination's vendor, and copies a URL and a curl command", async () => {
         const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] })
