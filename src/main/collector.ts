@@ -154,6 +154,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     changed: onChange,
     now,
     startedAt: now(),
+    deviceId: config.fleet.deviceId,
     collectorUrl: () => url
   })
   const app = createHttpServer({

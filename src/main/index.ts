@@ -3,7 +3,13 @@ import { join } from 'node:path'
 import { app, BrowserWindow, dialog } from 'electron'
 import { registerIpcApi } from './admin/ipc'
 import { startCollector, type Collector } from './collector'
-import { defaultConfig, loadConfigFile } from './config'
+import { defaultConfig } from './config'
+import {
+  chooseConfigSource,
+  describeConfigSource,
+  loadConfigFrom,
+  managedConfigPath
+} from './config/provisioning'
 import { chooseExportFile } from './desktop/export-dialog'
 import { chooseImportFile } from './desktop/import-dialog'
 import { keychainCipher } from './desktop/keychain'
@@ -16,7 +22,8 @@ import { createMainWindow, isTrustedSender } from './window'
 /**
  * Electron entry: one instance, the collector with its data in userData, a window and a tray.
  * Closing the window leaves the collector running in the tray (apps keep sending to it); only
- * Quit stops it. The config lives in userData/outpost.json (written with defaults on first start).
+ * Quit stops it. The config lives in userData/outpost.json (written with defaults on first start),
+ * unless a fleet's MDM provides one (config/provisioning.ts): then that one is used and no file written.
  */
 
 // Resolved in the entry file, which sits in out/main whatever chunks the bundler makes.
@@ -28,13 +35,15 @@ const APP_FILES = {
 ignoreUnwritableLogs()
 
 function loadAppConfig(dir: string) {
-  const file = join(dir, 'outpost.json')
-  if (!existsSync(file)) {
+  const ownFile = join(dir, 'outpost.json')
+  const source = chooseConfigSource({ env: process.env, managedFile: managedConfigPath(), ownFile })
+  if (source.kind === 'own-file' && !existsSync(ownFile)) {
     ensureOwnerOnlyDir(dir)
     const { ingest, destinations } = defaultConfig()
-    writeFileSync(file, JSON.stringify({ ingest, destinations }, null, 2), { mode: 0o600 })
+    writeFileSync(ownFile, JSON.stringify({ ingest, destinations }, null, 2), { mode: 0o600 })
   }
-  return loadConfigFile(file)
+  console.log(`Outpost config: ${describeConfigSource(source)}`)
+  return loadConfigFrom(source, process.env)
 }
 
 function showWindow(): void {

@@ -2,20 +2,33 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { adminTokenProblem, LOGIN_CODE_TTL_MS } from './admin/auth'
-import { defaultConfig, loadConfigFile } from './config'
+import { checkConfig } from './check-config-command'
+import {
+  chooseConfigSource,
+  CONFIG_ENV,
+  describeConfigSource,
+  loadConfigFrom,
+  managedConfigPath
+} from './config/provisioning'
 import { startCollector, type Collector } from './collector'
 import { runRecover } from './recover-command'
 import { ignoreUnwritableLogs } from './unwritable-logs'
 
 const USAGE = `Usage: outpost serve [--config FILE] [--data-dir DIR] [--host HOST] [--port PORT]
+       outpost check-config [FILE]
        outpost recover [--data-dir DIR]
 
-  --config FILE    JSON config (destinations, ingest, storage, sync); default: one
+  --config FILE    JSON config (destinations, ingest, storage, sync, fleet). Without it:
+                   ${CONFIG_ENV.json} (the config's JSON text), else ${CONFIG_ENV.file} (a
+                   file path), else ${managedConfigPath()} when it exists, else one
                    destination per supported vendor, without keys (events are held
                    until a key is set in the console or the environment)
   --data-dir DIR   where the outbox and keys set in the console live (default: ${defaultDataDir()})
   --host HOST      address to listen on (default from config: 127.0.0.1)
   --port PORT      port to listen on; 0 picks a free one (default from config: 8787)
+
+check-config: validates FILE (or, without it, the config serve would use) offline and
+prints what it sets up; exits 1 when it is not valid. Nothing is started or written.
 
 recover: when Outpost refuses to start because its outbox database is damaged. With
 Outpost stopped, moves the damaged file aside (outbox.damaged-<time>.sqlite) and copies
@@ -79,7 +92,7 @@ export async function main(argv: string[], paths: { rendererDir: string }): Prom
     }
   })
   const command = positionals[0]
-  if (values.help || (command !== 'serve' && command !== 'recover')) {
+  if (values.help || (command !== 'serve' && command !== 'recover' && command !== 'check-config')) {
     console.log(USAGE)
     if (!values.help) process.exitCode = 2
     return
@@ -89,8 +102,16 @@ export async function main(argv: string[], paths: { rendererDir: string }): Prom
     runRecover(values['data-dir'] ?? defaultDataDir())
     return
   }
+  const sourceOptions = { env: process.env, managedFile: managedConfigPath() }
+  if (command === 'check-config') {
+    const check = checkConfig({ ...sourceOptions, flag: positionals[1] ?? values.config })
+    for (const line of check.lines) (check.ok ? console.log : console.error)(line)
+    process.exitCode = check.ok ? 0 : 1
+    return
+  }
+  const source = chooseConfigSource({ ...sourceOptions, flag: values.config })
   const adminToken = configuredAdminToken()
-  const config = values.config ? loadConfigFile(values.config) : defaultConfig()
+  const config = loadConfigFrom(source, process.env)
   const dataDir = values['data-dir'] ?? defaultDataDir()
   const collector = await startCollector({
     config,
@@ -101,6 +122,7 @@ export async function main(argv: string[], paths: { rendererDir: string }): Prom
     rendererDir: paths.rendererDir
   })
   console.log(`Outpost collector listening on ${collector.url} (data: ${dataDir})`)
+  console.log(`Config: ${describeConfigSource(source)}; device ${config.fleet.deviceId}`)
   for (const destination of config.destinations) {
     console.log(`  ${destination.vendor.padEnd(12)} ${collector.url}/${destination.id}`)
   }

@@ -97,6 +97,8 @@ export interface Stats {
   /** Increases on every change of the outbox: the UI refetches when it moves. */
   version: number
   startedAt: string
+  /** This device's name in its fleet (`fleet.deviceId`, default the host name): the window's title shows it. */
+  deviceId: string
 }
 
 export interface EventSummary {

@@ -1,33 +1,28 @@
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCollector, type Collector } from '../../src/main/collector'
-import { parseConfig } from '../../src/main/config'
-import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
-import { chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser'
-import { signIn } from '../support/console-views'
-import { tempDir } from '../support/temp'
+import type { Collector } from '../../src/main/collector'
+import type { MockWhisperr } from '../mocks/whisperr'
+import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
+import {
+  ConsolePage,
+  startConsoleCollector,
+  whisperrAndKeyless,
+  type ConsoleCollector
+} from '../support/console'
 import { whisperrEvent } from '../support/whisperr-events'
 
-const RENDERER_DIR = join(__dirname, '../../out/renderer')
-
-if (!chromiumAvailable) {
-  const message = `Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`
-  if (process.env.CI) throw new Error(message)
-  console.warn(`[outpost] skipped: activity e2e tests. ${message}`)
-}
+reportMissingChromium('activity e2e tests')
 
 /** Page helpers for the Activity view. */
-class ActivityPage {
-  constructor(readonly page: Page) {}
-  async open() {
+class ActivityPage extends ConsolePage {
+  async openView() {
     await this.page.getByTestId('view-activity').click()
     await this.chart('whisperr').waitFor()
   }
   chart(destination: string) {
     return this.page.getByTestId(`activity-${destination}`)
   }
-  total(destination: string, series: 'received' | 'delivered' | 'failed' | 'backlog') {
+  seriesTotal(destination: string, series: 'received' | 'delivered' | 'failed' | 'backlog') {
     return this.page.getByTestId(`activity-${destination}-${series}`)
   }
   /** What the chart says to a screen reader. */
@@ -53,43 +48,27 @@ class ActivityPage {
 }
 
 describe.skipIf(!chromiumAvailable)('the Activity view in Chromium', () => {
+  let running: ConsoleCollector<{ whisperr: string }>
   let upstream: MockWhisperr
   let collector: Collector
   let browser: Browser
-  let dir: ReturnType<typeof tempDir>
 
   beforeAll(async () => {
-    upstream = await startMockWhisperr({ apiKey: 'k' })
-    dir = tempDir('outpost-e2e-activity')
-    collector = await startCollector({
-      config: parseConfig({
-        destinations: [
-          { id: 'whisperr', vendor: 'whisperr', baseUrl: upstream.url, apiKey: 'k' },
-          { id: 'keyless', vendor: 'whisperr', baseUrl: upstream.url }
-        ]
-      }),
-      dataDir: dir.path,
-      host: '127.0.0.1',
-      port: 0,
-      adminToken: 'activity-token',
-      rendererDir: RENDERER_DIR
+    running = await startConsoleCollector({
+      label: 'outpost-e2e-activity',
+      ...whisperrAndKeyless
     })
+    ;({ collector } = running)
+    upstream = running.upstreams.whisperr
     browser = await launchChromium()
   })
   afterAll(async () => {
     await browser?.close()
-    await collector?.close()
-    await upstream?.close()
-    dir?.remove()
+    await running?.close()
   })
 
   const send = async (path: string, body: unknown) => {
-    const answer = await fetch(collector.url + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body)
-    })
-    expect(answer.status).toBe(202)
+    expect((await running.post(path, body)).status).toBe(202)
   }
 
   it('charts what came in, was delivered or failed, and the backlog, live, over the hour or the day', async () => {
@@ -99,14 +78,13 @@ describe.skipIf(!chromiumAvailable)('the Activity view in Chromium', () => {
     await send('/whisperr/v1/events/track', whisperrEvent())
     await send('/keyless/v1/events/batch', { events: [whisperrEvent(), whisperrEvent()] })
 
-    const page = await browser.newPage()
-    const activity = new ActivityPage(page)
-    await signIn(page, collector)
-    await activity.open()
+    const activity = await ActivityPage.open(browser, collector)
+    const { page } = activity
+    await activity.openView()
     const totals = (destination: string) =>
       Promise.all(
         (['received', 'delivered', 'failed', 'backlog'] as const).map((series) =>
-          activity.total(destination, series).textContent()
+          activity.seriesTotal(destination, series).textContent()
         )
       )
     await expect.poll(() => totals('whisperr')).toEqual(['5', '4', '1', '0'])

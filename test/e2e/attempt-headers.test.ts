@@ -1,58 +1,62 @@
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCollector, type Collector } from '../../src/main/collector'
-import { parseConfig } from '../../src/main/config'
-import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
-import { chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser'
-import { signIn } from '../support/console-views'
-import { eventually, tempDir } from '../support/temp'
+import type { Collector } from '../../src/main/collector'
+import type { MockWhisperr } from '../mocks/whisperr'
+import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
+import { ConsolePage, startConsoleCollector, type ConsoleCollector } from '../support/console'
+import { eventually } from '../support/temp'
 import { whisperrEvent } from '../support/whisperr-events'
 
-const RENDERER_DIR = join(__dirname, '../../out/renderer')
 const VENDOR_KEY = 'wrk_live_5e4d3c2b1a09f8e7'
 const REQUEST_ID = 'req_Zt81mWq0'
 
-if (!chromiumAvailable) {
-  const message = `Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`
-  if (process.env.CI) throw new Error(message)
-  console.warn(`[outpost] skipped: attempt headers e2e test. ${message}`)
-}
+reportMissingChromium('attempt headers e2e tests')
 
-/** The value of one header line of a table shown in the expanded attempt. */
-function headerValue(page: Page, table: string, name: string) {
-  return page
-    .getByTestId(`attempt-exchange-${table}-headers-line`)
-    .filter({ has: page.getByRole('rowheader', { name, exact: true }) })
-    .getByRole('cell')
+/** Page helpers for an event's delivery attempts, expanded. */
+class AttemptsPage extends ConsolePage {
+  toggle() {
+    return this.page.getByTestId('attempt-exchange-toggle')
+  }
+  exchange() {
+    return this.page.getByTestId('attempt-exchange')
+  }
+  /** Opens the newest event and expands its newest attempt from the keyboard. */
+  async expandNewestAttempt() {
+    await this.rows().first().click()
+    await this.toggle().first().focus()
+    await this.page.keyboard.press('Enter')
+    await this.exchange().waitFor()
+  }
+  /** The value of one header line of the request's or the response's table. */
+  headerValue(table: 'request' | 'response', name: string) {
+    return this.page
+      .getByTestId(`attempt-exchange-${table}-headers-line`)
+      .filter({ has: this.page.getByRole('rowheader', { name, exact: true }) })
+      .getByRole('cell')
+  }
 }
 
 describe.skipIf(!chromiumAvailable)("an attempt's request and response in Chromium", () => {
+  let running: ConsoleCollector<{ whisperr: string }>
   let upstream: MockWhisperr
   let collector: Collector
   let browser: Browser
-  let dir: ReturnType<typeof tempDir>
 
   beforeAll(async () => {
-    upstream = await startMockWhisperr({ apiKey: VENDOR_KEY })
-    dir = tempDir('outpost-e2e-attempt-headers')
-    collector = await startCollector({
-      config: parseConfig({
-        destinations: [{ id: 'whisperr', vendor: 'whisperr', baseUrl: upstream.url, apiKey: VENDOR_KEY }]
-      }),
-      dataDir: dir.path,
-      host: '127.0.0.1',
-      port: 0,
-      adminToken: 'e2e-attempt-headers-token',
-      rendererDir: RENDERER_DIR
+    running = await startConsoleCollector({
+      label: 'outpost-e2e-attempt-headers',
+      upstreams: { whisperr: VENDOR_KEY },
+      destinations: ({ whisperr }) => [
+        { id: 'whisperr', vendor: 'whisperr', baseUrl: whisperr.url, apiKey: VENDOR_KEY }
+      ]
     })
+    ;({ collector } = running)
+    upstream = running.upstreams.whisperr
     browser = await launchChromium()
   })
   afterAll(async () => {
     await browser?.close()
-    await collector?.close()
-    await upstream?.close()
-    dir?.remove()
+    await running?.close()
   })
 
   it('expands an attempt by keyboard and shows the header the vendor answered, the key masked', async () => {
@@ -62,44 +66,42 @@ describe.skipIf(!chromiumAvailable)("an attempt's request and response in Chromi
       headers: { 'x-request-id': REQUEST_ID },
       body: { error: 'unknown plan' }
     })
-    const sent = await fetch(`${collector.url}/whisperr/v1/events/track`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(whisperrEvent({ event_type: 'plan_changed' }))
-    })
+    const sent = await running.post(
+      '/whisperr/v1/events/track',
+      whisperrEvent({ event_type: 'plan_changed' })
+    )
     expect(sent.status).toBe(202)
     await eventually(async () => expect((await collector.api.getStats({})).counts.failed).toBe(1))
 
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
     try {
-      const page = await context.newPage()
-      await signIn(page, collector)
-      await page.getByTestId('event-row').first().click()
-      const toggle = page.getByTestId('attempt-exchange-toggle')
+      const ui = await AttemptsPage.open(context, collector)
+      await ui.rows().first().click()
+      const toggle = ui.toggle()
       await toggle.waitFor()
       expect(await toggle.getAttribute('aria-expanded')).toBe('false')
-      await expect.poll(() => page.getByTestId('attempt-exchange').count()).toBe(0)
+      expect(await ui.exchange().count()).toBe(0)
 
       await toggle.focus()
-      await page.keyboard.press('Enter')
-      await page.getByTestId('attempt-exchange').waitFor()
+      await ui.page.keyboard.press('Enter')
+      await ui.exchange().waitFor()
       expect(await toggle.getAttribute('aria-expanded')).toBe('true')
-      expect(await page.locator(`#${await toggle.getAttribute('aria-controls')}`).count()).toBe(1)
+      expect(await ui.page.locator(`#${await toggle.getAttribute('aria-controls')}`).count()).toBe(1)
 
-      expect(await headerValue(page, 'response', 'x-request-id').textContent()).toBe(REQUEST_ID)
-      expect(await page.getByTestId('attempt-exchange-response-status').textContent()).toBe('Status 422')
-      expect(await page.getByTestId('attempt-exchange-request-line').textContent()).toBe(
+      expect(await ui.headerValue('response', 'x-request-id').textContent()).toBe(REQUEST_ID)
+      expect(await ui.page.getByTestId('attempt-exchange-response-status').textContent()).toBe('Status 422')
+      expect(await ui.page.getByTestId('attempt-exchange-request-line').textContent()).toBe(
         `POST ${upstream.url}${upstream.requests[0]!.path}`
       )
-      expect(await headerValue(page, 'request', 'user-agent').textContent()).toBe(
+      expect(await ui.headerValue('request', 'user-agent').textContent()).toBe(
         upstream.requests[0]!.headers['user-agent']
       )
-      expect(await headerValue(page, 'request', 'x-api-key').textContent()).toBe('****f8e7')
-      expect(await page.locator('body').textContent()).not.toContain(VENDOR_KEY)
+      expect(await ui.headerValue('request', 'x-api-key').textContent()).toBe('****f8e7')
+      expect(await ui.page.locator('body').textContent()).not.toContain(VENDOR_KEY)
 
       // Space, the other key a button takes, folds it again.
-      await page.keyboard.press('Space')
-      await expect.poll(() => page.getByTestId('attempt-exchange').count()).toBe(0)
+      await ui.page.keyboard.press('Space')
+      await expect.poll(() => ui.exchange().count()).toBe(0)
       expect(await toggle.getAttribute('aria-expanded')).toBe('false')
     } finally {
       await context.close()
@@ -120,16 +122,13 @@ describe.skipIf(!chromiumAvailable)("an attempt's request and response in Chromi
 
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } })
     try {
-      const page = await context.newPage()
-      await signIn(page, collector)
-      await page.getByTestId('event-row').first().click()
+      const ui = await AttemptsPage.open(context, collector)
       // Newest first: the old attempt's row leads.
-      const toggle = page.getByTestId('attempt-exchange-toggle').first()
-      await toggle.focus()
-      await page.keyboard.press('Enter')
-      await page.getByTestId('attempt-exchange-not-recorded').waitFor()
-      expect(await page.getByTestId('attempt-exchange').count()).toBe(1)
-      expect(await page.getByTestId('attempt-exchange-not-recorded').textContent()).toMatch(/^Not recorded/)
+      await ui.expandNewestAttempt()
+      expect(await ui.exchange().count()).toBe(1)
+      expect(await ui.page.getByTestId('attempt-exchange-not-recorded').textContent()).toMatch(
+        /^Not recorded/
+      )
     } finally {
       await context.close()
     }

@@ -14,7 +14,7 @@ import type { WhisperrClient } from '@whisperr/web'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
 import { outboxDrained } from '../sdk/vendor-calls'
-import { chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser'
+import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
 import { startTestCollector, type TestCollector } from '../support/collector'
 import { eventually } from '../support/temp'
 import { whisperrEvent } from '../support/whisperr-events'
@@ -23,11 +23,7 @@ const SDK_BUILD = join(__dirname, '../../node_modules/@whisperr/web/dist/whisper
 const API_KEY = 'wrk_kiosk'
 const HOUR_MS = 60 * 60 * 1000
 
-if (!chromiumAvailable) {
-  const message = `Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`
-  if (process.env.CI) throw new Error(message)
-  console.warn(`[outpost] skipped: browser SDK e2e tests. ${message}`)
-}
+reportMissingChromium('browser SDK e2e tests')
 
 /** What the page's script sees of its window; the tests type-check without the DOM library. */
 interface KioskWindow {

@@ -1,35 +1,24 @@
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { hostname } from 'node:os'
 import { promisify } from 'node:util'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCollector, type Collector } from '../../src/main/collector'
-import { parseConfig } from '../../src/main/config'
+import type { Collector } from '../../src/main/collector'
 import { connectors } from '../../src/main/connectors'
-import { chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser'
-import {
-  FIRST_RUN_INGEST_KEY,
-  firstRunDestinations,
-  signIn,
-  startFirstRunCollector
-} from '../support/console-views'
 import { formatWhen } from '../../src/renderer/src/format'
+import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
+import { ConsolePage, startConsoleCollector, type ConsoleCollector } from '../support/console'
+import { FIRST_RUN_INGEST_KEY, firstRunDestinations, startFirstRunCollector } from '../support/console-views'
 import { newEvent } from '../support/outbox-events'
-import { tempDir } from '../support/temp'
 import { whisperrEvent } from '../support/whisperr-events'
 
-const RENDERER_DIR = join(__dirname, '../../out/renderer')
 const CURL = '/usr/bin/curl'
 const BASH = '/usr/bin/bash'
 const curlAvailable = existsSync(CURL) && existsSync(BASH)
 const run = promisify(execFile)
 
-if (!chromiumAvailable) {
-  const message = `Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`
-  if (process.env.CI) throw new Error(message)
-  console.warn(`[outpost] skipped: console basics e2e tests. ${message}`)
-}
+reportMissingChromium('console basics e2e tests')
 if (chromiumAvailable && !curlAvailable) {
   console.warn(
     `[outpost] skipped: running the first-run guide's curl commands. ${CURL} or ${BASH} not found: apt-get install -y curl`
@@ -57,7 +46,7 @@ describe.skipIf(!chromiumAvailable)(
     afterAll(() => browser?.close())
 
     describe("first run: each vendor's routes, copy buttons, and a curl that works as pasted", () => {
-      let firstRun: Awaited<ReturnType<typeof startFirstRunCollector>>
+      let firstRun: ConsoleCollector
       let collector: Collector
 
       beforeAll(async () => {
@@ -66,11 +55,23 @@ describe.skipIf(!chromiumAvailable)(
       })
       afterAll(() => firstRun?.close())
 
+      it("names the device (fleet.deviceId, default the host name) in the window's title and the top bar", async () => {
+        const ui = await ConsolePage.open(await browser.newContext(), collector)
+        try {
+          const deviceId = (await collector.api.getStats({})).deviceId
+          expect(deviceId).toBe(hostname().replace(/[^A-Za-z0-9_-]/g, '_'))
+          await expect.poll(() => ui.page.title()).toBe(`Outpost · ${deviceId}`)
+          expect(await ui.page.getByTestId('device-label').textContent()).toBe(deviceId)
+        } finally {
+          await ui.page.context().close()
+        }
+      })
+
       it("lists every route of each destination's vendor, and copies a URL and a curl command", async () => {
         const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] })
-        const page = await context.newPage()
+        const ui = await ConsolePage.open(context, collector)
+        const { page } = ui
         try {
-          await signIn(page, collector)
           for (const { id } of firstRunDestinations()) {
             const connector = connectors.find((candidate) => candidate.vendor === vendorOf(id))!
             const expected = connector.routes.map(
@@ -89,15 +90,14 @@ describe.skipIf(!chromiumAvailable)(
             )
           }
 
-          const readClipboard = () => page.evaluate<string>('navigator.clipboard.readText()')
           const whisperrCurl = await page.getByTestId('ingest-curl-whisperr').textContent()
           await page.getByTestId('copy-curl-whisperr').click()
-          expect(await readClipboard()).toBe(whisperrCurl)
+          expect(await ui.clipboard()).toBe(whisperrCurl)
           await expect.poll(() => page.getByTestId('copy-curl-whisperr').textContent()).toBe('Copied')
 
           const trackUrl = `${collector.url}/whisperr/v1/events/track`
           await page.getByRole('button', { name: `Copy the URL ${trackUrl}` }).click()
-          expect(await readClipboard()).toBe(trackUrl)
+          expect(await ui.clipboard()).toBe(trackUrl)
         } finally {
           await context.close()
         }
@@ -106,9 +106,10 @@ describe.skipIf(!chromiumAvailable)(
       it.skipIf(!curlAvailable)(
         'stores an event for every vendor when its curl command, as the console shows it, runs in bash',
         async () => {
-          const page = await browser.newPage()
+          const ui = new ConsolePage(await browser.newPage(), collector)
+          const { page } = ui
           try {
-            await signIn(page, collector)
+            await ui.signIn()
             const commands = new Map<string, string>()
             for (const { id } of firstRunDestinations()) {
               commands.set(id, (await page.getByTestId(`ingest-curl-${id}`).textContent()) ?? '')
@@ -128,9 +129,7 @@ describe.skipIf(!chromiumAvailable)(
               expect((await collector.api.listEvents({ destination: id })).events).toHaveLength(1)
             }
             // What was sent is what the list now shows, in place of the guide.
-            await expect
-              .poll(() => page.getByTestId('event-row').count(), { timeout: 10_000 })
-              .toBe(commands.size)
+            await expect.poll(() => ui.rows().count(), { timeout: 10_000 }).toBe(commands.size)
           } finally {
             await page.close()
           }
@@ -139,50 +138,33 @@ describe.skipIf(!chromiumAvailable)(
     })
 
     describe('a collector whose destinations hold their events', () => {
+      let running: ConsoleCollector
       let collector: Collector
-      let dir: ReturnType<typeof tempDir>
 
       beforeAll(async () => {
-        dir = tempDir('outpost-console-basics')
-        collector = await startCollector({
-          config: parseConfig({
-            destinations: [
-              // Paused before it could send to this address, which nothing answers.
-              { id: 'whisperr', vendor: 'whisperr', baseUrl: 'http://127.0.0.1:9', apiKey: 'k' },
-              // No key: its events stay queued, where a person may edit, discard and resend them.
-              { id: 'keyless', vendor: 'whisperr' }
-            ]
-          }),
-          dataDir: dir.path,
-          host: '127.0.0.1',
-          port: 0,
-          adminToken: 'console-basics-token',
-          rendererDir: RENDERER_DIR,
-          env: {}
+        running = await startConsoleCollector({
+          label: 'outpost-console-basics',
+          destinations: [
+            // Paused before it could send to this address, which nothing answers.
+            { id: 'whisperr', vendor: 'whisperr', baseUrl: 'http://127.0.0.1:9', apiKey: 'k' },
+            // No key: its events stay queued, where a person may edit, discard and resend them.
+            { id: 'keyless', vendor: 'whisperr' }
+          ]
         })
+        ;({ collector } = running)
         await collector.api.pauseDestination({ id: 'whisperr' })
       })
-      afterAll(async () => {
-        await collector?.close()
-        dir?.remove()
-      })
+      afterAll(() => running?.close())
 
       const send = async (destination: string, event: object) => {
-        const response = await fetch(`${collector.url}/${destination}/v1/events/track`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(event)
-        })
-        expect(response.status).toBe(202)
+        expect((await running.post(`/${destination}/v1/events/track`, event)).status).toBe(202)
       }
-      const history = (page: Page) => page.getByTestId('history-entry').allTextContents()
-      const testIdOfFocus = (page: Page) =>
-        page.evaluate<string | null>('document.activeElement?.getAttribute("data-testid") ?? null')
 
       it('records the name given in the top bar with each edit, discard and resend, kept by the browser', async () => {
-        const page = await browser.newPage()
+        const ui = new ConsolePage(await browser.newPage(), collector)
+        const { page } = ui
         try {
-          await signIn(page, collector)
+          await ui.signIn()
           await page.getByTestId('person-change').click()
           await page.getByTestId('person-input').fill('x'.repeat(65))
           await page.getByTestId('person-save').click()
@@ -190,11 +172,11 @@ describe.skipIf(!chromiumAvailable)(
           await page.getByTestId('person-input').fill('  Zoë Lund ')
           await page.getByTestId('person-input').press('Enter')
           expect(await page.getByTestId('person-name').textContent()).toBe('Zoë Lund')
-          expect(await testIdOfFocus(page)).toBe('person-change')
+          expect(await ui.focusedTestId()).toBe('person-change')
 
           const event = whisperrEvent({ event_type: 'plan_changed', external_user_id: 'nora' })
           await send('keyless', event)
-          await page.getByTestId('event-row').filter({ hasText: 'nora' }).click()
+          await ui.rows().filter({ hasText: 'nora' }).click()
           const detail = page.getByTestId('event-detail')
           await detail.getByTestId('event-edit').click()
           await detail
@@ -202,11 +184,11 @@ describe.skipIf(!chromiumAvailable)(
             .fill(JSON.stringify({ ...event, properties: { plan: 'pro' } }))
           await detail.getByTestId('draft-save').click()
           await expect
-            .poll(() => history(page))
+            .poll(() => ui.history().allTextContents())
             .toEqual([expect.stringMatching(/Zoë Lund \(web console\) edited/)])
           await detail.getByTestId('event-discard').click()
           await expect
-            .poll(() => history(page))
+            .poll(() => ui.history().allTextContents())
             .toEqual([
               expect.stringMatching(/Zoë Lund \(web console\) discarded/),
               expect.stringMatching(/Zoë Lund \(web console\) edited/)
@@ -214,7 +196,7 @@ describe.skipIf(!chromiumAvailable)(
 
           // The browser keeps the name: a reload still acts as Zoë, until she gives none.
           await page.reload()
-          await page.locator('[data-app-state="ready"]').waitFor()
+          await ui.ready()
           expect(await page.getByTestId('person-name').textContent()).toBe('Zoë Lund')
           await page.getByTestId('person-change').click()
           await page.getByTestId('person-input').fill('')
@@ -222,19 +204,20 @@ describe.skipIf(!chromiumAvailable)(
           expect(await page.getByTestId('person-name').count()).toBe(0)
           expect(await page.getByTestId('person-change').textContent()).toBe('Give your name')
 
-          await page.getByTestId('event-row').filter({ hasText: 'nora' }).click()
+          await ui.rows().filter({ hasText: 'nora' }).click()
           await page.getByTestId('event-detail').getByTestId('event-resend').click()
-          await expect.poll(() => history(page)).toHaveLength(3)
-          expect((await history(page))[0]).toMatch(/· web console resent/)
+          await expect.poll(() => ui.history().allTextContents()).toHaveLength(3)
+          expect((await ui.history().allTextContents())[0]).toMatch(/· web console resent/)
         } finally {
           await page.close()
         }
       })
 
       it('says what Sync now did on a paused destination, and Sync all of each held one', async () => {
-        const page = await browser.newPage()
+        const ui = new ConsolePage(await browser.newPage(), collector)
+        const { page } = ui
         try {
-          await signIn(page, collector)
+          await ui.signIn()
           await send('whisperr', whisperrEvent())
           await send('whisperr', whisperrEvent())
           await expect
@@ -242,13 +225,13 @@ describe.skipIf(!chromiumAvailable)(
             .toBe('2')
           await page.getByTestId('sync-whisperr').click()
           await expect
-            .poll(() => page.getByTestId('notice').textContent())
+            .poll(() => ui.notice().textContent())
             .toMatch(/^whisperr is paused, so nothing was sent: its 2 waiting events stay queued, .*Resume/)
           expect(await page.getByTestId('destination-count-whisperr-queued').textContent()).toBe('2')
 
-          await page.getByTestId('notice').getByRole('button', { name: 'Dismiss' }).click()
+          await ui.notice().getByRole('button', { name: 'Dismiss' }).click()
           await page.getByTestId('sync-all').click()
-          const notice = page.getByTestId('notice')
+          const notice = ui.notice()
           await expect
             .poll(() => notice.textContent())
             .toMatch(/^Sync all: whisperr is paused, so nothing was sent/)
@@ -270,11 +253,10 @@ describe.skipIf(!chromiumAvailable)(
         // The browser's zone is this process's, so the formatter gives here what the page shows.
         const timezoneId = Intl.DateTimeFormat().resolvedOptions().timeZone
         const context = await browser.newContext({ timezoneId })
-        const page = await context.newPage()
+        const ui = await ConsolePage.open(context, collector)
         try {
-          await signIn(page, collector)
           const timeOf = (user: string) =>
-            page.getByTestId('event-row').filter({ hasText: user }).locator('.col-time').textContent()
+            ui.rows().filter({ hasText: user }).locator('.col-time').textContent()
           await expect.poll(() => timeOf('tom')).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3}$/)
           const shown = await timeOf('olga')
           expect(shown).toBe(formatWhen(new Date(weekAgo).toISOString()))

@@ -1,21 +1,12 @@
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCollector, type Collector } from '../../src/main/collector'
-import { parseConfig } from '../../src/main/config'
+import type { Collector } from '../../src/main/collector'
 import { cutOffElements, seriousViolations } from '../support/accessibility'
-import { chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser'
-import { signIn } from '../support/console-views'
+import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
+import { ConsolePage, startConsoleCollector, type ConsoleCollector } from '../support/console'
 import { newEvent } from '../support/outbox-events'
-import { tempDir } from '../support/temp'
 
-const RENDERER_DIR = join(__dirname, '../../out/renderer')
-
-if (!chromiumAvailable) {
-  const message = `Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`
-  if (process.env.CI) throw new Error(message)
-  console.warn(`[outpost] skipped: console bulk action e2e tests. ${message}`)
-}
+reportMissingChromium('console bulk action e2e tests')
 
 /** Events waiting for the keyless destination: more than the list loads at once. */
 const WAITING = 2_200
@@ -23,17 +14,12 @@ const WAITING = 2_200
 const OTHERS = 10_000
 
 /** Page helpers for the bulk actions: locators and actions, apart from the specs. */
-class BulkActionsPage {
-  constructor(readonly page: Page) {}
+class BulkActionsPage extends ConsolePage {
   dialog() {
     return this.page.getByRole('dialog', { name: 'Discard every matching event' })
   }
   discardAll() {
     return this.page.getByTestId('bulk-discard')
-  }
-  /** The data-testid of what has the keyboard. */
-  focused() {
-    return this.page.evaluate<string | null>('document.activeElement?.getAttribute("data-testid") ?? null')
   }
   status() {
     return this.page.getByTestId('bulk-status')
@@ -46,24 +32,19 @@ class BulkActionsPage {
 describe.skipIf(!chromiumAvailable)(
   'bulk discard by filter in the console, with a confirmation and an undo',
   () => {
-    const dir = tempDir('outpost-e2e-bulk')
+    let running: ConsoleCollector
     let collector: Collector
     let browser: Browser
 
     beforeAll(async () => {
-      collector = await startCollector({
-        config: parseConfig({
-          destinations: [
-            { id: 'keyless', vendor: 'whisperr', baseUrl: 'http://127.0.0.1:9' },
-            { id: 'other', vendor: 'whisperr', baseUrl: 'http://127.0.0.1:9' }
-          ]
-        }),
-        dataDir: dir.path,
-        host: '127.0.0.1',
-        port: 0,
-        adminToken: 'e2e-bulk-token',
-        rendererDir: RENDERER_DIR
+      running = await startConsoleCollector({
+        label: 'outpost-e2e-bulk',
+        destinations: [
+          { id: 'keyless', vendor: 'whisperr', baseUrl: 'http://127.0.0.1:9' },
+          { id: 'other', vendor: 'whisperr', baseUrl: 'http://127.0.0.1:9' }
+        ]
       })
+      ;({ collector } = running)
       const waiting = Array.from({ length: WAITING }, (_, i) =>
         newEvent(`w-${i}`, { destination: 'keyless' })
       )
@@ -74,8 +55,7 @@ describe.skipIf(!chromiumAvailable)(
     })
     afterAll(async () => {
       await browser?.close()
-      await collector?.close()
-      dir.remove()
+      await running?.close()
     })
 
     const countOf = async (filter: { status: 'queued' | 'discarded'; destination?: string }) =>
@@ -84,21 +64,21 @@ describe.skipIf(!chromiumAvailable)(
     it('discards all 2,200 matching events after a confirmation naming the count and destination, then undoes it', async () => {
       // A phone held upright, dark: the notice with its Undo fits and reads there too.
       const page = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' })
-      await signIn(page, collector)
-      const bulk = new BulkActionsPage(page)
+      const bulk = new BulkActionsPage(page, collector)
+      await bulk.signIn()
       await bulk.filterDestination('keyless')
       await expect.poll(() => bulk.discardAll().textContent()).toBe('Discard all 2,200 matching')
       // Fewer rows are loaded than match: the action is not about the rows shown.
-      expect(await page.getByTestId('event-row').count()).toBeLessThan(WAITING)
+      expect(await bulk.rows().count()).toBeLessThan(WAITING)
 
       // Esc cancels, and the keyboard is back on the button.
       await bulk.discardAll().click()
       await expect.poll(() => page.getByTestId('bulk-confirm-text').textContent()).toContain('2,200 events')
       expect(await page.getByTestId('bulk-confirm-text').textContent()).toContain('destination keyless')
-      expect(await bulk.focused()).toBe('bulk-cancel')
+      expect(await bulk.focusedTestId()).toBe('bulk-cancel')
       await page.keyboard.press('Escape')
       await bulk.dialog().waitFor({ state: 'hidden' })
-      expect(await bulk.focused()).toBe('bulk-discard')
+      expect(await bulk.focusedTestId()).toBe('bulk-discard')
       expect(await countOf({ status: 'discarded' })).toBe(0)
 
       await bulk.discardAll().click()
@@ -126,16 +106,15 @@ describe.skipIf(!chromiumAvailable)(
         ['undo_discard', 'discarded', 'queued'],
         ['discard', 'queued', 'discarded']
       ])
-      await page.getByTestId('event-row').first().click()
+      await bulk.rows().first().click()
       await expect
-        .poll(() => page.getByTestId('history-entry').first().textContent())
+        .poll(() => bulk.history().first().textContent())
         .toMatch(/web console undid the discard \(discarded → queued\)$/)
       await page.close()
     })
 
     it('refuses a search whose matches cannot be counted exactly, saying why', async () => {
-      const page = await browser.newPage()
-      await signIn(page, collector)
+      const { page } = await ConsolePage.open(browser, collector)
       // Every event is a trial_started.
       await page.getByTestId('filter-search').fill('trial')
       // Past 10,000, or out of time on a busy machine: a count of "at least".

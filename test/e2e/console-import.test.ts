@@ -1,32 +1,22 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCollector, type Collector } from '../../src/main/collector'
-import { parseConfig } from '../../src/main/config'
-import { startMockFlywheel, type MockFlywheel } from '../mocks/flywheel'
-import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
-import { chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser'
-import { signIn } from '../support/console-views'
+import type { Collector } from '../../src/main/collector'
+import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
 import { startTestCollector, type TestCollector } from '../support/collector'
+import { ConsolePage, startConsoleCollector, type ConsoleCollector } from '../support/console'
 import { tempDir } from '../support/temp'
 import { whisperrEvent } from '../support/whisperr-events'
 
-const RENDERER_DIR = join(__dirname, '../../out/renderer')
-
-if (!chromiumAvailable) {
-  const message = `Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`
-  if (process.env.CI) throw new Error(message)
-  console.warn(`[outpost] skipped: console import e2e tests. ${message}`)
-}
+reportMissingChromium('console import e2e tests')
 
 /** Page helpers for the import dialog: locators and actions, apart from the specs. */
-class ImportDialog {
-  constructor(readonly page: Page) {}
+class ImportDialog extends ConsolePage {
   dialog() {
     return this.page.getByRole('dialog', { name: 'Import events' })
   }
-  async open() {
+  async openDialog() {
     await this.page.getByTestId('import-open').click()
     await this.dialog().waitFor()
   }
@@ -47,8 +37,7 @@ describe.skipIf(!chromiumAvailable)(
   'import in the console: a kiosk export, delivered by this collector',
   () => {
     const dir = tempDir('outpost-e2e-import')
-    let whisperr: MockWhisperr
-    let flywheel: MockFlywheel
+    let online: ConsoleCollector<{ whisperr: string; flywheel: string }>
     let kiosk: TestCollector
     let collector: Collector
     let browser: Browser
@@ -57,8 +46,6 @@ describe.skipIf(!chromiumAvailable)(
     let exportFile = ''
 
     beforeAll(async () => {
-      whisperr = await startMockWhisperr({ apiKey: 'k' })
-      flywheel = await startMockFlywheel({ apiKey: 'f' })
       // The kiosk: no keys, paused: everything it took waits there.
       kiosk = await startTestCollector({
         destinations: [
@@ -83,36 +70,29 @@ describe.skipIf(!chromiumAvailable)(
       exportFile = join(dir.path, 'kiosk.ndjson')
       writeFileSync(exportFile, await response.text())
 
-      collector = await startCollector({
-        config: parseConfig({
-          destinations: [
-            { id: 'whisperr', vendor: 'whisperr', baseUrl: whisperr.url, apiKey: 'k' },
-            { id: 'flywheel', vendor: 'flywheel', baseUrl: flywheel.url, apiKey: 'f' }
-          ],
-          sync: { backoffBaseMs: 50, backoffMaxMs: 500 }
-        }),
-        dataDir: join(dir.path, 'online'),
-        host: '127.0.0.1',
-        port: 0,
-        adminToken: 'e2e-import-token',
-        rendererDir: RENDERER_DIR
+      online = await startConsoleCollector({
+        label: 'outpost-e2e-import',
+        upstreams: { whisperr: 'k', flywheel: 'f' },
+        destinations: ({ whisperr, flywheel }) => [
+          { id: 'whisperr', vendor: 'whisperr', baseUrl: whisperr.url, apiKey: 'k' },
+          { id: 'flywheel', vendor: 'flywheel', baseUrl: flywheel.url, apiKey: 'f' }
+        ],
+        sync: { backoffBaseMs: 50, backoffMaxMs: 500 }
       })
+      ;({ collector } = online)
       browser = await launchChromium()
     })
     afterAll(async () => {
       await browser?.close()
-      await collector?.close()
+      await online?.close()
       await kiosk?.close()
-      await whisperr?.close()
-      await flywheel?.close()
       dir.remove()
     })
 
     it('imports the file a person picks, shows the summary, maps the destination it lacks, and delivers each event once', async () => {
-      const page = await browser.newPage()
-      await signIn(page, collector)
-      const importing = new ImportDialog(page)
-      await importing.open()
+      const importing = await ImportDialog.open(browser, collector)
+      const { page } = importing
+      await importing.openDialog()
       await importing.importFile(exportFile)
 
       await expect.poll(() => importing.summary().textContent()).toBe('Imported 6 of 8 lines.')
@@ -124,6 +104,7 @@ describe.skipIf(!chromiumAvailable)(
       expect(await importing.count('duplicates').textContent()).toBe('6')
       expect(await page.getByTestId('import-mapping').count()).toBe(0)
 
+      const { whisperr, flywheel } = online.upstreams
       await whisperr.waitForEvents(6)
       await flywheel.waitForEvents(2)
       expect(whisperr.duplicateMessageIds()).toEqual([])
@@ -131,17 +112,16 @@ describe.skipIf(!chromiumAvailable)(
       for (const text of sentWhisperr) expect(whisperrBodies.split(text)).toHaveLength(2)
       expect(flywheel.requests.map((request) => request.body).sort()).toEqual([...sentFlywheel].sort())
       // The list shows them delivered.
-      await expect.poll(() => page.getByTestId('total-sent').textContent(), { timeout: 15_000 }).toBe('8')
+      await expect.poll(() => importing.total('sent').textContent(), { timeout: 15_000 }).toBe('8')
       await page.close()
     })
 
     it('reports a line it cannot read by its number, and closes on Esc with the keyboard back on Import', async () => {
-      const page = await browser.newPage()
-      await signIn(page, collector)
+      const importing = await ImportDialog.open(browser, collector)
+      const { page } = importing
       const damaged = join(dir.path, 'damaged.ndjson')
       writeFileSync(damaged, `{"id":2,"destination":"whisperr","kind":"track"\n{"hello":"world"}\n`)
-      const importing = new ImportDialog(page)
-      await importing.open()
+      await importing.openDialog()
       await importing.importFile(damaged)
       await expect.poll(() => importing.summary().textContent()).toBe('Imported 0 of 2 lines.')
       const problems = page.getByTestId('import-problem')
@@ -151,10 +131,7 @@ describe.skipIf(!chromiumAvailable)(
       ])
       await page.keyboard.press('Escape')
       await importing.dialog().waitFor({ state: 'hidden' })
-      const focused = await page.evaluate<string | null>(
-        "document.activeElement && document.activeElement.getAttribute('data-testid')"
-      )
-      expect(focused).toBe('import-open')
+      expect(await importing.focusedTestId()).toBe('import-open')
       await page.close()
     })
   }

@@ -1,86 +1,43 @@
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCollector, type Collector } from '../../src/main/collector'
+import type { Collector } from '../../src/main/collector'
 import type { EventFilter, ExportedEvent } from '../../src/shared/model'
-import { parseConfig } from '../../src/main/config'
-import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
-import { chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser'
-import { tempDir } from '../support/temp'
+import type { MockWhisperr } from '../mocks/whisperr'
+import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
+import {
+  CONSOLE_ADMIN_TOKEN,
+  ConsolePage,
+  startConsoleCollector,
+  whisperrAndKeyless,
+  type ConsoleCollector
+} from '../support/console'
 import { whisperrEvent } from '../support/whisperr-events'
 
-const RENDERER_DIR = join(__dirname, '../../out/renderer')
-
-if (!chromiumAvailable) {
-  const message = `Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`
-  if (process.env.CI) throw new Error(message)
-  console.warn(`[outpost] skipped: console e2e tests. ${message}`)
-}
-
-/** Page helpers for the console: locators and actions, apart from the specs. */
-class ConsolePage {
-  constructor(
-    readonly page: Page,
-    private readonly collector: Collector
-  ) {}
-  /** Opens a fresh one-time login link, as a person does from what outpost serve printed. */
-  async signIn() {
-    await this.page.goto(this.collector.loginLink())
-    await this.page.locator('[data-app-state="ready"]').waitFor({ timeout: 15_000 })
-  }
-  total(status: string) {
-    return this.page.getByTestId(`total-${status}`)
-  }
-  rows() {
-    return this.page.getByTestId('event-row')
-  }
-  destinationState(id: string) {
-    return this.page.getByTestId(`destination-state-${id}`)
-  }
-}
+reportMissingChromium('console e2e tests')
 
 describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
+  let running: ConsoleCollector<{ whisperr: string }>
   let upstream: MockWhisperr
   let collector: Collector
   let browser: Browser
-  let dir: ReturnType<typeof tempDir>
 
   beforeAll(async () => {
-    upstream = await startMockWhisperr({ apiKey: 'k' })
-    dir = tempDir('outpost-e2e')
-    const config = parseConfig({
-      destinations: [
-        { id: 'whisperr', vendor: 'whisperr', baseUrl: upstream.url, apiKey: 'k' },
-        // No key: it holds its events until one is set in the UI.
-        { id: 'keyless', vendor: 'whisperr', baseUrl: upstream.url }
-      ],
+    running = await startConsoleCollector({
+      label: 'outpost-e2e',
+      ...whisperrAndKeyless,
       sync: { backoffBaseMs: 50, backoffMaxMs: 500 }
     })
-    collector = await startCollector({
-      config,
-      dataDir: dir.path,
-      host: '127.0.0.1',
-      port: 0,
-      adminToken: 'e2e-token',
-      rendererDir: RENDERER_DIR
-    })
+    ;({ collector } = running)
+    upstream = running.upstreams.whisperr
     expect(collector.consoleServed).toBe(true)
     browser = await launchChromium()
   })
   afterAll(async () => {
     await browser?.close()
-    await collector?.close()
-    await upstream?.close()
-    dir?.remove()
+    await running?.close()
   })
 
-  const send = (path: string, body: unknown) =>
-    fetch(collector.url + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: typeof body === 'string' ? body : JSON.stringify(body)
-    })
   /** An event's JSON text with numbers JSON.stringify cannot write: a big integer and `1.0`. */
   const withExactNumbers = (event: object) =>
     JSON.stringify(event).replace('"properties":{', '"properties":{"order":12345678901234567890,"ratio":1.0,')
@@ -95,32 +52,33 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     page.evaluate<string>('JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage })')
 
   it('asks for the admin token when not signed in, and trades it for a session cookie the page never holds', async () => {
-    const page = await browser.newPage()
-    await page.goto(collector.url)
-    await page.locator('[data-app-state="auth"]').waitFor()
+    const ui = new ConsolePage(await browser.newPage(), collector)
+    const { page } = ui
+    await ui.openSignInForm()
     // Not signed in yet is not a refusal: the form explains itself.
     expect(await page.getByRole('alert').count()).toBe(0)
     await page.getByTestId('token-input').fill('wrong-token')
     await page.getByTestId('token-submit').click()
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/refused that admin token/)
-    await page.getByTestId('token-input').fill('e2e-token')
+    await page.getByTestId('token-input').fill(CONSOLE_ADMIN_TOKEN)
     await page.getByTestId('token-submit').click()
-    await page.locator('[data-app-state="ready"]').waitFor()
+    await ui.ready()
     const { cookie, seenByScript } = await sessionCookieOf(page)
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' })
     expect(seenByScript).toBe(false)
-    expect(await storedByPage(page)).not.toContain('e2e-token')
+    expect(await storedByPage(page)).not.toContain(CONSOLE_ADMIN_TOKEN)
     // The cookie outlives the page: a reload is still signed in.
     await page.reload()
-    await page.locator('[data-app-state="ready"]').waitFor()
+    await ui.ready()
     await page.close()
   })
 
   it('signs in from a one-time login link that leaves no secret in the address bar or history', async () => {
     const link = collector.loginLink()
-    const page = await browser.newPage()
+    const ui = new ConsolePage(await browser.newPage(), collector)
+    const { page } = ui
     await page.goto(link)
-    await page.locator('[data-app-state="ready"]').waitFor()
+    await ui.ready()
     expect(page.url()).toBe(`${collector.url}/`)
     expect((await sessionCookieOf(page)).cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' })
     expect(await storedByPage(page)).toBe('{}{}')
@@ -135,8 +93,7 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('shows events arriving live, their status, and one event in detail', async () => {
-    const ui = new ConsolePage(await browser.newPage(), collector)
-    await ui.signIn()
+    const ui = await ConsolePage.open(browser, collector)
     expect(await ui.page.getByTestId('ingest-url-whisperr').textContent()).toBe(`${collector.url}/whisperr`)
 
     const events = [
@@ -145,7 +102,9 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
       whisperrEvent()
     ]
     const texts = [withExactNumbers(events[0]!), ...events.slice(1).map((event) => JSON.stringify(event))]
-    expect((await send('/whisperr/v1/events/batch', `{"events":[${texts.join(',')}]}`)).status).toBe(202)
+    expect((await running.post('/whisperr/v1/events/batch', `{"events":[${texts.join(',')}]}`)).status).toBe(
+      202
+    )
 
     await expect.poll(() => ui.rows().count(), { timeout: 10_000 }).toBe(3)
     await expect.poll(() => ui.total('sent').textContent(), { timeout: 10_000 }).toBe('3')
@@ -165,10 +124,9 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('shows a destination as offline while the upstream is down, then delivering', async () => {
-    const ui = new ConsolePage(await browser.newPage(), collector)
-    await ui.signIn()
+    const ui = await ConsolePage.open(browser, collector)
     await upstream.stop()
-    await send('/whisperr/v1/events/track', whisperrEvent({ event_type: 'offline_event' }))
+    await running.post('/whisperr/v1/events/track', whisperrEvent({ event_type: 'offline_event' }))
     await expect
       .poll(() => ui.destinationState('whisperr').textContent(), { timeout: 10_000 })
       .toMatch(/Offline/)
@@ -182,11 +140,10 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('pauses and resumes a destination from the UI', async () => {
-    const ui = new ConsolePage(await browser.newPage(), collector)
-    await ui.signIn()
+    const ui = await ConsolePage.open(browser, collector)
     await ui.page.getByTestId('pause-whisperr').click()
     await expect.poll(() => ui.destinationState('whisperr').textContent()).toMatch(/Paused/)
-    await send('/whisperr/v1/events/track', whisperrEvent({ event_type: 'held_event' }))
+    await running.post('/whisperr/v1/events/track', whisperrEvent({ event_type: 'held_event' }))
     await expect.poll(() => ui.total('queued').textContent(), { timeout: 10_000 }).toBe('1')
     await ui.page.getByTestId('resume-whisperr').click()
     await expect.poll(() => ui.total('queued').textContent(), { timeout: 10_000 }).toBe('0')
@@ -194,10 +151,11 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('lists the requests it refused, with the reason per field and the body as sent, and clears them', async () => {
-    const ui = new ConsolePage(await browser.newPage(), collector)
-    await ui.signIn()
+    const ui = await ConsolePage.open(browser, collector)
     const refused = whisperrEvent({ event_type: 'Signed Up', external_user_id: 'rita' })
-    expect((await send('/whisperr/v1/events/batch', { events: [whisperrEvent(), refused] })).status).toBe(400)
+    expect(
+      (await running.post('/whisperr/v1/events/batch', { events: [whisperrEvent(), refused] })).status
+    ).toBe(400)
     await expect.poll(() => ui.page.getByTestId('view-rejected-count').textContent()).toBe('1')
 
     await ui.page.getByTestId('view-rejected').click()
@@ -216,7 +174,7 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     expect(await detail.getByTestId('rejection-body').textContent()).toContain('"external_user_id": "rita"')
 
     // A second refusal arrives live, above the first; the selection stays where it was.
-    await send('/whisperr/v1/identify', { traits: {} })
+    await running.post('/whisperr/v1/identify', { traits: {} })
     await expect.poll(() => rows.count()).toBe(2)
     expect(await rows.first().textContent()).toContain('/whisperr/v1/identify')
     expect(await rows.nth(1).getAttribute('aria-selected')).toBe('true')
@@ -230,11 +188,10 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('finds payload values, narrows by when events were received, and says how many match', async () => {
-    const ui = new ConsolePage(await browser.newPage(), collector)
-    await ui.signIn()
+    const ui = await ConsolePage.open(browser, collector)
     const kiosk = (name: string) => whisperrEvent({ event_type: 'kiosk_opened', properties: { kiosk: name } })
     const events = [kiosk('Berlin-Mitte-07'), kiosk('berlin-mitte-07'), kiosk('Oslo-01')]
-    expect((await send('/whisperr/v1/events/batch', { events })).status).toBe(202)
+    expect((await running.post('/whisperr/v1/events/batch', { events })).status).toBe(202)
     await ui.page.getByTestId('filter-search').fill('MITTE-07')
     await expect.poll(() => ui.rows().count()).toBe(2)
     await expect
@@ -258,11 +215,10 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('exports the events the filters match, with their payloads, as a download in each format', async () => {
-    const ui = new ConsolePage(await browser.newPage(), collector)
-    await ui.signIn()
+    const ui = await ConsolePage.open(browser, collector)
     const wanted = whisperrEvent({ event_type: 'export_me', external_user_id: 'xena' })
     const sent = withExactNumbers(wanted)
-    expect((await send('/whisperr/v1/events/track', sent)).status).toBe(202)
+    expect((await running.post('/whisperr/v1/events/track', sent)).status).toBe(202)
     await ui.page.getByTestId('filter-search').fill('xena')
     await expect.poll(() => ui.rows().count()).toBe(1)
 
@@ -298,10 +254,9 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('sets a vendor key from the UI, which releases the events held for want of one', async () => {
-    const ui = new ConsolePage(await browser.newPage(), collector)
-    await ui.signIn()
+    const ui = await ConsolePage.open(browser, collector)
     const held = whisperrEvent({ event_type: 'held_for_a_key' })
-    expect((await send('/keyless/v1/events/track', held)).status).toBe(202)
+    expect((await running.post('/keyless/v1/events/track', held)).status).toBe(202)
     await expect.poll(() => ui.destinationState('keyless').textContent()).toMatch(/Not configured/)
     expect(await ui.page.getByTestId('key-source-keyless').textContent()).toBe('Key: none')
 
@@ -317,15 +272,14 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('lets support fix a refused payload, resend it, and discard a selection; all in the history', async () => {
-    const ui = new ConsolePage(await browser.newPage(), collector)
-    await ui.signIn()
+    const ui = await ConsolePage.open(browser, collector)
     upstream.failNext(1, { type: 'status', status: 422, body: { error: 'unknown plan' } })
     const refused = whisperrEvent({
       event_type: 'plan_changed',
       external_user_id: 'fiona',
       properties: { plan: 'platnum' }
     })
-    await send('/whisperr/v1/events/track', refused)
+    await running.post('/whisperr/v1/events/track', refused)
     await ui.page.getByTestId('filter-search').fill('fiona')
     await expect.poll(() => ui.rows().first().getAttribute('data-status'), { timeout: 10_000 }).toBe('failed')
     await ui.rows().first().click()
@@ -357,13 +311,13 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
       ])
 
     await ui.page.getByTestId('pause-whisperr').click()
-    await send('/whisperr/v1/events/track', whisperrEvent({ external_user_id: 'fiona' }))
-    await send('/whisperr/v1/events/track', whisperrEvent({ external_user_id: 'fiona' }))
+    await running.post('/whisperr/v1/events/track', whisperrEvent({ external_user_id: 'fiona' }))
+    await running.post('/whisperr/v1/events/track', whisperrEvent({ external_user_id: 'fiona' }))
     await expect.poll(() => ui.rows().count(), { timeout: 10_000 }).toBe(3)
     await ui.rows().nth(0).getByTestId('event-check').check()
     await ui.rows().nth(1).getByTestId('event-check').check()
     await ui.page.getByTestId('discard-checked').click()
-    await expect.poll(() => ui.page.getByTestId('notice').textContent()).toMatch(/2 events discarded/)
+    await expect.poll(() => ui.notice().textContent()).toMatch(/2 events discarded/)
     await expect.poll(() => ui.total('discarded').textContent()).toBe('2')
     expect(await ui.page.getByTestId('selection-bar').count()).toBe(0)
     await ui.page.getByTestId('resume-whisperr').click()
@@ -371,13 +325,12 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('keeps a long list light: only the rows in view are in the page, and the keys still reach every row', async () => {
-    const ui = new ConsolePage(await browser.newPage(), collector)
-    await ui.signIn()
+    const ui = await ConsolePage.open(browser, collector)
     const events = Array.from({ length: 400 }, (_, n) =>
       whisperrEvent({ event_type: 'bulk_row', external_user_id: `bulk-${String(n).padStart(3, '0')}` })
     )
     for (const part of [events.slice(0, 200), events.slice(200)]) {
-      expect((await send('/whisperr/v1/events/batch', { events: part })).status).toBe(202)
+      expect((await running.post('/whisperr/v1/events/batch', { events: part })).status).toBe(202)
     }
     await ui.page.getByTestId('filter-search').fill('bulk_row')
     const summary = ui.page.getByTestId('filters-summary')
@@ -398,15 +351,24 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     await expect.poll(() => selected.textContent()).toContain(expected)
     expect(await selected.isVisible()).toBe(true)
     await expect.poll(() => ui.page.getByTestId('event-detail').textContent()).toContain(expected)
+
+    // A loaded machine draws no frame between keys: 100 presses in one task, each to the element
+    // with the keyboard, still move 100 rows, past the rows rendered when they began.
+    await ui.page.evaluate(`for (let n = 0; n < 100; n++) {
+      const key = { key: 'ArrowDown', code: 'ArrowDown', bubbles: true, cancelable: true }
+      document.activeElement.dispatchEvent(new KeyboardEvent('keydown', key))
+    }`)
+    const further = `bulk-${String(user - 250).padStart(3, '0')}`
+    await expect.poll(() => selected.textContent()).toContain(further)
+    await expect.poll(() => ui.page.evaluate<string>('document.activeElement.textContent')).toContain(further)
     await ui.page.close()
   })
 
   it('finds the events of one refused request and resends them together', async () => {
-    const ui = new ConsolePage(await browser.newPage(), collector)
-    await ui.signIn()
+    const ui = await ConsolePage.open(browser, collector)
     upstream.failNext(1, { type: 'status', status: 422 })
     const batch = [1, 2, 3].map((n) => whisperrEvent({ external_user_id: `gina-${n}` }))
-    expect((await send('/whisperr/v1/events/batch', { events: batch })).status).toBe(202)
+    expect((await running.post('/whisperr/v1/events/batch', { events: batch })).status).toBe(202)
     await ui.page.getByTestId('filter-search').fill('gina-2')
     await expect.poll(() => ui.rows().first().getAttribute('data-status'), { timeout: 10_000 }).toBe('failed')
     await ui.rows().first().click()
@@ -420,7 +382,7 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
       .toEqual(['gina-3', 'gina-2', 'gina-1'])
 
     await detail.getByTestId('attempt-resend').click()
-    await expect.poll(() => ui.page.getByTestId('notice').textContent()).toMatch(/3 events resent/)
+    await expect.poll(() => ui.notice().textContent()).toMatch(/3 events resent/)
     await expect
       .poll(
         async () =>

@@ -1,30 +1,21 @@
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { promisify } from 'node:util'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCollector, type Collector } from '../../src/main/collector'
-import { parseConfig } from '../../src/main/config'
-import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
-import { chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser'
-import { signIn } from '../support/console-views'
-import { tempDir } from '../support/temp'
+import type { Collector } from '../../src/main/collector'
+import type { MockWhisperr } from '../mocks/whisperr'
+import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
+import { ConsolePage, startConsoleCollector, type ConsoleCollector } from '../support/console'
 import { whisperrEvent } from '../support/whisperr-events'
 
-const RENDERER_DIR = join(__dirname, '../../out/renderer')
 const VENDOR_KEY = 'wrk_live_0123456789abcdef'
 const CURL = '/usr/bin/curl'
 
-if (!chromiumAvailable) {
-  const message = `Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`
-  if (process.env.CI) throw new Error(message)
-  console.warn(`[outpost] skipped: inspection e2e tests. ${message}`)
-}
+reportMissingChromium('inspection e2e tests')
 
 /** Page helpers for an event's and a rejection's detail: locators and actions, apart from the specs. */
-class InspectionPage {
-  constructor(readonly page: Page) {}
+class InspectionPage extends ConsolePage {
   detail() {
     return this.page.getByTestId('event-detail')
   }
@@ -41,9 +32,6 @@ class InspectionPage {
   async press(...keys: string[]) {
     for (const key of keys) await this.page.keyboard.press(key)
   }
-  clipboard() {
-    return this.page.evaluate<string>('navigator.clipboard.readText()')
-  }
   /** Clicks a copy button and returns what it put on the clipboard. */
   async copied(testId: string) {
     await this.page.getByTestId(testId).click()
@@ -58,38 +46,30 @@ class InspectionPage {
 }
 
 describe.skipIf(!chromiumAvailable)('inspecting an event and a refused request in Chromium', () => {
+  let running: ConsoleCollector<{ whisperr: string }>
   let upstream: MockWhisperr
   let collector: Collector
   let browser: Browser
   let context: BrowserContext
-  let dir: ReturnType<typeof tempDir>
 
   beforeAll(async () => {
-    upstream = await startMockWhisperr({ apiKey: VENDOR_KEY })
-    dir = tempDir('outpost-e2e-inspection')
-    collector = await startCollector({
-      config: parseConfig({
-        destinations: [{ id: 'whisperr', vendor: 'whisperr', baseUrl: upstream.url, apiKey: VENDOR_KEY }]
-      }),
-      dataDir: dir.path,
-      host: '127.0.0.1',
-      port: 0,
-      adminToken: 'e2e-inspection-token',
-      rendererDir: RENDERER_DIR
+    running = await startConsoleCollector({
+      label: 'outpost-e2e-inspection',
+      upstreams: { whisperr: VENDOR_KEY },
+      destinations: ({ whisperr }) => [
+        { id: 'whisperr', vendor: 'whisperr', baseUrl: whisperr.url, apiKey: VENDOR_KEY }
+      ]
     })
+    ;({ collector } = running)
+    upstream = running.upstreams.whisperr
     browser = await launchChromium()
     context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: collector.url })
   })
   afterAll(async () => {
     await browser?.close()
-    await collector?.close()
-    await upstream?.close()
-    dir?.remove()
+    await running?.close()
   })
-
-  const send = (path: string, body: string) =>
-    fetch(collector.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
 
   /** An event whose properties hold a list to walk into, and numbers JSON.stringify cannot write. */
   const itemsEvent = (user: string, eventType = 'order_placed') =>
@@ -100,15 +80,14 @@ describe.skipIf(!chromiumAvailable)('inspecting an event and a refused request i
 
   it('walks the payload tree by keyboard alone, folds it, and copies a path and a value as written', async () => {
     // An older event listed below it: were the tree's arrows the list's too, it would be selected.
-    expect((await send('/whisperr/v1/events/track', itemsEvent('tree-walker-2', 'older_order'))).status).toBe(
-      202
-    )
+    expect(
+      (await running.post('/whisperr/v1/events/track', itemsEvent('tree-walker-2', 'older_order'))).status
+    ).toBe(202)
     const text = itemsEvent('tree-walker')
-    expect((await send('/whisperr/v1/events/track', text)).status).toBe(202)
-    const ui = new InspectionPage(await context.newPage())
-    await signIn(ui.page, collector)
+    expect((await running.post('/whisperr/v1/events/track', text)).status).toBe(202)
+    const ui = await InspectionPage.open(context, collector)
     await ui.openEvent('tree-walker')
-    expect(await ui.page.getByTestId('event-row').count()).toBe(2)
+    expect(await ui.rows().count()).toBe(2)
     const title = await ui.detail().locator('.detail-title').textContent()
     expect(title).toBe('order_placed')
 
@@ -172,9 +151,8 @@ describe.skipIf(!chromiumAvailable)('inspecting an event and a refused request i
   it('copies the upstream request as curl with the key masked unless asked, and the ingest request that works as pasted', async () => {
     await collector.api.pauseDestination({ id: 'whisperr' })
     const text = itemsEvent("o'curl")
-    expect((await send('/whisperr/v1/events/track', text)).status).toBe(202)
-    const ui = new InspectionPage(await context.newPage())
-    await signIn(ui.page, collector)
+    expect((await running.post('/whisperr/v1/events/track', text)).status).toBe(202)
+    const ui = await InspectionPage.open(context, collector)
     await ui.openEvent("o'curl")
 
     await ui.page.getByTestId('curl-upstream-show').click()
@@ -223,9 +201,8 @@ describe.skipIf(!chromiumAvailable)('inspecting an event and a refused request i
       )
     )
     const body = `{"events":[${events.join(',')}]}`
-    expect((await send('/whisperr/v1/events/batch', body)).status).toBe(400)
-    const ui = new InspectionPage(await context.newPage())
-    await signIn(ui.page, collector)
+    expect((await running.post('/whisperr/v1/events/batch', body)).status).toBe(400)
+    const ui = await InspectionPage.open(context, collector)
     await ui.page.getByTestId('view-rejected').click()
     await ui.page.getByTestId('rejection-row').first().click()
     const detail = ui.page.getByTestId('rejection-detail')

@@ -1,24 +1,20 @@
-import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCollector, type Collector } from '../../src/main/collector'
-import { parseConfig } from '../../src/main/config'
-import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
-import { chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser'
-import { tempDir } from '../support/temp'
+import type { Collector } from '../../src/main/collector'
+import type { MockWhisperr } from '../mocks/whisperr'
+import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
+import {
+  ConsolePage,
+  startConsoleCollector,
+  whisperrAndKeyless,
+  type ConsoleCollector
+} from '../support/console'
 import { whisperrEvent } from '../support/whisperr-events'
 
-const RENDERER_DIR = join(__dirname, '../../out/renderer')
-
-if (!chromiumAvailable) {
-  const message = `Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`
-  if (process.env.CI) throw new Error(message)
-  console.warn(`[outpost] skipped: keyboard e2e tests. ${message}`)
-}
+reportMissingChromium('keyboard e2e tests')
 
 /** The console driven by keys alone: no click, no fill; what has the keyboard is asked of the page. */
-class KeyboardConsole {
-  constructor(readonly page: Page) {}
+class KeyboardConsole extends ConsolePage {
   press(key: string) {
     return this.page.keyboard.press(key)
   }
@@ -40,9 +36,6 @@ class KeyboardConsole {
     }
     throw new Error(`${key} never reached it; the keyboard is on ${await this.focused()}`)
   }
-  rows() {
-    return this.page.getByTestId('event-row')
-  }
   statuses() {
     return this.rows().evaluateAll((rows) => rows.map((row) => row.getAttribute('data-status')))
   }
@@ -51,52 +44,27 @@ class KeyboardConsole {
 const isRow = (focused: string) => focused.startsWith('row ')
 
 describe.skipIf(!chromiumAvailable)('the console by keyboard alone, in Chromium', () => {
+  let running: ConsoleCollector<{ whisperr: string }>
   let upstream: MockWhisperr
   let collector: Collector
   let browser: Browser
-  let dir: ReturnType<typeof tempDir>
 
   beforeAll(async () => {
-    upstream = await startMockWhisperr({ apiKey: 'k' })
-    dir = tempDir('outpost-keyboard')
-    const config = parseConfig({
-      destinations: [
-        { id: 'whisperr', vendor: 'whisperr', baseUrl: upstream.url, apiKey: 'k' },
-        // No key: its events wait, so they can be discarded.
-        { id: 'keyless', vendor: 'whisperr', baseUrl: upstream.url }
-      ],
+    running = await startConsoleCollector({
+      label: 'outpost-keyboard',
+      ...whisperrAndKeyless,
       sync: { backoffBaseMs: 50, backoffMaxMs: 500 }
     })
-    collector = await startCollector({
-      config,
-      dataDir: dir.path,
-      host: '127.0.0.1',
-      port: 0,
-      adminToken: 'e2e-token',
-      rendererDir: RENDERER_DIR
-    })
+    ;({ collector } = running)
+    upstream = running.upstreams.whisperr
     browser = await launchChromium()
   })
   afterAll(async () => {
     await browser?.close()
-    await collector?.close()
-    await upstream?.close()
-    dir?.remove()
+    await running?.close()
   })
 
-  const send = (path: string, body: unknown) =>
-    fetch(collector.url + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body)
-    })
-
-  const openConsole = async () => {
-    const ui = new KeyboardConsole(await browser.newPage())
-    await ui.page.goto(collector.loginLink())
-    await ui.page.locator('[data-app-state="ready"]').waitFor({ timeout: 15_000 })
-    return ui
-  }
+  const openConsole = () => KeyboardConsole.open(browser, collector)
 
   it('finds a failed event, fixes and resends it, discards a ticked selection, switches views and lists the keys', async () => {
     upstream.failNext(1, { type: 'status', status: 422, body: { error: 'unknown plan' } })
@@ -105,10 +73,10 @@ describe.skipIf(!chromiumAvailable)('the console by keyboard alone, in Chromium'
       external_user_id: 'kim-keyboard',
       properties: { plan: 'platnum' }
     })
-    expect((await send('/whisperr/v1/events/track', refused)).status).toBe(202)
+    expect((await running.post('/whisperr/v1/events/track', refused)).status).toBe(202)
     for (const n of [1, 2, 3]) {
       const held = whisperrEvent({ event_type: 'held_event', external_user_id: `held-${n}` })
-      expect((await send('/keyless/v1/events/track', held)).status).toBe(202)
+      expect((await running.post('/keyless/v1/events/track', held)).status).toBe(202)
     }
     const ui = await openConsole()
 
@@ -190,7 +158,7 @@ describe.skipIf(!chromiumAvailable)('the console by keyboard alone, in Chromium'
     const events = Array.from({ length: 200 }, (_, n) =>
       whisperrEvent({ event_type: 'many_rows', external_user_id: `many-${String(n).padStart(3, '0')}` })
     )
-    expect((await send('/whisperr/v1/events/batch', { events })).status).toBe(202)
+    expect((await running.post('/whisperr/v1/events/batch', { events })).status).toBe(202)
     const ui = await openConsole()
     await ui.press('/')
     await ui.page.keyboard.type('many_rows')
@@ -279,7 +247,7 @@ describe.skipIf(!chromiumAvailable)('the console by keyboard alone, in Chromium'
 
   it('walks the rejected requests the same way: one tab stop, arrows, Enter into the detail, Esc back', async () => {
     for (const name of ['Bad Name', 'Worse Name']) {
-      const refused = await send('/whisperr/v1/events/track', whisperrEvent({ event_type: name }))
+      const refused = await running.post('/whisperr/v1/events/track', whisperrEvent({ event_type: name }))
       expect(refused.status).toBe(400)
     }
     const ui = await openConsole()
@@ -305,7 +273,7 @@ describe.skipIf(!chromiumAvailable)('the console by keyboard alone, in Chromium'
   it('resends the event shown with r, and gives the keyboard back to its row', async () => {
     upstream.failNext(1, { type: 'status', status: 422 })
     const refused = whisperrEvent({ external_user_id: 'rita-keyboard' })
-    expect((await send('/whisperr/v1/events/track', refused)).status).toBe(202)
+    expect((await running.post('/whisperr/v1/events/track', refused)).status).toBe(202)
     const ui = await openConsole()
     await ui.press('/')
     await ui.page.keyboard.type('rita-keyboard')

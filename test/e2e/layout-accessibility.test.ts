@@ -1,22 +1,18 @@
 import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cutOffElements, seriousViolations } from '../support/accessibility'
-import { chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser'
+import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
+import { ConsolePage } from '../support/console'
 import {
   CONSOLE_VIEWS,
   HELD_EVENTS,
-  signIn,
   startConsoleWithEveryState,
   THEMES,
   VIEWPORTS,
   type ConsoleWithEveryState
 } from '../support/console-views'
 
-if (!chromiumAvailable) {
-  const message = `Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`
-  if (process.env.CI) throw new Error(message)
-  console.warn(`[outpost] skipped: layout and accessibility e2e tests. ${message}`)
-}
+reportMissingChromium('layout and accessibility e2e tests')
 
 describe.skipIf(!chromiumAvailable)('every view at every window size, light and dark', () => {
   let console_: ConsoleWithEveryState
@@ -48,7 +44,7 @@ describe.skipIf(!chromiumAvailable)('every view at every window size, light and 
           it(`${view.title}: nothing cut off, no serious or critical axe violation`, async () => {
             const page = await context.newPage()
             try {
-              await view.open(page, console_.collectorFor(view))
+              await view.open(new ConsolePage(page, console_.collectorFor(view)))
               expect(await page.evaluate('matchMedia("(prefers-color-scheme: dark)").matches')).toBe(
                 theme === 'dark'
               )
@@ -63,7 +59,7 @@ describe.skipIf(!chromiumAvailable)('every view at every window size, light and 
         it('shows six-digit counts whole, with separators', async () => {
           const page = await context.newPage()
           try {
-            await signIn(page, console_.collector)
+            await new ConsolePage(page, console_.collector).signIn()
             const count = page.getByTestId('destination-count-keyless-queued')
             expect(await count.textContent()).toBe(HELD_EVENTS.toLocaleString('en'))
             // Whole: the number ends inside its card, and its row of the card does not overflow.

@@ -205,9 +205,70 @@ describe('outpost serve (headless, real process)', () => {
     await eventually(async () => expect((await api.getStats({})).counts.queued).toBe(1))
   })
 
+  it('takes its whole config from OUTPOST_CONFIG_JSON, as an MDM tool deploys it, and names the device', async () => {
+    const config = {
+      fleet: { deviceId: 'kiosk-0042' },
+      destinations: [
+        { id: 'shop', vendor: 'whisperr', baseUrl: upstream.url, apiKeyEnv: 'TEST_WHISPERR_KEY' }
+      ]
+    }
+    const cli = await startCli(['--data-dir', join(dir.path, 'provisioned'), '--port', '0'], {
+      OUTPOST_CONFIG_JSON: JSON.stringify(config),
+      TEST_WHISPERR_KEY: API_KEY,
+      OUTPOST_ADMIN_TOKEN: TOKEN
+    })
+    running.push(cli)
+    await eventually(() =>
+      expect(cli.output()).toContain(
+        'Config: the OUTPOST_CONFIG_JSON environment variable; device kiosk-0042'
+      )
+    )
+    const stats = await createHttpClient({ baseUrl: cli.url, token: TOKEN }).getStats({})
+    expect(stats.deviceId).toBe('kiosk-0042')
+    expect(stats.destinations.map((d) => d.id)).toEqual(['shop'])
+    const event = whisperrEvent()
+    expect((await post(cli, '/shop/v1/events/track', event)).status).toBe(202)
+    await eventually(() => expect(upstream.received.has(messageIdOf(event))).toBe(true))
+  })
+
   it('rejects an invalid config with a clear message', async () => {
     writeFileSync(configFile, JSON.stringify({ destinations: [{ id: 'x', vendor: 'nosuch' }] }))
     await expect(serve()).rejects.toThrow(/not a valid Outpost config: vendor "nosuch" .* is not supported/)
+  })
+})
+
+describe('outpost check-config (offline, real process)', () => {
+  const checkConfig = (args: string[], env: Record<string, string> = {}) =>
+    promisify(execFile)(process.execPath, [CLI, 'check-config', ...args], {
+      env: { ...process.env, ...env }
+    }).then(
+      ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
+      (error: { code: number; stdout: string; stderr: string }) => error
+    )
+
+  it('prints what a valid file sets up and exits 0; names the fault of an invalid one and exits 1', async () => {
+    const dir = tempDir('outpost-check-config')
+    try {
+      const good = join(dir.path, 'kiosk.json')
+      writeFileSync(
+        good,
+        JSON.stringify({ fleet: { deviceId: 'kiosk-9' }, destinations: [{ id: 'w', vendor: 'whisperr' }] })
+      )
+      const valid = await checkConfig([good])
+      expect(valid.code).toBe(0)
+      expect(valid.stdout).toContain(`${good}: valid`)
+      expect(valid.stdout).toMatch(/device\s+kiosk-9/)
+      const bad = join(dir.path, 'bad.json')
+      writeFileSync(bad, '{"destinations": [}')
+      const invalid = await checkConfig([bad])
+      expect(invalid.code).toBe(1)
+      expect(invalid.stderr).toContain(`config file ${bad} is not valid JSON`)
+      const fromEnv = await checkConfig([], { OUTPOST_CONFIG: good })
+      expect(fromEnv.stdout).toContain(`${good} (from OUTPOST_CONFIG): valid`)
+      expect(existsSync(join(dir.path, 'data'))).toBe(false)
+    } finally {
+      dir.remove()
+    }
   })
 })
 

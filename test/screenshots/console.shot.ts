@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser'
+import { ConsolePage } from '../support/console'
 import {
   CONSOLE_VIEWS,
   startConsoleWithEveryState,
@@ -41,7 +42,7 @@ describe('screenshots of every view', () => {
           })
           try {
             const page = await context.newPage()
-            await view.open(page, console_.collectorFor(view))
+            await view.open(new ConsolePage(page, console_.collectorFor(view)))
             // A blinking caret would make every run a new picture.
             await page.evaluate('document.activeElement && document.activeElement.blur()')
             await page.screenshot({ path: join(OUT_DIR, `${view.name}-${viewport.name}-${theme}.png`) })

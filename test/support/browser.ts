@@ -20,3 +20,14 @@ export function launchChromium(): Promise<Browser> {
     ]
   })
 }
+
+/**
+ * Says that `suite` is skipped for want of Chromium: a warning on a developer's machine, an
+ * error in CI, where a skipped browser suite would pass without testing anything.
+ */
+export function reportMissingChromium(suite: string): void {
+  if (chromiumAvailable) return
+  const message = `Chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`
+  if (process.env.CI) throw new Error(message)
+  console.warn(`[outpost] skipped: ${suite}. ${message}`)
+}

@@ -48,7 +48,8 @@ const stats = (partial: Partial<StatusCounts>, destinations: DestinationSummary[
   rejections: { count: 0, lastId: 0 },
   searchBacklog: 0,
   version: 1,
-  startedAt: '2026-11-24T09:00:00.000Z'
+  startedAt: '2026-11-24T09:00:00.000Z',
+  deviceId: 'kiosk-7'
 })
 
 function recordingActions() {

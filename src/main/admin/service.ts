@@ -90,6 +90,8 @@ export interface ServiceDeps {
   changed(): void
   now(): number
   startedAt: number
+  /** This device's name in its fleet (config `fleet.deviceId`). */
+  deviceId: string
   /** The collector's own address, known once it listens. */
   collectorUrl(): string
 }
@@ -210,7 +212,8 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
         rejections: { count: deps.rejections.count(), lastId: deps.rejections.lastId() },
         searchBacklog: searchBacklog(deps.searchIndexProgress()),
         version: deps.version(),
-        startedAt: new Date(deps.startedAt).toISOString()
+        startedAt: new Date(deps.startedAt).toISOString(),
+        deviceId: deps.deviceId
       }
     },
     async listEvents(query) {

@@ -264,10 +264,15 @@ export function loadConfigFile(file: string): OutpostConfig {
   } catch (error) {
     throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`)
   }
+  return parseConfigText(text, `config file ${file}`, file)
+}
+
+/** A config's JSON text, from a file or an environment variable (`origin` names it in errors). */
+export function parseConfigText(text: string, origin: string, source = origin): OutpostConfig {
   // The config can hold vendor keys: a syntax error is named by its place, never by the text there.
   const parsed = parseSecretJson(text)
-  if (!parsed.ok) throw new ConfigError(`config file ${file} is not valid JSON: ${parsed.problem}`)
-  return parseConfig(parsed.value, file)
+  if (!parsed.ok) throw new ConfigError(`${origin} is not valid JSON: ${parsed.problem}`)
+  return parseConfig(parsed.value, source)
 }
 
 /** One destination per supported vendor, without credentials: events are held until a key is added. */

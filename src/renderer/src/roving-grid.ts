@@ -49,13 +49,16 @@ export function useRovingGrid(grid: RefObject<HTMLElement | null>, options: Rovi
     if (key.altKey || key.ctrlKey || key.metaKey) return
     // The row with the keyboard: a click or Tab can put it on a row other than the selected one.
     const rowId = (key.target as HTMLElement).dataset.rowId
-    const focusedId = rowId === undefined ? selectedId : Number(rowId)
+    // Keys pressed faster than the list renders its rows land on the row the last key left: they
+    // move on from the row that is still to be focused, or each press after the first is lost.
+    const focusedId = focusWanted.current ?? (rowId === undefined ? selectedId : Number(rowId))
     // Space and Enter elsewhere (a checkbox, a header control) keep their own meaning.
     if (rowId !== undefined && (key.key === ' ' || key.key === 'Enter')) {
       key.preventDefault()
-      if (key.key === ' ') toggle?.(Number(rowId))
+      const id = focusedId ?? Number(rowId)
+      if (key.key === ' ') toggle?.(id)
       else {
-        if (focusedId !== selectedId) select(Number(rowId))
+        if (id !== selectedId) select(id)
         open()
       }
       return

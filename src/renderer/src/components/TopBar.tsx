@@ -1,3 +1,4 @@
+import { useEffect } from 'react'
 import { EVENT_STATUSES, type StatusCounts } from '@shared/model'
 import { formatCount } from '../format'
 import { useOutpost } from '../store'
@@ -19,12 +20,30 @@ function StatusTotals({ counts }: { counts: StatusCounts }) {
   )
 }
 
+/**
+ * The device's name in the window's title and beside the brand: an operator with the consoles of
+ * several kiosks open tells them apart, in the tabs and in the task switcher.
+ */
+function useDeviceTitle(deviceId: string | undefined): void {
+  useEffect(() => {
+    document.title = deviceId ? `Outpost · ${deviceId}` : 'Outpost'
+  }, [deviceId])
+}
+
 export function TopBar() {
   const stats = useOutpost((state) => state.stats)
   const syncNow = useOutpost((state) => state.syncNow)
+  useDeviceTitle(stats?.deviceId)
   return (
     <header className="topbar">
-      <h1 className="brand">Outpost</h1>
+      <h1 className="brand">
+        Outpost
+        {stats && (
+          <span className="device-label" data-testid="device-label" title="This device's name in its fleet">
+            {stats.deviceId}
+          </span>
+        )}
+      </h1>
       {stats && <StatusTotals counts={stats.counts} />}
       {stats && (
         <div className="topbar-end">
