@@ -20,7 +20,7 @@ import { createHttpServer } from './ingest/server'
 import { startPruning } from './maintenance/pruning'
 import { createReadiness } from './metrics/readiness'
 import { createOutpostMetrics } from './metrics/registry'
-import { observeIngestAnswers, registerMetricsRoutes } from './metrics/routes'
+import { METRICS_PATHS, observeIngestAnswers, registerMetricsRoutes } from './metrics/routes'
 import { openReader, openStore, type Store } from './store'
 import { createEventExports } from './store/export-stream'
 import { searchIndexFileOf } from './store/search-index'
@@ -205,7 +205,8 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   })
   registerBrowserAccess(app, {
     destinations,
-    allowedHosts: [...config.ingest.allowedHosts, options.host ?? config.ingest.host]
+    allowedHosts: [...config.ingest.allowedHosts, options.host ?? config.ingest.host],
+    anyAddressPaths: config.metrics.enabled ? METRICS_PATHS : []
   })
   const destinationIds = new Set(destinations.map((destination) => destination.id))
   recordRejections(app, rejections, destinationIds)

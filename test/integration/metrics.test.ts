@@ -294,7 +294,16 @@ describe('GET /metrics, /healthz and /readyz', () => {
       expect(await get(path, { host: `localhost:${port}` }), path).toBe(200)
       expect(await get(path, { host: `evil.example:${port}` }), path).toBe(421)
       expect(await get(path, { host: `127.0.0.1:${port}`, origin: 'https://evil.example' }), path).toBe(403)
+      // The address a fleet's scraper reaches the device at: no shared config could list each one.
+      expect(await get(path, { host: `192.168.1.17:${port}` }), path).toBe(200)
+      expect(await get(path, { host: `[fd00::17]:${port}` }), path).toBe(200)
     }
+    // Only these three: the admin API and the console still answer loopback names and listed hosts.
+    expect(
+      await get('/api/stats', { host: `192.168.1.17:${port}`, authorization: 'Bearer test-token' })
+    ).toBe(421)
+    expect(await get('/', { host: `192.168.1.17:${port}` })).toBe(421)
+    expect(await get('/metrics/x', { host: `192.168.1.17:${port}` })).toBe(421)
   })
 
   it('serves none of the three when metrics.enabled is false', async () => {

@@ -10,6 +10,9 @@ export function isLoopbackPeer(address: string | undefined): boolean {
   return address !== undefined && LOOPBACK_PEER.test(address)
 }
 
+/** The three paths, which the browser-access guard answers whatever IP address the `Host` names. */
+export const METRICS_PATHS = ['/metrics', '/healthz', '/readyz']
+
 export interface MetricsRoutesOptions {
   config: MetricsConfig
   metrics: OutpostMetrics
@@ -20,7 +23,8 @@ export interface MetricsRoutesOptions {
  * `GET /metrics`, `/healthz` and `/readyz`: no admin token (a scraper holds none), and with
  * `metrics.allowFrom: 'loopback'` (the default) answered only to peers on this machine, whatever
  * address ingest listens on. The browser-access guard runs before them as before every route:
- * Prometheus sends no `Origin`, and a `Host` a DNS rebinding would send is answered 421.
+ * Prometheus sends no `Origin`; its `Host` is the address scraped, which the guard takes for these
+ * paths (METRICS_PATHS), and a name a DNS rebinding would send is answered 421 as anywhere.
  */
 export function registerMetricsRoutes(app: FastifyInstance, options: MetricsRoutesOptions): void {
   if (!options.config.enabled) return
