@@ -277,6 +277,37 @@ describe('GET /metrics, /healthz and /readyz', () => {
     expect(valueOf(samples, 'outpost_readiness_problem', { problem: 'disk_full' })).toBe(0)
   })
 
+  it('says disk_full on /readyz and in the metrics while commits find no room, and ready again after the next commit that does', async () => {
+    await start([{ id: 'nokey' }])
+    const batch = () => ({
+      events: Array.from({ length: 100 }, () => whisperrEvent({ properties: { padding: 'x'.repeat(300) } }))
+    })
+    expect(await post('/nokey/v1/events/batch', batch())).toBe(202)
+    // A full disk for real: SQLite's max_page_count makes a write that needs a page fail with SQLITE_FULL.
+    const db = (collector as Collector).store.db
+    const pages = db.pragma('page_count', { simple: true }) as number
+    db.pragma(`max_page_count = ${pages}`)
+    let status = 202
+    for (let attempt = 0; attempt < 50 && status === 202; attempt++)
+      status = await post('/nokey/v1/events/batch', batch())
+    expect(status).toBe(503)
+
+    const readyz = await fetch(`${url()}/readyz`)
+    expect(readyz.status).toBe(503)
+    expect(await readyz.json()).toMatchObject({ error: 'disk_full', problems: ['disk_full'] })
+    let samples = await scrape(url())
+    expect(valueOf(samples, 'outpost_readiness_problem', { problem: 'disk_full' })).toBe(1)
+    expect(
+      valueOf(samples, 'outpost_rejected_requests_total', { destination: 'nokey', reason: 'disk_full' })
+    ).toBe(1)
+
+    db.pragma('max_page_count = 4294967294')
+    expect(await post('/nokey/v1/events/batch', batch())).toBe(202)
+    expect((await fetch(`${url()}/readyz`)).status).toBe(200)
+    samples = await scrape(url())
+    expect(valueOf(samples, 'outpost_readiness_problem', { problem: 'disk_full' })).toBe(0)
+  })
+
   it('lets a scraper through the browser-access guard (no Origin, Host the address scraped) and still refuses a rebinding Host or a page', async () => {
     await start([{ apiKey: KEY }])
     const { hostname, port } = new URL(url())
