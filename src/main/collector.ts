@@ -21,7 +21,7 @@ import { startPruning } from './maintenance/pruning'
 import { createReadiness } from './metrics/readiness'
 import { createOutpostMetrics } from './metrics/registry'
 import { METRICS_PATHS, observeIngestAnswers, registerMetricsRoutes } from './metrics/routes'
-import { openReader, openStore, type Store } from './store'
+import { openReader, openStore, type EnqueueResult, type NewEvent, type Store } from './store'
 import { createEventExports } from './store/export-stream'
 import { searchIndexFileOf } from './store/search-index'
 import { startSearchIndexer } from './store/search-indexer'
@@ -130,28 +130,30 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     onAttempted: (destination, outcome, seconds) => metrics.attempted(destination, outcome, seconds)
   })
 
+  /** One group commit, and what it tells the activity, the metrics and the readiness. */
+  function commit(requests: NewEvent[][], receivedAt: number): EnqueueResult[] {
+    const started = performance.now()
+    let results: EnqueueResult[]
+    try {
+      // enqueueEvents is the transaction: when it returns, its events are committed.
+      results = store.outbox.enqueueEvents(requests, receivedAt)
+    } catch (error) {
+      readiness.commitFailed(error)
+      throw error
+    }
+    const events = requests.reduce((sum, request) => sum + request.length, 0)
+    metrics.committed(requests.length, events, (performance.now() - started) / 1000)
+    readiness.committed()
+    results.forEach((result, index) => {
+      const [first] = requests[index] ?? []
+      if (!first) return
+      activity.stored(first.destination, result.inserted)
+      metrics.stored(first.destination, result.inserted)
+    })
+    return results
+  }
   const writer = createGroupCommitWriter({
-    commit: (requests, receivedAt) => {
-      const started = performance.now()
-      let results
-      try {
-        // enqueueEvents is the transaction: when it returns, its events are committed.
-        results = store.outbox.enqueueEvents(requests, receivedAt)
-      } catch (error) {
-        readiness.commitFailed(error)
-        throw error
-      }
-      const events = requests.reduce((sum, request) => sum + request.length, 0)
-      metrics.committed(requests.length, events, (performance.now() - started) / 1000)
-      readiness.committed()
-      results.forEach((result, index) => {
-        const [first] = requests[index] ?? []
-        if (!first) return
-        activity.stored(first.destination, result.inserted)
-        metrics.stored(first.destination, result.inserted)
-      })
-      return results
-    },
+    commit,
     backlog: store.outbox.backlog,
     limits: config.storage,
     now,
