@@ -273,7 +273,7 @@ export function createOutpostMetrics(sources: MetricsSources): OutpostMetrics {
       const head = heads.get(id)
       // Not read yet (the reader's thread starts with its first read): no sample rather than a 0 that says none waits.
       if (waiting > 0 && head === undefined) families.oldestAge.remove(labels)
-      else families.oldestAge.set(labels, waiting > 0 && head ? Math.max(0, now - head) / 1000 : 0)
+      else families.oldestAge.set(labels, waiting > 0 && head != null ? Math.max(0, now - head) / 1000 : 0)
       const hold = sources.hold(id)
       for (const each of HOLDS) families.hold.set({ ...labels, hold: each }, hold === each ? 1 : 0)
     }
