@@ -119,7 +119,10 @@ describe('GET /metrics, /healthz and /readyz', () => {
     await eventually(async () => expect((await countsOf('whisperr')).sent).toBe(8))
 
     // The age is read by the reader's thread, which starts with its first read: absent until then.
-    const samples = await scrapeWithAges()
+    await scrapeWithAges()
+    const scrapedFrom = Date.now()
+    const samples = await scrape(url())
+    const scrapedTo = Date.now()
     const whisperr = { destination: 'whisperr', vendor: 'whisperr' }
     const nokey = { destination: 'nokey', vendor: 'whisperr' }
     expect(valueOf(samples, 'outpost_events_received_total', whisperr)).toBe(8)
@@ -135,6 +138,10 @@ describe('GET /metrics, /healthz and /readyz', () => {
     expect(valueOf(samples, 'outpost_ingest_requests_total', { ...nokey, code: '202' })).toBe(2)
     expect(valueOf(samples, 'outpost_group_commit_events_sum')).toBe(10)
     expect(valueOf(samples, 'outpost_group_commit_requests_sum')).toBe(8)
+    expect(valueOf(samples, 'outpost_group_commit_duration_seconds_count')).toBe(
+      valueOf(samples, 'outpost_group_commit_requests_count')
+    )
+    expect(valueOf(samples, 'outpost_group_commit_duration_seconds_count')).toBeGreaterThan(0)
 
     const stats = await countsOf('nokey')
     expect(valueOf(samples, 'outpost_backlog_events', nokey)).toBe(waiting(stats))
@@ -145,9 +152,17 @@ describe('GET /metrics, /healthz and /readyz', () => {
     expect(valueOf(samples, 'outpost_backlog_bytes', nokey)).toBeGreaterThan(0)
     expect(valueOf(samples, 'outpost_backlog_events', whisperr)).toBe(0)
     expect(valueOf(samples, 'outpost_backlog_oldest_age_seconds', whisperr)).toBe(0)
+    // The oldest waiting event's age as the outbox has it, at the time of the scrape.
+    const oldest = (collector as Collector).store.db
+      .prepare(
+        `SELECT min(received_at) FROM outbox WHERE destination = 'nokey' AND status IN ('queued', 'retrying', 'sending')`
+      )
+      .pluck()
+      .get() as number
     const age = valueOf(samples, 'outpost_backlog_oldest_age_seconds', nokey)
-    expect(age).toBeGreaterThan(0)
-    expect(age).toBeLessThanOrEqual((Date.now() - firstPostAt) / 1000)
+    expect(age).toBeGreaterThanOrEqual((scrapedFrom - oldest) / 1000)
+    expect(age).toBeLessThanOrEqual((scrapedTo - oldest) / 1000)
+    expect(age).toBeLessThanOrEqual((scrapedTo - firstPostAt) / 1000)
     expect(valueOf(samples, 'outpost_destination_hold', { ...nokey, hold: 'not_configured' })).toBe(1)
     for (const hold of ['paused', 'auth', 'offline', 'not_configured'])
       expect(valueOf(samples, 'outpost_destination_hold', { ...whisperr, hold })).toBe(0)
@@ -195,6 +210,38 @@ describe('GET /metrics, /healthz and /readyz', () => {
     expect(valueOf(samples, 'outpost_failed_events', labels)).toBe(0)
     // A counter never goes down: the failures stay counted after the events were discarded.
     expect(valueOf(samples, 'outpost_events_failed_total', labels)).toBe(2)
+  })
+
+  it('shows a paused destination, and one the upstream does not answer as offline, until it answers again', async () => {
+    await start([{ apiKey: KEY }])
+    const labels = { destination: 'whisperr', vendor: 'whisperr' }
+    const holds = async () => {
+      const samples = await scrape(url())
+      return Object.fromEntries(
+        ['paused', 'not_configured', 'auth', 'offline'].map((hold) => [
+          hold,
+          valueOf(samples, 'outpost_destination_hold', { ...labels, hold })
+        ])
+      )
+    }
+    await api.pauseDestination({ id: 'whisperr' })
+    expect((await api.getStats({})).destinations[0]!.hold).toBe('paused')
+    expect(await holds()).toEqual({ paused: 1, not_configured: 0, auth: 0, offline: 0 })
+    await api.resumeDestination({ id: 'whisperr' })
+
+    await upstream.stop()
+    expect(await post(`/whisperr${TRACK}`, whisperrEvent())).toBe(202)
+    await eventually(async () => expect((await api.getStats({})).destinations[0]!.hold).toBe('offline'))
+    expect(await holds()).toEqual({ paused: 0, not_configured: 0, auth: 0, offline: 1 })
+    const samples = await scrape(url())
+    expect(
+      valueOf(samples, 'outpost_delivery_attempts_total', { ...labels, outcome: 'no_answer' })
+    ).toBeGreaterThan(0)
+    expect(valueOf(samples, 'outpost_backlog_events', labels)).toBe(waiting(await countsOf('whisperr')))
+
+    await upstream.restart()
+    await eventually(async () => expect((await countsOf('whisperr')).sent).toBe(1))
+    expect(await holds()).toEqual({ paused: 0, not_configured: 0, auth: 0, offline: 0 })
   })
 
   it('shows an auth hold with its backlog and age, and a restart starts the counters again while the gauges carry on', async () => {
