@@ -37,6 +37,8 @@ tests:
         values: '0+60x120'
       - series: 'outpost_destination_hold{${WHISPERR},hold="auth"}'
         values: '0 0 1x60'
+      - series: 'outpost_destination_hold{${K1},destination="flywheel",vendor="flywheel",hold="not_configured"}'
+        values: '1x30'
       - series: 'outpost_events_failed_total{${WHISPERR}}'
         values: '0x30 2x30'
       - series: 'outpost_outbox_events{${K1}}'
@@ -74,6 +76,15 @@ tests:
             exp_annotations:
               summary: "k1: whisperr refuses the key of whisperr"
               description: "Outpost keeps the events and tries the key again by itself; set a working key (Set key in the console, or the config) to deliver them."
+      - eval_time: 10m
+        alertname: OutpostNoKey
+        exp_alerts: []
+      - eval_time: 20m
+        alertname: OutpostNoKey
+        exp_alerts:
+          - exp_labels: { severity: warning, device: k1, job: outpost, instance: "k1:8787", destination: flywheel, vendor: flywheel, hold: not_configured }
+            exp_annotations:
+              summary: "k1: flywheel has no API key and holds its events"
       - eval_time: 20m
         alertname: OutpostEventsRefused
         exp_alerts: []
