@@ -52,7 +52,7 @@ tests:
       - series: 'outpost_readiness_problem{${K1},problem="disk_full"}'
         values: '0 0 1x20'
       - series: 'outpost_readiness_problem{${K1},problem="outbox_full"}'
-        values: '0x30'
+        values: '0x10 1x20'
       - series: 'up{job="outpost",instance="k1:8787"}'
         values: '1 1 0x30'
     alert_rule_test:
@@ -115,6 +115,13 @@ tests:
       - eval_time: 15m
         alertname: OutpostNotReady
         exp_alerts: []
+      - eval_time: 20m
+        alertname: OutpostNotReady
+        exp_alerts:
+          - exp_labels: { severity: critical, device: k1, job: outpost, instance: "k1:8787", problem: outbox_full }
+            exp_annotations:
+              summary: "k1 does not take events: outbox_full"
+              description: "GET /readyz on the device says what to do."
       - eval_time: 10m
         alertname: OutpostDown
         exp_alerts: []
