@@ -17,6 +17,7 @@ import {
   type UpstreamReport
 } from './peer-protocol'
 import { whileQuerying } from './query-loop'
+import { scrapeInTurn, whileScraping } from './scrape-loop'
 
 let whisperr: MockWhisperr | null = null
 let flywheel: MockFlywheel | null = null
@@ -89,6 +90,12 @@ async function execute(command: PeerCommand): Promise<unknown> {
       const { result, queryLoop } = await whileQuerying(command.queries, () => runLoad(command.plan))
       return { ...result, queryLoop }
     }
+    case 'load-while-scraping': {
+      const { result, scrapes } = await whileScraping(command.scrape, () => runLoad(command.plan))
+      return { ...result, scrapes }
+    }
+    case 'scrape':
+      return scrapeInTurn(command.url, command.count)
     case 'start-whisperr':
       whisperr ??= await startMockWhisperr({ apiKey: command.apiKey })
       return { url: whisperr.url }

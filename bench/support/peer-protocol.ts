@@ -68,6 +68,23 @@ export interface QueryLoopReport {
   maxMs: number
 }
 
+/** A scraper reading the collector's /metrics at a fixed interval while a load runs, as Prometheus would. */
+export interface ScrapeLoopPlan {
+  /** `http://127.0.0.1:PORT/metrics` */
+  url: string
+  intervalMs: number
+  /** No scrape starts later than this after the load began. */
+  durationMs: number
+}
+
+export interface ScrapeReport {
+  scrapes: number
+  p50Ms: number
+  maxMs: number
+  /** The size of the last answer. */
+  bytes: number
+}
+
 /** The mock upstreams the peer can run: one vendor that takes batches, one that takes one event a request. */
 export type MockVendor = 'whisperr' | 'flywheel'
 
@@ -88,6 +105,9 @@ export interface DrainReport {
 export type PeerCommand =
   | { type: 'load'; plan: LoadPlan }
   | { type: 'load-while-querying'; plan: LoadPlan; queries: QueryLoopPlan }
+  | { type: 'load-while-scraping'; plan: LoadPlan; scrape: ScrapeLoopPlan }
+  /** Scrapes `url` `count` times, one after another. */
+  | { type: 'scrape'; url: string; count: number }
   | { type: 'start-whisperr'; apiKey: string }
   | { type: 'reset-whisperr' }
   | { type: 'await-whisperr'; events: number; timeoutMs: number }
@@ -100,6 +120,8 @@ export type PeerCommand =
 export interface PeerReplies {
   load: LoadReport
   'load-while-querying': LoadReport & { queryLoop: QueryLoopReport }
+  'load-while-scraping': LoadReport & { scrapes: ScrapeReport }
+  scrape: ScrapeReport
   'start-whisperr': { url: string }
   'reset-whisperr': null
   'await-whisperr': UpstreamReport

@@ -18,7 +18,10 @@ import { createRejectionLog, recordRejections } from './ingest/rejections'
 import { registerIngestRoutes } from './ingest/routes'
 import { createHttpServer } from './ingest/server'
 import { startPruning } from './maintenance/pruning'
-import { openReader, openStore, type Store } from './store'
+import { createReadiness } from './metrics/readiness'
+import { createOutpostMetrics } from './metrics/registry'
+import { METRICS_PATHS, observeIngestAnswers, registerMetricsRoutes } from './metrics/routes'
+import { openReader, openStore, type EnqueueResult, type NewEvent, type Store } from './store'
 import { createEventExports } from './store/export-stream'
 import { searchIndexFileOf } from './store/search-index'
 import { startSearchIndexer } from './store/search-indexer'
@@ -96,6 +99,23 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     now
   })
 
+  const readiness = createReadiness({
+    databaseOpen: () => store.db.open,
+    backlog: store.outbox.backlog,
+    limits: config.storage
+  })
+  const reader = openReader(outboxFile, { searchIndexFile: searchIndexFileOf(outboxFile) })
+  // Holds are read at a scrape, from the sync engine made just below.
+  const metrics = createOutpostMetrics({
+    deviceId: config.fleet.deviceId,
+    destinations,
+    ledger: store.queries.statusLedger,
+    hold: (id) => sync.state(id).hold,
+    queueHeads: reader.queueHeads,
+    problems: readiness.problems,
+    limits: config.storage,
+    now
+  })
   const sync = createSyncEngine(store, destinations, {
     timeoutMs: config.sync.timeoutMs,
     concurrency: config.sync.concurrency,
@@ -103,18 +123,37 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     authRetry: { baseMs: config.sync.authRetryBaseMs, maxMs: config.sync.authRetryMaxMs },
     now,
     onChange,
-    onSettled: activity.settled
-  })
-  const writer = createGroupCommitWriter({
-    commit: (requests, receivedAt) => {
-      // enqueueEvents is the transaction: when it returns, its events are committed.
-      const results = store.outbox.enqueueEvents(requests, receivedAt)
-      results.forEach((result, index) => {
-        const [first] = requests[index] ?? []
-        if (first) activity.stored(first.destination, result.inserted)
-      })
-      return results
+    onSettled: (destination, status, events) => {
+      activity.settled(destination, status, events)
+      metrics.settled(destination, status, events)
     },
+    onAttempted: (destination, outcome, seconds) => metrics.attempted(destination, outcome, seconds)
+  })
+
+  /** One group commit, and what it tells the activity, the metrics and the readiness. */
+  function commit(requests: NewEvent[][], receivedAt: number): EnqueueResult[] {
+    const started = performance.now()
+    let results: EnqueueResult[]
+    try {
+      // enqueueEvents is the transaction: when it returns, its events are committed.
+      results = store.outbox.enqueueEvents(requests, receivedAt)
+    } catch (error) {
+      readiness.commitFailed(error)
+      throw error
+    }
+    const events = requests.reduce((sum, request) => sum + request.length, 0)
+    metrics.committed(requests.length, events, (performance.now() - started) / 1000)
+    readiness.committed()
+    results.forEach((result, index) => {
+      const [first] = requests[index] ?? []
+      if (!first) return
+      activity.stored(first.destination, result.inserted)
+      metrics.stored(first.destination, result.inserted)
+    })
+    return results
+  }
+  const writer = createGroupCommitWriter({
+    commit,
     backlog: store.outbox.backlog,
     limits: config.storage,
     now,
@@ -126,7 +165,9 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
 
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url')
   let url = ''
-  const rejections = createRejectionLog(now)
+  const rejections = createRejectionLog(now, undefined, (rejection) =>
+    metrics.rejected(rejection.destination, rejection.error)
+  )
   const vendorOf = (id: string) => destinations.find((destination) => destination.id === id)?.vendor ?? null
   const exports = createEventExports(outboxFile, vendorOf)
   const imports = createEventImports({
@@ -138,7 +179,6 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     maxLineBytes: 2 * config.ingest.bodyLimitBytes + IMPORT_LINE_FIELDS_BYTES
   })
   const indexer = options.searchIndex === false ? null : startSearchIndexer(outboxFile)
-  const reader = openReader(outboxFile, { searchIndexFile: searchIndexFileOf(outboxFile) })
   const api = createOutpostService({
     store,
     reader,
@@ -152,6 +192,10 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     searchIndexProgress: () => indexer?.progress() ?? null,
     version: () => version,
     changed: onChange,
+    discarded: (byDestination) => {
+      for (const [destination, events] of Object.entries(byDestination))
+        metrics.discarded(destination, events)
+    },
     now,
     startedAt: now(),
     deviceId: config.fleet.deviceId,
@@ -164,9 +208,13 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   })
   registerBrowserAccess(app, {
     destinations,
-    allowedHosts: [...config.ingest.allowedHosts, options.host ?? config.ingest.host]
+    allowedHosts: [...config.ingest.allowedHosts, options.host ?? config.ingest.host],
+    anyAddressPaths: config.metrics.enabled ? METRICS_PATHS : []
   })
-  recordRejections(app, rejections, new Set(destinations.map((destination) => destination.id)))
+  const destinationIds = new Set(destinations.map((destination) => destination.id))
+  recordRejections(app, rejections, destinationIds)
+  observeIngestAnswers(app, destinationIds, metrics)
+  registerMetricsRoutes(app, { config: config.metrics, metrics, readiness })
   registerIngestRoutes(app, {
     destinations,
     writer,
@@ -220,6 +268,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     await sync.stop()
     activity.stop()
     pruning.stop()
+    metrics.close()
     await reader.close()
     await indexer?.close()
     store.close()

@@ -327,7 +327,7 @@ export class OutboxModel {
   }
 
   private bulk(ids: number[], from: readonly Status[], change: (event: ModelEvent) => void): BulkResult {
-    const result: BulkResult = { changed: [], skipped: [], destinations: [] }
+    const result: BulkResult = { changed: [], skipped: [], destinations: [], changedByDestination: {} }
     for (const id of ids) {
       const event = this.find(id)
       if (!event || !from.includes(event.status)) {
@@ -337,6 +337,8 @@ export class OutboxModel {
       change(event)
       result.changed.push(id)
       if (!result.destinations.includes(event.destination)) result.destinations.push(event.destination)
+      result.changedByDestination[event.destination] =
+        (result.changedByDestination[event.destination] ?? 0) + 1
     }
     return result
   }

@@ -50,6 +50,21 @@ describe('config', () => {
     )
   })
 
+  it('serves the metrics to loopback peers unless told otherwise, and refuses another allowFrom naming the field', () => {
+    expect(parseConfig({ destinations: [] }).metrics).toEqual({ enabled: true, allowFrom: 'loopback' })
+    expect(parseConfig({ destinations: [], metrics: { allowFrom: 'any' } }).metrics).toEqual({
+      enabled: true,
+      allowFrom: 'any'
+    })
+    expect(parseConfig({ destinations: [], metrics: { enabled: false } }).metrics.enabled).toBe(false)
+    expect(() => parseConfig({ destinations: [], metrics: { allowFrom: 'lan' } }, 'kiosk.json')).toThrow(
+      'kiosk.json is not a valid Outpost config: /metrics/allowFrom must be equal to one of the allowed values'
+    )
+    expect(() => parseConfig({ destinations: [], metrics: { port: 9100 } })).toThrow(
+      '/metrics must NOT have additional properties'
+    )
+  })
+
   it('refuses a destination id used twice', () => {
     const destinations = [
       { id: 'a', vendor: 'whisperr' },

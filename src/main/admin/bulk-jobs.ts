@@ -21,6 +21,8 @@ export interface BulkJobsDeps {
   now(): number
   /** After each chunk: the UI refetches, and delivery looks at the destinations with events waiting again. */
   changed(destinations: string[]): void
+  /** Events of each destination a chunk discarded (the metrics count them). */
+  discarded?(byDestination: Record<string, number>): void
 }
 
 interface Job {
@@ -77,7 +79,10 @@ export function createBulkJobs(deps: BulkJobsDeps) {
         const chunk = deps.bulk.actOnChunk(input.action, input.filter, after, input.throughId, who)
         after = chunk.readThrough
         job.progress.changed += chunk.records.length
-        if (input.action === 'discard') job.discarded.push(...chunk.records)
+        if (input.action === 'discard') {
+          job.discarded.push(...chunk.records)
+          deps.discarded?.(chunk.changedByDestination)
+        }
         if (chunk.records.length > 0) deps.changed(chunk.destinations)
         await nextTurn()
       }

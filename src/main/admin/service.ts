@@ -88,6 +88,8 @@ export interface ServiceDeps {
   version(): number
   /** Tells the UI the outbox changed (it refetches on a new version). */
   changed(): void
+  /** Events of each destination a person discarded (the metrics count them). */
+  discarded(byDestination: Record<string, number>): void
   now(): number
   startedAt: number
   /** This device's name in its fleet (config `fleet.deviceId`). */
@@ -173,7 +175,8 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     changed(destinations) {
       deps.changed()
       deps.sync.wake(destinations)
-    }
+    },
+    discarded: deps.discarded
   })
 
   /**
@@ -299,6 +302,7 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     },
     async discardEvents({ ids }, context: CallContext = UNKNOWN_CALLER) {
       const result = deps.store.corrections.discardEvents(ids, { actor: context.actor, at: deps.now() })
+      deps.discarded(result.changedByDestination)
       deps.changed()
       return { changed: result.changed, skipped: result.skipped }
     },

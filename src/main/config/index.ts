@@ -50,6 +50,15 @@ export interface OutpostConfig {
     /** Names this device among a fleet's (metrics labels, stream subjects, the console's title). */
     deviceId: string
   }
+  metrics: MetricsConfig
+}
+
+/** Who may read `/metrics`, `/healthz` and `/readyz` on the ingest port (docs/architecture.md, Metrics). */
+export interface MetricsConfig {
+  /** Serve the three endpoints at all. */
+  enabled: boolean
+  /** `loopback`: only peers on this machine (a local agent, a tunnel); `any`: every peer that reaches the port. */
+  allowFrom: 'loopback' | 'any'
 }
 
 /** A destination with its connector and key resolved: what the collector runs with. */
@@ -93,7 +102,8 @@ export const DEFAULTS = {
     // Sized for a slow link: at 150 ms a round trip, 32 requests in flight carried about 200
     // one-event requests a second, 16 about 98 (docs/architecture.md, Delivery).
     concurrency: 32
-  }
+  },
+  metrics: { enabled: true, allowFrom: 'loopback' } as MetricsConfig
 }
 
 /** The longest delay a Node timer keeps; a longer one would fire at once. */
@@ -157,6 +167,14 @@ const schema = {
       properties: {
         // One token of a NATS subject and a Prometheus label value: no dots, spaces or wildcards.
         deviceId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,128}$' }
+      }
+    },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean' },
+        allowFrom: { enum: ['loopback', 'any'] }
       }
     },
     sync: {
@@ -253,7 +271,8 @@ export function parseConfig(value: unknown, source = 'config'): OutpostConfig {
     destinations: raw.destinations,
     storage: { ...DEFAULTS.storage, ...raw.storage },
     sync,
-    fleet: { deviceId: raw.fleet?.deviceId ?? defaultDeviceId() }
+    fleet: { deviceId: raw.fleet?.deviceId ?? defaultDeviceId() },
+    metrics: { ...DEFAULTS.metrics, ...raw.metrics }
   }
 }
 

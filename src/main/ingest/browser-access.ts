@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Destination } from '../config'
 
@@ -39,10 +40,21 @@ export interface BrowserAccessOptions {
   destinations: readonly Destination[]
   /** Names besides the loopback ones that requests may be addressed to: `ingest.allowedHosts` and the bind address. */
   allowedHosts: readonly string[]
+  /**
+   * Paths answered whatever IP address the `Host` names (a scraper reaches a fleet's devices by
+   * their addresses, which one shared config cannot list). A DNS rebinding sends the page's own
+   * name, never an address: a page whose origin is the address would be served by Outpost itself.
+   */
+  anyAddressPaths?: readonly string[]
 }
 
 function isAllowedHost(name: string | null, allowedHosts: ReadonlySet<string>): boolean {
   return name !== null && (LOOPBACK_HOST.test(name) || allowedHosts.has(name))
+}
+
+/** An IPv4 address, or an IPv6 one in brackets, as a `Host` names it. */
+function isAddress(name: string | null): boolean {
+  return name !== null && isIP(name.startsWith('[') ? name.slice(1, -1) : name) !== 0
 }
 
 function refuse(reply: FastifyReply, status: number, error: string, message: string) {
@@ -117,6 +129,12 @@ export function registerBrowserAccess(app: FastifyInstance, options: BrowserAcce
   // The matched route's pattern when there is one: `/whisper%72/...` is routed as `/whisperr/...`.
   const destinationOf = (request: FastifyRequest) =>
     destinations.get((request.routeOptions.url ?? request.url).split(/[/?]/)[1] ?? '')
+  const anyAddressPaths = new Set(options.anyAddressPaths ?? [])
+  const hostAllowed = (request: FastifyRequest) => {
+    const name = hostNameOf(request.headers.host)
+    if (isAllowedHost(name, allowedHosts)) return true
+    return isAddress(name) && anyAddressPaths.has(request.url.split('?')[0] ?? '')
+  }
   const allowedOriginOf = (request: FastifyRequest) => {
     const { origin } = request.headers
     return origin !== undefined && destinationOf(request)?.allowedOrigins.includes(origin) ? origin : null
@@ -124,7 +142,7 @@ export function registerBrowserAccess(app: FastifyInstance, options: BrowserAcce
 
   app.addHook('onRequest', async (request, reply) => {
     const { host, origin } = request.headers
-    if (!isAllowedHost(hostNameOf(host), allowedHosts)) return misdirected(reply, host)
+    if (!hostAllowed(request)) return misdirected(reply, host)
     if (origin === undefined) return
     const destination = destinationOf(request)
     const allowed = destination

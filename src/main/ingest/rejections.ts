@@ -22,14 +22,22 @@ export interface RejectionLog {
   lastId(): number
 }
 
-/** A ring of recent refusals in memory: they are diagnostics, not data, and cost no disk write. */
-export function createRejectionLog(now: () => number, capacity = CAPACITY): RejectionLog {
+/**
+ * A ring of recent refusals in memory: they are diagnostics, not data, and cost no disk write.
+ * `onRecord` hears of each refusal as it is recorded (the metrics count them by reason).
+ */
+export function createRejectionLog(
+  now: () => number,
+  capacity = CAPACITY,
+  onRecord?: (rejection: Omit<Rejection, 'id' | 'at'>) => void
+): RejectionLog {
   let entries: Rejection[] = []
   let lastId = 0
   return {
     record(rejection) {
       entries.push({ ...rejection, id: ++lastId, at: new Date(now()).toISOString() })
       if (entries.length > capacity) entries = entries.slice(-capacity)
+      onRecord?.(rejection)
     },
     list: (limit = entries.length) => entries.slice(-limit).reverse(),
     clear() {

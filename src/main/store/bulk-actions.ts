@@ -25,6 +25,7 @@ export const BULK_ACTION_STATUSES: Record<BulkAction, readonly EventStatus[]> = 
 export interface BulkChunk {
   records: ActedEvent[]
   destinations: string[]
+  changedByDestination: Record<string, number>
   readThrough: number
 }
 
@@ -80,7 +81,12 @@ export function createBulkActions(db: Database.Database, corrections: Correction
       const ids = prepared.all({ ...params, after, through: readThrough }) as number[]
       const act = action === 'resend' ? corrections.resendEvents : corrections.discardEvents
       const result = ids.length === 0 ? null : act(ids, who)
-      return { records: result?.records ?? [], destinations: result?.destinations ?? [], readThrough }
+      return {
+        records: result?.records ?? [],
+        destinations: result?.destinations ?? [],
+        changedByDestination: result?.changedByDestination ?? {},
+        readThrough
+      }
     }
   )
 

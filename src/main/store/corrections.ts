@@ -44,6 +44,8 @@ export interface BulkResult {
   destinations: string[]
   /** Each changed event's status before, and its user_actions row: what an undo checks and restores. */
   records: ActedEvent[]
+  /** How many events of each destination changed (the metrics count discards by destination). */
+  changedByDestination: Record<string, number>
 }
 
 /** One event a correction changed: what it was, and the history row that says so. */
@@ -130,7 +132,13 @@ export function createCorrections(db: Database.Database) {
     change: (row: Row, who: Actor) => void
   ) {
     const transaction = db.transaction((ids: number[], who: Actor): BulkResult => {
-      const result: BulkResult = { changed: [], skipped: [], destinations: [], records: [] }
+      const result: BulkResult = {
+        changed: [],
+        skipped: [],
+        destinations: [],
+        records: [],
+        changedByDestination: {}
+      }
       for (const id of ids) {
         const row = selectRow.get(id) as Row | undefined
         if (!row || !from.includes(row.status)) {
@@ -149,6 +157,7 @@ export function createCorrections(db: Database.Database) {
         result.changed.push(id)
         result.records.push({ id, before: row.status, actionId: Number(recorded.lastInsertRowid) })
         if (!result.destinations.includes(row.destination)) result.destinations.push(row.destination)
+        result.changedByDestination[row.destination] = (result.changedByDestination[row.destination] ?? 0) + 1
       }
       return result
     })

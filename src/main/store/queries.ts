@@ -71,6 +71,14 @@ function toExchange(row: AttemptRow): AttemptExchange {
   }
 }
 
+/** One row of status_counts (migrations 5 and 6). */
+export interface LedgerRow {
+  destination: string
+  status: EventStatus
+  n: number
+  bytes: number
+}
+
 export function emptyCounts(): StatusCounts {
   return Object.fromEntries(EVENT_STATUSES.map((status) => [status, 0])) as StatusCounts
 }
@@ -117,6 +125,7 @@ export interface QueryOptions {
 export function createQueries(db: Database.Database, options: QueryOptions = {}) {
   // Kept by triggers (migration 5): counting the outbox itself grows with it.
   const countByDestination = db.prepare(`SELECT destination, status, n FROM status_counts WHERE n > 0`)
+  const selectLedger = db.prepare(`SELECT destination, status, n, bytes FROM status_counts WHERE n > 0`)
   const selectEvent = db.prepare(`SELECT ${SUMMARY_COLUMNS}, ${PAYLOAD_COLUMNS} FROM outbox WHERE id = ?`)
   const selectAttempts = db.prepare(`
     SELECT a.*, substr(rb.body, 1, ${ATTEMPT_BODY_SHOWN}) AS request_body
@@ -142,6 +151,11 @@ export function createQueries(db: Database.Database, options: QueryOptions = {})
     return result
   }
 
+  /** The ledger itself, events and bytes by destination and status: what the metrics read at a scrape. */
+  function statusLedger(): LedgerRow[] {
+    return timed('ledger', () => selectLedger.all()) as LedgerRow[]
+  }
+
   /** The newest events the query matches, a page at a time (event-list.ts says how each filter is read). */
   function listEvents(query: EventQuery): EventPage {
     return timed('listEvents', () => list.listEvents(query))
@@ -164,7 +178,7 @@ export function createQueries(db: Database.Database, options: QueryOptions = {})
     return { ...toExported(row), attemptsLog: attempts, history }
   })
 
-  return { countsByDestination, listEvents, countEvents, getEvent }
+  return { countsByDestination, statusLedger, listEvents, countEvents, getEvent }
 }
 
 export type Queries = ReturnType<typeof createQueries>

@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { createActivityReads } from './activity'
 import { createQueries } from './queries'
+import { createQueueHeadReads } from './queue-heads'
 import {
   openReadConnection,
   type ReadAnswer,
@@ -36,6 +37,7 @@ if (!port) throw new Error('reader-worker runs as a worker thread (reader.ts sta
 const connection = openReadConnection(file)
 const reads: ReadMethods = {
   ...createQueries(connection, { searchIndexFile }),
-  ...createActivityReads(connection)
+  ...createActivityReads(connection),
+  ...createQueueHeadReads(connection)
 }
 port.on('message', (call: ReadCall) => port.postMessage(answer(call, reads)))

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads'
 import type { EventCount, EventDetail, EventPage, EventQuery } from '@shared/model'
 import type { ActivityMinute, ActivityReads } from './activity'
 import type { Queries } from './queries'
+import type { QueueHead, QueueHeadReads } from './queue-heads'
 import { workerFile } from './worker-file'
 
 /**
@@ -16,12 +17,16 @@ export interface Reader {
   getEvent(id: number): Promise<EventDetail | null>
   /** The Activity view's charts: ActivityReads.activityBuckets. */
   activityBuckets(from: number, minutes: number): Promise<ActivityMinute[]>
+  /** Each destination's oldest event still to be sent (the metrics' backlog age): QueueHeadReads.queueHeads. */
+  queueHeads(destinations: string[]): Promise<QueueHead[]>
   /** Stops the worker; reads still waiting fail, later ones are refused. */
   close(): Promise<void>
 }
 
 /** What the reader runs, by name: the same functions as the store's own queries. */
-export type ReadMethods = Pick<Queries, 'listEvents' | 'countEvents' | 'getEvent'> & ActivityReads
+export type ReadMethods = Pick<Queries, 'listEvents' | 'countEvents' | 'getEvent'> &
+  ActivityReads &
+  QueueHeadReads
 
 /**
  * The worker's connection: read-only, so nothing it runs can write. The writer may hold the file
@@ -125,6 +130,7 @@ export function openReader(file: string, options: { searchIndexFile?: string } =
     countEvents: (query) => call('countEvents', query),
     getEvent: (id) => call('getEvent', id),
     activityBuckets: (from, minutes) => call('activityBuckets', from, minutes),
+    queueHeads: (destinations) => call('queueHeads', destinations),
     async close() {
       closed = true
       const stopping = running

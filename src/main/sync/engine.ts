@@ -2,7 +2,7 @@ import type { Destination } from '../config'
 import type { Settlement, Store } from '../store'
 import type { BackoffOptions } from './backoff'
 import { createTransport } from './transport'
-import { DestinationWorker, type WorkerState } from './worker'
+import { DestinationWorker, type AttemptOutcome, type WorkerState } from './worker'
 
 export interface SyncOptions {
   timeoutMs: number
@@ -15,6 +15,8 @@ export interface SyncOptions {
   onChange(): void
   /** Observes each answer once written: where its events went (the activity charts count them). */
   onSettled?(destination: string, status: Settlement['status'], events: number): void
+  /** Observes each request that went upstream: its outcome and how long it took (the metrics). */
+  onAttempted?(destination: string, outcome: AttemptOutcome, seconds: number): void
 }
 
 /** One delivery worker per destination. */

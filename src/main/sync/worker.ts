@@ -20,7 +20,12 @@ export interface WorkerDeps {
   onChange(): void
   /** Observes each answer once written: where its events went (the activity charts count them). */
   onSettled?(destination: string, status: Settlement['status'], events: number): void
+  /** Observes each request that went upstream, when it ended: its outcome and how long it took (the metrics). */
+  onAttempted?(destination: string, outcome: AttemptOutcome, seconds: number): void
 }
+
+/** What one upstream request came to: the verdict on an answer, or no answer at all. */
+export type AttemptOutcome = Verdict['outcome'] | 'no_answer'
 
 /** What an auth hold adds to the vendor's refusal: it ends by itself, or at once with another key. */
 const AUTH_PROBE_WORDS =
@@ -471,6 +476,8 @@ export class DestinationWorker {
         : { outcome: 'retry', reason: result.reason }
     const classified: Verdict = { ...verdictAsIs, reason: mask.text(verdictAsIs.reason) }
     const { verdict, resolvedDevice } = this.registration(events, result, classified)
+    const observed = result.kind === 'answer' ? verdict.outcome : 'no_answer'
+    this.deps.onAttempted?.(this.destination.id, observed, (finishedAt - startedAt) / 1000)
     // A person may have set a new key while this request was out: its refusal is not about it.
     const keyReplaced = this.destination.apiKey !== apiKey
     const { settlement, authChange } = this.learn(verdict, request, result, finishedAt, keyReplaced)
