@@ -18,6 +18,7 @@ import { createRejectionLog, recordRejections } from './ingest/rejections'
 import { registerIngestRoutes } from './ingest/routes'
 import { createHttpServer } from './ingest/server'
 import { startPruning } from './maintenance/pruning'
+import { copiesOf, withFedDestinations } from './nats/fan-out'
 import { openReader, openStore, type Store } from './store'
 import { createEventExports } from './store/export-stream'
 import { searchIndexFileOf } from './store/search-index'
@@ -105,22 +106,27 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     onChange,
     onSettled: activity.settled
   })
+  const copies = copiesOf(destinations)
+  const copiesPerEvent = new Map(destinations.map((d) => [d.id, d.copiesTo.length]))
   const writer = createGroupCommitWriter({
     commit: (requests, receivedAt) => {
-      // enqueueEvents is the transaction: when it returns, its events are committed.
-      const results = store.outbox.enqueueEvents(requests, receivedAt)
+      // enqueueEvents is the transaction: when it returns, its events (and their copies for the
+      // NATS destinations they feed) are committed.
+      const results = store.outbox.enqueueEvents(requests, receivedAt, copies)
       results.forEach((result, index) => {
         const [first] = requests[index] ?? []
         if (first) activity.stored(first.destination, result.inserted)
+        result.copied?.forEach((inserted, destination) => activity.stored(destination, inserted))
       })
       return results
     },
+    copiesPerEvent: (destination) => copiesPerEvent.get(destination) ?? 0,
     backlog: store.outbox.backlog,
     limits: config.storage,
     now,
     onCommitted: (ids) => {
       onChange()
-      sync.wake(ids)
+      sync.wake(withFedDestinations(destinations, ids))
     }
   })
 

@@ -25,6 +25,7 @@ export interface TestCollectorOptions {
   storage?: { maxEvents?: number; maxBytes?: number; retentionDays?: number }
   sync?: { timeoutMs?: number; backoffBaseMs?: number; backoffMaxMs?: number; concurrency?: number }
   networkAddresses?: () => string[]
+  fleet?: { deviceId?: string }
   /** Keep the payload search index (a worker thread); off unless a test searches through it. */
   searchIndex?: boolean
 }
@@ -36,6 +37,7 @@ export async function startTestCollector(options: TestCollectorOptions): Promise
     ingest: { host: '127.0.0.1', port: 0, ...options.ingest },
     destinations: options.destinations,
     storage: options.storage,
+    fleet: options.fleet,
     sync: { timeoutMs: 2_000, backoffBaseMs: 20, backoffMaxMs: 200, ...options.sync }
   })
   const start = () =>
