@@ -23,7 +23,14 @@ export interface TestCollectorOptions {
   destinations: DestinationConfig[]
   ingest?: { keys?: string[]; bodyLimitBytes?: number; allowedHosts?: string[] }
   storage?: { maxEvents?: number; maxBytes?: number; retentionDays?: number }
-  sync?: { timeoutMs?: number; backoffBaseMs?: number; backoffMaxMs?: number; concurrency?: number }
+  sync?: {
+    timeoutMs?: number
+    backoffBaseMs?: number
+    backoffMaxMs?: number
+    concurrency?: number
+    authRetryBaseMs?: number
+    authRetryMaxMs?: number
+  }
   networkAddresses?: () => string[]
   fleet?: { deviceId?: string }
   /** Keep the payload search index (a worker thread); off unless a test searches through it. */

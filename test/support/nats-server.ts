@@ -33,6 +33,8 @@ export interface TestNatsServer {
   stop(): Promise<void>
   /** Starts again on the same port and store directory: JetStream's streams and messages survive. */
   start(): Promise<void>
+  /** Writes the server's config file anew: read at the next start. */
+  setConfig(configText: string): void
   remove(): Promise<void>
 }
 
@@ -45,10 +47,11 @@ export async function startNatsServer(
   const port = await freePort()
   const url = `nats://127.0.0.1:${port}`
   const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', join(dir.path, 'store')]
+  const configFile = join(dir.path, 'server.conf')
+  const setConfig = (text: string) => writeFileSync(configFile, text)
   if (options.configText) {
-    const file = join(dir.path, 'server.conf')
-    writeFileSync(file, options.configText)
-    args.push('-c', file)
+    setConfig(options.configText)
+    args.push('-c', configFile)
   }
   let child: ChildProcess | null = null
   let log = ''
@@ -87,6 +90,7 @@ export async function startNatsServer(
     port,
     connectClient,
     start,
+    setConfig,
     stop,
     async remove() {
       await stop()

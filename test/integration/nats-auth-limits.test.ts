@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { NatsConnection } from '@nats-io/transport-node'
+import { startTestCollector, type TestCollector } from '../support/collector'
+import {
+  addStream,
+  natsServerMissing,
+  NATS_SKIP_REASON,
+  readStream,
+  startNatsServer,
+  type TestNatsServer
+} from '../support/nats-server'
+import { eventually } from '../support/temp'
+import { messageIdOf, whisperrEvent } from '../support/whisperr-events'
+
+/**
+ * A NATS destination's credentials and limits against the real server: a refused password holds
+ * the destination like a vendor's 401 and heals by itself (its probe) once the server takes it; a
+ * message over the server's max_payload fails alone and for good, not in a retry loop; no stream
+ * for the subject is retried and shown, and delivers once the stream exists.
+ */
+
+if (natsServerMissing) console.warn(`skipping NATS auth and limits tests: ${NATS_SKIP_REASON}`)
+
+const users = (kioskPassword: string) => `
+authorization {
+  users = [
+    { user: admin, password: admin-secret }
+    { user: kiosk, password: ${kioskPassword} }
+  ]
+}
+`
+
+describe.skipIf(natsServerMissing)(
+  'NATS destination: auth, limits and setup problems (real nats-server -js)',
+  () => {
+    let server: TestNatsServer | null = null
+    let client: NatsConnection | null = null
+    let outpost: TestCollector | null = null
+
+    afterEach(async () => {
+      await outpost?.close()
+      await client?.close()
+      await server?.remove()
+      outpost = null
+      client = null
+      server = null
+    })
+
+    const pipeline = async (target: TestCollector) =>
+      (await target.api.getStats({})).destinations.find((destination) => destination.id === 'pipeline')
+
+    async function startOutpost(url: string, nats: Record<string, unknown>, apiKey?: string) {
+      return startTestCollector({
+        destinations: [
+          { id: 'whisperr', vendor: 'whisperr', baseUrl: 'http://127.0.0.1:9', apiKey: 'wrk_test' },
+          {
+            id: 'pipeline',
+            vendor: 'nats',
+            feeds: ['whisperr'],
+            ...(apiKey ? { apiKey } : {}),
+            nats: { servers: [url], publishTimeoutMs: 2_000, ...nats }
+          }
+        ],
+        sync: { backoffBaseMs: 50, backoffMaxMs: 300, authRetryBaseMs: 500, authRetryMaxMs: 1_000 }
+      })
+    }
+
+    it('holds on a refused password, and delivers by itself once the server takes it (the probe)', async () => {
+      server = await startNatsServer(
+        { configText: users('old-password') },
+        { user: 'admin', pass: 'admin-secret' }
+      )
+      client = await server.connectClient({ maxReconnectAttempts: -1, reconnectTimeWait: 100 })
+      await addStream(client, 'OUTPOST', ['outpost.>'])
+      outpost = await startOutpost(server.url, { auth: 'user', user: 'kiosk' }, 'new-password')
+      const events = [whisperrEvent(), whisperrEvent()]
+      expect((await outpost.post('/whisperr/v1/events/batch', { events })).status).toBe(202)
+
+      const target = outpost
+      await eventually(async () => {
+        const held = await pipeline(target)
+        expect(held?.hold).toBe('auth')
+        expect(held?.holdReason).toMatch(/refused the credentials.*Authorization Violation/i)
+      }, 20_000)
+      expect((await pipeline(target))?.counts.queued).toBe(2)
+
+      // The operator gives the kiosk user the password Outpost has; nobody touches Outpost.
+      await client.close()
+      await server.stop()
+      server.setConfig(users('new-password'))
+      await server.start()
+      client = await server.connectClient({ maxReconnectAttempts: -1 })
+      await eventually(async () => {
+        const healed = await pipeline(target)
+        expect(healed?.counts.sent).toBe(2)
+        expect(healed?.hold).toBeNull()
+      }, 30_000)
+      const stored = await readStream(client, 'OUTPOST')
+      expect(stored.map((message) => message.headers['Outpost-Message-Id']).sort()).toEqual(
+        events.map(messageIdOf).sort()
+      )
+    })
+
+    it('fails a message over max_payload alone and for good; the rest of its batch is delivered', async () => {
+      server = await startNatsServer()
+      client = await server.connectClient()
+      await addStream(client, 'OUTPOST', ['outpost.>'])
+      outpost = await startOutpost(server.url, {})
+      const big = whisperrEvent({ properties: { blob: 'x'.repeat(1_200_000) } })
+      const small = whisperrEvent()
+      expect((await outpost.post('/whisperr/v1/events/batch', { events: [big, small] })).status).toBe(202)
+
+      const target = outpost
+      await eventually(async () => {
+        const counts = (await pipeline(target))?.counts
+        expect(counts?.sent).toBe(1)
+        expect(counts?.failed).toBe(1)
+      }, 20_000)
+      const [failed] = (await target.api.listEvents({ destination: 'pipeline', status: 'failed' })).events
+      expect(failed?.messageId).toBe(`whisperr:${messageIdOf(big)}`)
+      expect(failed?.lastError).toMatch(/max_payload/)
+      expect(failed?.attempts).toBe(1)
+      // Failed is final until a person resends: the destination goes on delivering meanwhile.
+      const later = whisperrEvent()
+      expect((await outpost.post('/whisperr/v1/events/batch', { events: [later] })).status).toBe(202)
+      await eventually(async () => expect((await pipeline(target))?.counts.sent).toBe(2), 20_000)
+      const [stillFailed] = (await target.api.listEvents({ destination: 'pipeline', status: 'failed' }))
+        .events
+      expect(stillFailed?.attempts).toBe(1)
+      expect(
+        (await readStream(client, 'OUTPOST')).map((message) => message.headers['Outpost-Message-Id'])
+      ).toEqual([messageIdOf(small), messageIdOf(later)])
+    })
+
+    it('retries with backoff and shows why while no stream takes the subject, then delivers once it exists', async () => {
+      server = await startNatsServer()
+      client = await server.connectClient()
+      outpost = await startOutpost(server.url, {})
+      const event = whisperrEvent()
+      expect((await outpost.post('/whisperr/v1/events/batch', { events: [event] })).status).toBe(202)
+      const target = outpost
+      await eventually(async () => {
+        const waiting = await pipeline(target)
+        expect(waiting?.hold).toBe('offline')
+        expect(waiting?.holdReason).toMatch(/no JetStream stream takes subject outpost\./)
+      }, 20_000)
+      await addStream(client, 'OUTPOST', ['outpost.>'])
+      await eventually(async () => expect((await pipeline(target))?.counts.sent).toBe(1), 20_000)
+      expect(await readStream(client, 'OUTPOST')).toHaveLength(1)
+    })
+  }
+)
