@@ -101,6 +101,35 @@ describe.skipIf(natsServerMissing)(
       )
     })
 
+    it('publishes with a token, and holds without credentials on a server that requires them', async () => {
+      server = await startNatsServer(
+        { configText: 'authorization { token: "kiosk-token-1" }' },
+        { token: 'kiosk-token-1' }
+      )
+      client = await server.connectClient()
+      await addStream(client, 'OUTPOST', ['outpost.>'])
+      outpost = await startOutpost(server.url, { auth: 'token' }, 'kiosk-token-1')
+      expect((await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent()] })).status).toBe(
+        202
+      )
+      const withToken = outpost
+      await eventually(async () => expect((await pipeline(withToken))?.counts.sent).toBe(1), 20_000)
+      await outpost.close()
+
+      // No key to name: the hold is probed like any other, and says what the server answered.
+      outpost = await startOutpost(server.url, {})
+      expect((await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent()] })).status).toBe(
+        202
+      )
+      const without = outpost
+      await eventually(async () => {
+        const held = await pipeline(without)
+        expect(held?.hold).toBe('auth')
+        expect(held?.holdReason).toMatch(/refused the credentials/)
+        expect(held?.counts.queued).toBe(1)
+      }, 20_000)
+    })
+
     it('fails a message over max_payload alone and for good; the rest of its batch is delivered', async () => {
       server = await startNatsServer()
       client = await server.connectClient()

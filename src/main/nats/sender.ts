@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { jetstream, type PubAck } from '@nats-io/jetstream'
+import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream'
 import {
   connect,
   credsAuthenticator,
@@ -171,9 +171,8 @@ export function createNatsSender(destination: Destination): Sender {
     }
   }
 
-  async function publish(connection: NatsConnection, message: NatsMessage): Promise<Published> {
+  async function publish(js: JetStreamClient, message: NatsMessage): Promise<Published> {
     try {
-      const js = jetstream(connection, { timeout: settings.publishTimeoutMs })
       const ack = await js.publish(message.subject, message.payload, {
         msgID: message.msgId,
         timeout: settings.publishTimeoutMs,
@@ -213,11 +212,11 @@ export function createNatsSender(destination: Destination): Sender {
         watched = cancel
       }
       if (cancel.aborted) throw new Error('cancelled by shutdown')
-      const open = await connection(secret)
+      const js = jetstream(await connection(secret), { timeout: settings.publishTimeoutMs })
       outcomes = await Promise.all(
         [...messages].map(async ([id, message]): Promise<[number, Published]> => [
           id,
-          await publish(open, message)
+          await publish(js, message)
         ])
       )
     } catch (error) {

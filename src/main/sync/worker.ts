@@ -615,7 +615,8 @@ export class DestinationWorker {
   private authHold(reason: string, now: number): AuthHold {
     return {
       reason,
-      keyFingerprint: keyFingerprint(this.destination.apiKey as string),
+      // A NATS destination with creds or no auth has no key: its hold ends by its probe alone.
+      keyFingerprint: this.destination.apiKey === null ? null : keyFingerprint(this.destination.apiKey),
       retryAt: now + probeDelay(this.authRefusals++, this.deps.authRetry)
     }
   }
