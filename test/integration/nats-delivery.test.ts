@@ -124,6 +124,18 @@ describe.skipIf(natsServerMissing)('NATS JetStream destination (real nats-server
     const pipeline = destinations.find((destination) => destination.id === 'pipeline')
     const whisperr = destinations.find((destination) => destination.id === 'whisperr')
     expect(pipeline?.counts.sent).toBe(TOTAL)
+    expect(pipeline?.fedBy).toEqual(['whisperr'])
+    // The stream's copy is not an HTTP request nor a route's event: both say so in words.
+    const [copy] = (await outpost.api.listEvents({ destination: 'pipeline', limit: 1 })).events
+    expect(copy?.messageId).toMatch(/^whisperr:/)
+    const id = copy?.id as number
+    await expect(outpost.api.editPayload({ id, payload: '{}' })).rejects.toThrow(
+      /edit the event at that route/
+    )
+    await expect(outpost.api.previewUpstreamRequest({ id })).rejects.toThrow(
+      /publishes each event's stored payload/
+    )
+    expect(pipeline?.configured).toBe(true)
     // The vendor is down: its rows wait, and did not hold the stream's back.
     expect(whisperr?.counts.sent ?? 0).toBe(0)
   })
