@@ -9,6 +9,7 @@ import {
   startNatsServer,
   type TestNatsServer
 } from '../support/nats-server'
+import { startMockWhisperr } from '../mocks/whisperr'
 import { eventually } from '../support/temp'
 import { messageIdOf, whisperrEvent } from '../support/whisperr-events'
 
@@ -138,6 +139,38 @@ describe.skipIf(natsServerMissing)('NATS JetStream destination (real nats-server
     expect(pipeline?.configured).toBe(true)
     // The vendor is down: its rows wait, and did not hold the stream's back.
     expect(whisperr?.counts.sent ?? 0).toBe(0)
+  })
+
+  it('keeps the vendor and the stream independent: a paused stream does not hold the vendor back', async () => {
+    server = await startNatsServer()
+    client = await server.connectClient()
+    await addStream(client, 'OUTPOST', ['outpost.>'])
+    const vendor = await startMockWhisperr({ apiKey: 'wrk_test' })
+    try {
+      outpost = await startTestCollector({
+        destinations: [
+          { id: 'whisperr', vendor: 'whisperr', baseUrl: vendor.url, apiKey: 'wrk_test' },
+          { id: 'pipeline', vendor: 'nats', feeds: ['whisperr'], nats: { servers: [server.url] } }
+        ],
+        fleet: { deviceId: DEVICE }
+      })
+      await outpost.api.pauseDestination({ id: 'pipeline' })
+      const ids: string[] = []
+      await ingest(outpost, 0, 200, ids)
+      await vendor.waitForEvents(200)
+      expect([...vendor.deliveries.keys()].sort()).toEqual([...ids].sort())
+      const target = outpost
+      const paused = (await target.api.getStats({})).destinations.find((d) => d.id === 'pipeline')
+      expect(paused?.counts.queued).toBe(200)
+      expect(await streamCount(client)).toBe(0)
+
+      await outpost.api.resumeDestination({ id: 'pipeline' })
+      const connection = client
+      await eventually(async () => expect(await streamCount(connection)).toBe(200), 30_000)
+      expectExactlyOnce(await readStream(client, 'OUTPOST'), ids)
+    } finally {
+      await vendor.close()
+    }
   })
 
   it('delivers every event exactly once when the server stops and restarts mid-way, and recovers by itself', async () => {
