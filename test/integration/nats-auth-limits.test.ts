@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { NatsConnection } from '@nats-io/transport-node'
+import { nkeyAuthenticator, nkeys, type NatsConnection } from '@nats-io/transport-node'
 import { startTestCollector, type TestCollector } from '../support/collector'
 import {
   addStream,
@@ -128,6 +128,23 @@ describe.skipIf(natsServerMissing)(
         expect(held?.holdReason).toMatch(/refused the credentials/)
         expect(held?.counts.queued).toBe(1)
       }, 20_000)
+    })
+
+    it('publishes with an NKey seed as its key', async () => {
+      const user = nkeys.createUser()
+      const seed = new TextDecoder().decode(user.getSeed())
+      server = await startNatsServer(
+        { configText: `authorization { users = [ { nkey: ${user.getPublicKey()} } ] }` },
+        { authenticator: nkeyAuthenticator(user.getSeed()) }
+      )
+      client = await server.connectClient()
+      await addStream(client, 'OUTPOST', ['outpost.>'])
+      outpost = await startOutpost(server.url, { auth: 'nkey' }, seed)
+      expect((await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent()] })).status).toBe(
+        202
+      )
+      const target = outpost
+      await eventually(async () => expect((await pipeline(target))?.counts.sent).toBe(1), 20_000)
     })
 
     it('fails a message over max_payload alone and for good; the rest of its batch is delivered', async () => {
