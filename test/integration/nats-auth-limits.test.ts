@@ -1,3 +1,6 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { nkeyAuthenticator, nkeys, type NatsConnection } from '@nats-io/transport-node'
 import { startTestCollector, type TestCollector } from '../support/collector'
@@ -9,7 +12,7 @@ import {
   startNatsServer,
   type TestNatsServer
 } from '../support/nats-server'
-import { eventually } from '../support/temp'
+import { eventually, tempDir } from '../support/temp'
 import { messageIdOf, whisperrEvent } from '../support/whisperr-events'
 
 /**
@@ -29,6 +32,62 @@ authorization {
   ]
 }
 `
+
+/** The TLS test makes its certificates with the openssl command. */
+const opensslMissing = spawnSync('openssl', ['version']).error !== undefined
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl in `dir`. */
+function makeCertificates(
+  dir: string
+): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey', string> {
+  const file = (name: string) => join(dir, name)
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' })
+  const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+  openssl(
+    'req',
+    '-x509',
+    ...key,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=outpost-test-ca'
+  )
+  for (const [name, extensions] of [
+    ['server', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth'],
+    ['client', 'extendedKeyUsage=clientAuth']
+  ] as const) {
+    writeFileSync(file(`${name}.ext`), extensions)
+    openssl('req', ...key, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`)
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`
+    )
+  }
+  return {
+    ca: file('ca.pem'),
+    serverCert: file('server.pem'),
+    serverKey: file('server.key'),
+    clientCert: file('client.pem'),
+    clientKey: file('client.key')
+  }
+}
 
 describe.skipIf(natsServerMissing)(
   'NATS destination: auth, limits and setup problems (real nats-server -js)',
@@ -146,6 +205,33 @@ describe.skipIf(natsServerMissing)(
       const target = outpost
       await eventually(async () => expect((await pipeline(target))?.counts.sent).toBe(1), 20_000)
     })
+
+    it.skipIf(opensslMissing)(
+      'publishes over TLS with a client certificate (CA, cert and key files)',
+      async () => {
+        const certificates = tempDir('outpost-nats-tls')
+        try {
+          const files = makeCertificates(certificates.path)
+          const tls = { caFile: files.ca, certFile: files.clientCert, keyFile: files.clientKey }
+          server = await startNatsServer(
+            {
+              configText: `tls { cert_file: "${files.serverCert}", key_file: "${files.serverKey}", ca_file: "${files.ca}", verify: true }`
+            },
+            { tls }
+          )
+          client = await server.connectClient()
+          await addStream(client, 'OUTPOST', ['outpost.>'])
+          outpost = await startOutpost(server.url, { tls })
+          expect(
+            (await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent()] })).status
+          ).toBe(202)
+          const target = outpost
+          await eventually(async () => expect((await pipeline(target))?.counts.sent).toBe(1), 20_000)
+        } finally {
+          certificates.remove()
+        }
+      }
+    )
 
     it('fails a message over max_payload alone and for good; the rest of its batch is delivered', async () => {
       server = await startNatsServer()
