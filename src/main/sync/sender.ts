@@ -24,9 +24,14 @@ export interface SendResult {
   refused: Map<number, string>
 }
 
+/** A batch that could not even be sent (its request cannot be built): it fails with this reason, as it would every time. */
+export interface NotSent {
+  notSent: string
+}
+
 export interface Sender {
   /** `apiKey` is the destination's key in effect; `cancel` aborts at shutdown (outcome unknown). */
-  send(events: ClaimedEvent[], apiKey: string | null, cancel: AbortSignal): Promise<SendResult>
+  send(events: ClaimedEvent[], apiKey: string | null, cancel: AbortSignal): Promise<SendResult | NotSent>
   close(): Promise<void>
 }
 
@@ -40,15 +45,8 @@ export function createHttpSender(destination: Destination, transport: Transport,
       try {
         built = connector.buildRequest(events, { apiKey: apiKey as string })
       } catch (error) {
-        const reason = `Outpost could not build the ${connector.label} request: ${(error as Error).message}`
         return {
-          request: 'not sent',
-          status: null,
-          responseBody: null,
-          verdict: { outcome: 'permanent', reason },
-          answered: true,
-          answer: null,
-          refused: new Map()
+          notSent: `Outpost could not build the ${connector.label} request: ${(error as Error).message}`
         }
       }
       const result = await transport.post(destination.baseUrl + built.path, built.headers, built.body, cancel)

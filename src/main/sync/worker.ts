@@ -458,6 +458,7 @@ export class DestinationWorker {
     const { apiKey } = this.destination
     const startedAt = this.deps.now()
     const result = await this.sender.send(events, apiKey, this.shutdown.signal)
+    if ('notSent' in result) return this.notSent(events, result.notSent)
     const finishedAt = this.deps.now()
     const { verdict, resolvedDevice } = this.registration(events, result)
     // A person may have set a new key while this request was out: its refusal is not about it.
