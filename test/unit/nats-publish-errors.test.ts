@@ -91,5 +91,7 @@ describe('NATS publish errors, by the official client classes', () => {
       1
     )
     expect(refused.verdict.outcome).toBe('auth')
+    // Every message refused one by one (too large): nothing is left to retry or call ok.
+    expect(batchVerdict([], 0).verdict.outcome).toBe('permanent')
   })
 })

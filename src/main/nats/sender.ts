@@ -92,18 +92,27 @@ export function connectionOptions(settings: NatsSettings, secret: string | null)
     case 'nkey':
       return { ...options, authenticator: nkeyAuthenticator(new TextEncoder().encode(secret ?? '')) }
     case 'creds':
-      return {
-        ...options,
-        authenticator: credsAuthenticator(readFileSync(settings.credsFile as string))
-      }
+      return { ...options, authenticator: credsAuthenticator(readCreds(settings.credsFile as string)) }
     case 'none':
       return options
   }
 }
 
+/** The `.creds` file; one that cannot be read is retried (an MDM tool may not have put it there yet). */
+function readCreds(file: string): Uint8Array {
+  try {
+    return readFileSync(file)
+  } catch (error) {
+    throw new Error(`cannot read nats.credsFile ${file}: ${(error as Error).message}`)
+  }
+}
+
 type Published = { ok: true; ack: PubAck } | { ok: false; failure: PublishFailure }
 
-/** The batch's verdict from each message's outcome; `refused` ones are left out of it. */
+/**
+ * The batch's verdict from the outcomes of its messages not refused one by one: a refused
+ * credential holds, any missing ack retries, else it is ok (or, with none left, permanent).
+ */
 export function batchVerdict(
   outcomes: Published[],
   subjectCount: number
@@ -123,7 +132,7 @@ export function batchVerdict(
   const acks = outcomes.flatMap((outcome) => (outcome.ok ? [outcome.ack] : []))
   if (acks.length === 0) {
     return {
-      verdict: { outcome: 'permanent', reason: 'no message of the batch can be published' },
+      verdict: { outcome: 'permanent', reason: 'every message of the batch was refused for good' },
       answered: true
     }
   }
@@ -227,10 +236,7 @@ export function createNatsSender(destination: Destination): Sender {
       if (!outcome.ok && outcome.failure.outcome === 'permanent') refused.set(id, outcome.failure.reason)
     }
     const counted = outcomes.filter(([id]) => !refused.has(id)).map(([, outcome]) => outcome)
-    const { verdict, answered } =
-      counted.length === 0 && refused.size > 0
-        ? { verdict: { outcome: 'permanent' as const, reason: 'refused for good' }, answered: true }
-        : batchVerdict(counted, subjects.size)
+    const { verdict, answered } = batchVerdict(counted, subjects.size)
     return { request, status: null, responseBody: null, verdict, answered, answer: null, refused }
   }
 
