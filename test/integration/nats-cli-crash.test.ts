@@ -82,6 +82,7 @@ describe.skipIf(natsServerMissing)('outpost serve SIGKILLed mid-publish (real na
     }
 
     const first = await serve()
+    await eventually(() => expect(first.output()).toMatch(/nats\s+fed by whisperr/))
     const ids: string[] = []
     for (let sent = 0; sent < TOTAL; sent += 500) {
       const events = Array.from({ length: 500 }, () => whisperrEvent())
