@@ -21,6 +21,7 @@ import { startPruning } from './maintenance/pruning'
 import { createReadiness } from './metrics/readiness'
 import { createOutpostMetrics } from './metrics/registry'
 import { METRICS_PATHS, observeIngestAnswers, registerMetricsRoutes } from './metrics/routes'
+import { copiesOf, withFedDestinations } from './nats/fan-out'
 import { openReader, openStore, type EnqueueResult, type NewEvent, type Store } from './store'
 import { createEventExports } from './store/export-stream'
 import { searchIndexFileOf } from './store/search-index'
@@ -130,13 +131,16 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     onAttempted: (destination, outcome, seconds) => metrics.attempted(destination, outcome, seconds)
   })
 
+  const copies = copiesOf(destinations)
+  const copiesPerEvent = new Map(destinations.map((d) => [d.id, d.copiesTo.length]))
   /** One group commit, and what it tells the activity, the metrics and the readiness. */
   function commit(requests: NewEvent[][], receivedAt: number): EnqueueResult[] {
     const started = performance.now()
     let results: EnqueueResult[]
     try {
-      // enqueueEvents is the transaction: when it returns, its events are committed.
-      results = store.outbox.enqueueEvents(requests, receivedAt)
+      // enqueueEvents is the transaction: when it returns, its events (and their copies for the
+      // NATS destinations they feed) are committed.
+      results = store.outbox.enqueueEvents(requests, receivedAt, copies)
     } catch (error) {
       readiness.commitFailed(error)
       throw error
@@ -147,19 +151,24 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     results.forEach((result, index) => {
       const [first] = requests[index] ?? []
       if (!first) return
-      activity.stored(first.destination, result.inserted)
-      metrics.stored(first.destination, result.inserted)
+      stored(first.destination, result.inserted)
+      result.copied?.forEach((inserted, destination) => stored(destination, inserted))
     })
     return results
   }
+  function stored(destination: string, inserted: number): void {
+    activity.stored(destination, inserted)
+    metrics.stored(destination, inserted)
+  }
   const writer = createGroupCommitWriter({
     commit,
+    copiesPerEvent: (destination) => copiesPerEvent.get(destination) ?? 0,
     backlog: store.outbox.backlog,
     limits: config.storage,
     now,
     onCommitted: (ids) => {
       onChange()
-      sync.wake(ids)
+      sync.wake(withFedDestinations(destinations, ids))
     }
   })
 

@@ -124,7 +124,11 @@ export async function main(argv: string[], paths: { rendererDir: string }): Prom
   console.log(`Outpost collector listening on ${collector.url} (data: ${dataDir})`)
   console.log(`Config: ${describeConfigSource(source)}; device ${config.fleet.deviceId}`)
   for (const destination of config.destinations) {
-    console.log(`  ${destination.vendor.padEnd(12)} ${collector.url}/${destination.id}`)
+    // A NATS destination has no URL: it publishes what the routes it is fed by accept.
+    const where = destination.feeds
+      ? `fed by ${destination.feeds.join(', ')}`
+      : `${collector.url}/${destination.id}`
+    console.log(`  ${destination.vendor.padEnd(12)} ${where}`)
   }
   printAdminAccess(collector, adminToken !== undefined)
 

@@ -32,6 +32,8 @@ export interface DestinationSummary {
   baseUrl: string
   /** The base URL to give the vendor's SDK: the collector's address plus the destination id. */
   ingestUrl: string
+  /** The destinations whose accepted events this one also gets (a NATS stream: it has no URL of its own); empty for a vendor's. */
+  fedBy: string[]
   configured: boolean
   /** Where the key in use comes from: set in Outpost, the config file, or its environment variable. */
   keySource: 'outpost' | 'config' | 'env' | null

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULTS, parseConfig, resolveDestinations, type Destination } from '../../src/main/config'
 import { openStore, type NewEvent, type Store } from '../../src/main/store'
+import type { Connector } from '../../src/main/connectors'
 import { DestinationWorker } from '../../src/main/sync/worker'
 import type { Transport } from '../../src/main/sync/transport'
 import { tempDir } from '../support/temp'
@@ -88,10 +89,11 @@ describe('a claimed batch is always settled or released', () => {
 
   it('fails a batch the connector cannot build, and delivers the events behind it', async () => {
     store.outbox.enqueueEvents([[identify(1), identify(2)]], clock)
-    const build = destination.connector.buildRequest
+    const connector = destination.connector as Connector
+    const build = connector.buildRequest
     let calls = 0
     destination.connector = {
-      ...destination.connector,
+      ...connector,
       buildRequest: (events, credentials) => {
         if (calls++ === 0) throw new Error('stored row has no projectId')
         return build(events, credentials)

@@ -23,8 +23,16 @@ export interface TestCollectorOptions {
   destinations: DestinationConfig[]
   ingest?: { keys?: string[]; bodyLimitBytes?: number; allowedHosts?: string[] }
   storage?: { maxEvents?: number; maxBytes?: number; retentionDays?: number }
-  sync?: { timeoutMs?: number; backoffBaseMs?: number; backoffMaxMs?: number; concurrency?: number }
+  sync?: {
+    timeoutMs?: number
+    backoffBaseMs?: number
+    backoffMaxMs?: number
+    concurrency?: number
+    authRetryBaseMs?: number
+    authRetryMaxMs?: number
+  }
   networkAddresses?: () => string[]
+  fleet?: { deviceId?: string }
   /** Keep the payload search index (a worker thread); off unless a test searches through it. */
   searchIndex?: boolean
 }
@@ -36,6 +44,7 @@ export async function startTestCollector(options: TestCollectorOptions): Promise
     ingest: { host: '127.0.0.1', port: 0, ...options.ingest },
     destinations: options.destinations,
     storage: options.storage,
+    fleet: options.fleet,
     sync: { timeoutMs: 2_000, backoffBaseMs: 20, backoffMaxMs: 200, ...options.sync }
   })
   const start = () =>

@@ -34,6 +34,7 @@ describe('masking what an attempt records', () => {
       id: 1,
       messageId: 'm1',
       kind: 'track' as const,
+      name: 'opened',
       payload: '{}',
       upstreamParams: '{"projectId":"p1"}',
       attempts: 0

@@ -36,7 +36,7 @@ describe('config', () => {
     const parse = () => parseConfig({ destinations: [{ id: 'seg', vendor: 'segment' }] }, 'outpost.json')
     expect(parse).toThrow(ConfigError)
     expect(parse).toThrow(
-      'vendor "segment" of destination "seg" is not supported (supported: whisperr, embeddables, weespin, flywheel, userflux)'
+      'vendor "segment" of destination "seg" is not supported (supported: whisperr, embeddables, weespin, flywheel, userflux, nats)'
     )
   })
 

@@ -31,6 +31,7 @@ const destination = (id: string, hold: DestinationSummary['hold']): DestinationS
   vendorLabel: id,
   baseUrl: 'http://127.0.0.1:9',
   ingestUrl: `http://127.0.0.1:8787/${id}`,
+  fedBy: [],
   configured: hold !== 'not_configured',
   keySource: hold === 'not_configured' ? null : 'config',
   keysEncrypted: false,

@@ -297,6 +297,7 @@ describe('Embeddables delivery', () => {
     kind: 'track' as const,
     payload,
     upstreamParams: projectId === null ? null : JSON.stringify({ projectId }),
+    name: 'fixture_event',
     attempts: 0
   })
 

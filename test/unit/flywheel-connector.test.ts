@@ -228,6 +228,7 @@ describe('Flywheel delivery', () => {
     kind: 'track' as const,
     payload: '{"event":{"event":"a","properties":{}}}',
     upstreamParams: null,
+    name: 'fixture_event',
     attempts: 0
   }
 

@@ -85,3 +85,26 @@ describe('group commit', () => {
     )
   })
 })
+
+describe('group commit with copies for fed destinations', () => {
+  it('weighs each event by its copies against the outbox bounds', async () => {
+    const writer = createGroupCommitWriter({
+      commit: insertAll,
+      backlog: () => ({ events: 0, bytes: 0 }),
+      copiesPerEvent: (destination) => (destination === 'd' ? 1 : 0),
+      limits: { maxEvents: 3, maxBytes: 1_000_000 },
+      now: () => 42,
+      onCommitted: () => {}
+    })
+    // Two events of a fed destination are four rows: over three.
+    await expect(writer.write([event('a'), event('b')])).rejects.toBeInstanceOf(OutboxFullError)
+    await expect(writer.write([event('c')])).resolves.toEqual({ inserted: 1, duplicates: 0 })
+    const unfed = { ...event('e'), destination: 'other' }
+    await expect(
+      writer.write([unfed, { ...unfed, messageId: 'f' }, { ...unfed, messageId: 'g' }])
+    ).resolves.toEqual({
+      inserted: 3,
+      duplicates: 0
+    })
+  })
+})

@@ -131,12 +131,14 @@ describe('outpost check-config', () => {
     const file = join(dir.path, 'bad.json')
     writeFileSync(file, JSON.stringify({ destinations: [{ id: 'w', vendor: 'segment' }] }))
     const check = checkConfig({ flag: file, env: {}, managedFile: noManaged() })
-    expect(check).toEqual({
-      ok: false,
-      lines: [
-        `${file} is not a valid Outpost config: vendor "segment" of destination "w" is not supported (supported: whisperr, embeddables, weespin, flywheel, userflux)`
-      ]
-    })
+    expect(check.ok).toBe(false)
+    expect(check.lines).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^${file} is not a valid Outpost config: vendor "segment" of destination "w" is not supported \\(supported: whisperr, `
+        )
+      )
+    ])
     const both = checkConfig({
       env: { OUTPOST_CONFIG: file, OUTPOST_CONFIG_JSON: '{}' },
       managedFile: noManaged()

@@ -353,6 +353,7 @@ describe('UserFlux delivery', () => {
     kind,
     payload: JSON.stringify({ n: id }),
     upstreamParams,
+    name: 'fixture_event',
     attempts: 0
   })
 

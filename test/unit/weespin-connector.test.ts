@@ -133,6 +133,7 @@ describe('Weespin delivery', () => {
     kind,
     payload: JSON.stringify(payload),
     upstreamParams: null,
+    name: 'fixture_event',
     attempts: 0
   })
 

@@ -201,6 +201,7 @@ describe('Whisperr delivery', () => {
     kind,
     payload: JSON.stringify({ n: id }),
     upstreamParams: null,
+    name: 'fixture_event',
     attempts: 0
   })
 

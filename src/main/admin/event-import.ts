@@ -150,6 +150,12 @@ type LineOutcome =
 /** Checks a line's event by its destination's vendor rules and makes the event stored here. */
 function eventOf(line: ExportLine, destination: Destination, deps: ImportDeps): LineOutcome {
   const { connector } = destination
+  if (!connector) {
+    return {
+      kind: 'refuse',
+      reason: `"${destination.id}" here is a ${destination.label} destination: it takes events only from the destinations it is fed by; import into one of them`
+    }
+  }
   const upstreamParams = line.upstreamParams === null ? null : JSON.stringify(line.upstreamParams)
   const outcome = acceptEdited(connector, { kind: line.kind, upstreamParams }, line.payload, deps.now())
   if (!outcome.ok) {
@@ -180,7 +186,7 @@ function outcomeOf(bytes: Buffer, options: ImportOptions, deps: ImportDeps): Lin
   if (line.vendor !== null && line.vendor !== destination.vendor) {
     return {
       kind: 'refuse',
-      reason: `it is a ${line.vendor} event (destination "${line.destination}") and "${destination.id}" here is ${destination.connector.label}: an event goes only to a destination of its own vendor`
+      reason: `it is a ${line.vendor} event (destination "${line.destination}") and "${destination.id}" here is ${destination.label}: an event goes only to a destination of its own vendor`
     }
   }
   return eventOf(line, destination, deps)

@@ -1,5 +1,6 @@
 import { INGEST_KEY_PLACEHOLDER, type IngestGuide } from '@shared/model'
 import type { Destination } from '../config'
+import type { Connector } from '../connectors/types'
 
 /** `/projects/:projectId/events` as people write it: `/projects/{projectId}/events`. */
 const readablePath = (path: string) => path.replace(/:(\w+)/g, '{$1}')
@@ -9,7 +10,11 @@ const readablePath = (path: string) => path.replace(/:(\w+)/g, '{$1}')
  * console shows is what the ingest server mounts and validates. An ingest key is never shown:
  * where one is needed the example holds the placeholder.
  */
-export function ingestGuide(destination: Destination, ingestUrl: string, now: number): IngestGuide {
+export function ingestGuide(
+  destination: Destination & { connector: Connector },
+  ingestUrl: string,
+  now: number
+): IngestGuide {
   const { connector } = destination
   const example = connector.example(now)
   const needsIngestKey = destination.ingestKeys.length > 0

@@ -1,5 +1,6 @@
 import type { RequestPreview, UpstreamRequestPreview } from '@shared/model'
 import type { Destination } from '../config'
+import type { Connector } from '../connectors/types'
 import type { EditTarget } from '../store/corrections'
 import { maskSecret } from '../sync/attempt-exchange'
 import { upstreamHeaders } from '../sync/transport'
@@ -7,6 +8,14 @@ import { upstreamHeaders } from '../sync/transport'
 /** The event's request cannot be built: delivery would fail it with the same reason. */
 export class UnbuildableRequestError extends Error {
   override name = 'UnbuildableRequestError'
+}
+
+/** The vendor's connector; a NATS destination publishes messages, it builds no HTTP request. */
+function connectorOf(destination: Destination): Connector {
+  if (destination.connector) return destination.connector
+  throw new UnbuildableRequestError(
+    `${destination.label} publishes each event's stored payload as one message (subject from nats.subject, headers Outpost-*), not an HTTP request: the stream's consumers read it as stored`
+  )
 }
 
 /**
@@ -33,7 +42,8 @@ function withKeyText(request: RequestPreview, keyText: string): RequestPreview {
 }
 
 function build(destination: Destination, event: EditTarget, apiKey: string): RequestPreview {
-  const { connector, baseUrl } = destination
+  const { baseUrl } = destination
+  const connector = connectorOf(destination)
   try {
     const built = connector.buildRequest([event], { apiKey })
     return {
@@ -51,7 +61,7 @@ function build(destination: Destination, event: EditTarget, apiKey: string): Req
 }
 
 function deliveryNotes(destination: Destination, event: EditTarget): string[] {
-  const { connector } = destination
+  const connector = connectorOf(destination)
   const notes: string[] = []
   if (connector.batchLimit(event.kind) > 1 && destination.batchSize > 1) {
     notes.push(
@@ -100,7 +110,7 @@ export function ingestRequestPreview(
   destination: Destination,
   event: EditTarget
 ): RequestPreview {
-  const { connector } = destination
+  const connector = connectorOf(destination)
   const route = connector.editRoutes[event.kind]
   if (route === undefined) {
     throw new UnbuildableRequestError(`${connector.label} has no route that takes one ${event.kind} event`)

@@ -107,6 +107,10 @@ const ACTIVITY_READ_TRIES = 3
 const searchBacklog = (progress: IndexProgress | null) =>
   progress === null ? 0 : Math.max(0, progress.newest - progress.indexedThrough)
 
+/** Why an event of a destination without a vendor cannot be edited (the stream's copy of an event). */
+const notEditable = (label: string) =>
+  `a ${label} destination publishes each event as its feeding route stored it: edit the event at that route and resend it there, or discard this copy`
+
 /** The one implementation of OutpostApi; IPC and HTTP both call into it. */
 export function createOutpostService(deps: ServiceDeps): OutpostApi {
   function requireDestination(id: string): Destination {
@@ -123,10 +127,11 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     return {
       id: destination.id,
       vendor: destination.vendor,
-      vendorLabel: destination.connector.label,
+      vendorLabel: destination.label,
       baseUrl: destination.baseUrl,
       ingestUrl: ingestUrlOf(destination),
-      configured: destination.apiKey !== null,
+      fedBy: deps.destinations.filter((d) => d.copiesTo.includes(destination.id)).map((d) => d.id),
+      configured: !destination.keyRequired || destination.apiKey !== null,
       keySource: destination.keySource,
       keysEncrypted: deps.keys.encrypted,
       paused: saved.paused,
@@ -279,9 +284,11 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     async editPayload({ id, payload }, context: CallContext = UNKNOWN_CALLER) {
       const target = deps.store.corrections.target(id)
       if (!target) throw new NotFoundError(`No event #${id}`)
-      const { connector } = requireDestination(target.destination)
+      const { connector, label } = requireDestination(target.destination)
       const now = deps.now()
-      const outcome = acceptEdited(connector, target, payload, now)
+      const outcome = connector
+        ? acceptEdited(connector, target, payload, now)
+        : { ok: false as const, problems: [{ field: '', reason: notEditable(label) }] }
       if (!outcome.ok) throw new InvalidEditError(outcome.problems)
       const { payload: text, name, userKey, occurredAt } = outcome.event
       deps.store.corrections.editPayload(
@@ -332,7 +339,11 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     },
     async getIngestGuides() {
       const now = deps.now()
-      return deps.destinations.map((destination) => ingestGuide(destination, ingestUrlOf(destination), now))
+      return deps.destinations.flatMap(({ connector, ...destination }) =>
+        connector
+          ? [ingestGuide({ ...destination, connector }, ingestUrlOf({ ...destination, connector }), now)]
+          : []
+      )
     },
     async listRejections({ limit }) {
       return deps.rejections.list(limit)

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import Ajv from 'ajv'
-import type { VendorId } from '@shared/model'
+import type { EventKind, VendorId } from '@shared/model'
 import { connectorFor, connectors, type Connector } from '../connectors'
+import { DEFAULT_SUBJECT_TEMPLATE, templateProblem } from '../nats/subject'
 import { parseSecretJson } from './json-file'
 import type { KeySource, KeyStore, StoredKeyResult } from './keys'
 
@@ -19,6 +20,44 @@ export interface DestinationConfig {
   ingestKeys?: string[]
   /** Origins of the web pages whose scripts may send to this destination (CORS). */
   allowedOrigins?: string[]
+  /** A NATS destination: the ids of the vendor destinations whose accepted events it also gets. */
+  feeds?: string[]
+  /** A NATS destination's connection and subjects. */
+  nats?: NatsConfig
+}
+
+/** The vendor name of a NATS JetStream destination: it has no ingest routes of its own. */
+export const NATS_VENDOR = 'nats'
+
+/** How a NATS destination authenticates; the secret (password, token, NKey seed) is its key. */
+export type NatsAuth = 'none' | 'user' | 'token' | 'nkey' | 'creds'
+
+export interface NatsConfig {
+  servers?: string[]
+  subject?: string
+  /** The stream that must take the subjects (JetStream's expected-stream check); any when absent. */
+  stream?: string
+  auth?: NatsAuth
+  /** The user name, with `auth: "user"` (the password is the destination's key). */
+  user?: string
+  /** A `.creds` file (JWT and NKey seed), with `auth: "creds"`. */
+  credsFile?: string
+  tls?: { caFile?: string; certFile?: string; keyFile?: string }
+  publishTimeoutMs?: number
+}
+
+/** A NATS destination's settings, defaults filled in: what its sender connects and publishes with. */
+export interface NatsSettings {
+  servers: string[]
+  subject: string
+  stream: string | null
+  auth: NatsAuth
+  user: string | null
+  credsFile: string | null
+  tls: { caFile?: string; certFile?: string; keyFile?: string } | null
+  publishTimeoutMs: number
+  /** fleet.deviceId: in subjects, the Outpost-Device header and each message's Nats-Msg-Id. */
+  deviceId: string
 }
 
 export interface OutpostConfig {
@@ -65,21 +104,36 @@ export interface MetricsConfig {
 export interface Destination {
   id: string
   vendor: VendorId
+  /** The vendor's name as people read it (`Whisperr`, `NATS JetStream`). */
+  label: string
   baseUrl: string
   /** The key in use; null while none is (the destination holds its events). Changes when a person sets one. */
   apiKey: string | null
   keySource: KeySource | null
   /** Why the key set in Outpost cannot be used; null when it can or none is set. */
   keyProblem: string | null
+  /** Whether the destination sends nothing without a key (a NATS destination may need none). */
+  keyRequired: boolean
+  /** What the key is, in words: `API key`, or a NATS password, token or NKey seed. */
+  keyName: string
+  /** Where the config can name the key's variable, for the words of a missing key. */
+  keyEnvHint: string
   /** The config's key (inline or from its environment variable), used when none is set in Outpost. */
   configuredKey: { value: string; source: Exclude<KeySource, 'outpost'> } | null
   /** Most events per upstream request for batchable kinds. */
   batchSize: number
+  /** The default most events one request carries for this kind (1 = one request per event). */
+  batchLimit(kind: EventKind): number
   /** Keys a client must present in the vendor's auth header; empty = open (loopback only by default). */
   ingestKeys: string[]
   /** Origins of the web pages whose scripts may send here; empty = none (apps that are not browsers send no Origin). */
   allowedOrigins: string[]
-  connector: Connector
+  /** The vendor's connector (ingest routes, requests, answers); null for a NATS destination. */
+  connector: Connector | null
+  /** A NATS destination's settings; null for a vendor's. */
+  nats: NatsSettings | null
+  /** The NATS destinations that get a copy of each event this destination accepts. */
+  copiesTo: string[]
 }
 
 export const DEFAULTS = {
@@ -104,6 +158,14 @@ export const DEFAULTS = {
     concurrency: 32
   },
   metrics: { enabled: true, allowFrom: 'loopback' } as MetricsConfig
+}
+
+export const NATS_DEFAULTS = {
+  servers: ['nats://127.0.0.1:4222'],
+  subject: DEFAULT_SUBJECT_TEMPLATE,
+  publishTimeoutMs: 5_000,
+  /** Messages published at once by one batch: acks are awaited together. */
+  batchSize: 100
 }
 
 /** The longest delay a Node timer keeps; a longer one would fire at once. */
@@ -148,7 +210,35 @@ const schema = {
           apiKeyEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
           batchSize: { type: 'integer', minimum: 1, maximum: 10000 },
           ingestKeys: { type: 'array', items: { type: 'string', minLength: 1 } },
-          allowedOrigins: { type: 'array', items: { type: 'string' } }
+          allowedOrigins: { type: 'array', items: { type: 'string' } },
+          feeds: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 } },
+          nats: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              servers: {
+                type: 'array',
+                minItems: 1,
+                items: { type: 'string', pattern: '^(nats|tls)://[^\\s/]+$' }
+              },
+              subject: { type: 'string', minLength: 1 },
+              // A stream name as JetStream takes it: no spaces, dots, wildcards or path separators.
+              stream: { type: 'string', pattern: '^[^\\s.*>/\\\\]+$' },
+              auth: { enum: ['none', 'user', 'token', 'nkey', 'creds'] },
+              user: { type: 'string', minLength: 1 },
+              credsFile: { type: 'string', minLength: 1 },
+              tls: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  caFile: { type: 'string', minLength: 1 },
+                  certFile: { type: 'string', minLength: 1 },
+                  keyFile: { type: 'string', minLength: 1 }
+                }
+              },
+              publishTimeoutMs: { type: 'integer', minimum: 100, maximum: MAX_TIMER_MS }
+            }
+          }
         }
       }
     },
@@ -225,6 +315,50 @@ function checkAllowedOrigins(destination: DestinationConfig, source: string): vo
   }
 }
 
+/** What only a NATS destination may hold and must: its feeds, a usable template, auth that fits. */
+function checkNatsDestination(
+  destination: DestinationConfig,
+  destinations: DestinationConfig[],
+  source: string
+): void {
+  const where = `destination "${destination.id}" (nats)`
+  for (const key of ['baseUrl', 'ingestKeys', 'allowedOrigins'] as const) {
+    if (destination[key] !== undefined)
+      invalid(source, `${where}: ${key} does not apply, it has no ingest routes and no HTTP upstream`)
+  }
+  if (!destination.feeds) {
+    invalid(
+      source,
+      `${where}: feeds must list the vendor destinations whose events it gets, e.g. ["whisperr"]`
+    )
+  }
+  for (const fed of destination.feeds) {
+    const feeding = destinations.find((candidate) => candidate.id === fed)
+    if (!feeding) invalid(source, `${where}: feeds names "${fed}", which is no destination here`)
+    if (feeding.vendor === NATS_VENDOR)
+      invalid(
+        source,
+        `${where}: feeds names "${fed}", another nats destination; feed it from vendor destinations`
+      )
+  }
+  const nats = destination.nats ?? {}
+  const problem = templateProblem(nats.subject ?? NATS_DEFAULTS.subject)
+  if (problem) invalid(source, `${where}: nats.subject ${problem}`)
+  const auth = nats.auth ?? 'none'
+  if (auth === 'user' && !nats.user)
+    invalid(source, `${where}: nats.auth "user" needs nats.user (the password is apiKey or apiKeyEnv)`)
+  if (auth !== 'user' && nats.user) invalid(source, `${where}: nats.user is read only with nats.auth "user"`)
+  if (auth === 'creds' && !nats.credsFile) invalid(source, `${where}: nats.auth "creds" needs nats.credsFile`)
+  if (auth !== 'creds' && nats.credsFile)
+    invalid(source, `${where}: nats.credsFile is read only with nats.auth "creds"`)
+  const tls = nats.tls ?? {}
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined))
+    invalid(
+      source,
+      `${where}: nats.tls.certFile and nats.tls.keyFile go together (a client certificate and its key)`
+    )
+}
+
 /**
  * The host name, made fit for a subject token and a label: a fleet's devices usually have distinct
  * host names, and an operator who needs another name sets `fleet.deviceId`.
@@ -250,14 +384,24 @@ export function parseConfig(value: unknown, source = 'config'): OutpostConfig {
   for (const destination of raw.destinations) {
     if (ids.has(destination.id)) invalid(source, `destination id "${destination.id}" is used twice`)
     ids.add(destination.id)
+    if (destination.vendor === NATS_VENDOR) continue
+    if (destination.feeds || destination.nats) {
+      invalid(
+        source,
+        `destination "${destination.id}": feeds and nats belong to a destination of vendor "nats", which lists the destinations it gets events from`
+      )
+    }
     if (!connectorFor(destination.vendor)) {
-      const supported = connectors.map((connector) => connector.vendor).join(', ')
+      const supported = [...connectors.map((connector) => connector.vendor), NATS_VENDOR].join(', ')
       invalid(
         source,
         `vendor "${destination.vendor}" of destination "${destination.id}" is not supported (supported: ${supported})`
       )
     }
     checkAllowedOrigins(destination, source)
+  }
+  for (const destination of raw.destinations) {
+    if (destination.vendor === NATS_VENDOR) checkNatsDestination(destination, raw.destinations, source)
   }
   const sync = { ...DEFAULTS.sync, ...raw.sync }
   if (sync.authRetryMaxMs < sync.authRetryBaseMs) {
@@ -331,25 +475,96 @@ export function applyStoredKey(destination: Destination, stored: StoredKeyResult
   destination.keyProblem = stored && !stored.ok ? stored.problem : null
 }
 
+/** What a NATS destination's key is, by its auth; null when it takes none. */
+const NATS_KEY_NAMES: Record<NatsAuth, string | null> = {
+  none: null,
+  creds: null,
+  user: 'NATS password',
+  token: 'NATS token',
+  nkey: 'NATS NKey seed'
+}
+
+function natsSettingsOf(destination: DestinationConfig, deviceId: string): NatsSettings {
+  const nats = destination.nats ?? {}
+  return {
+    servers: nats.servers ?? NATS_DEFAULTS.servers,
+    subject: nats.subject ?? NATS_DEFAULTS.subject,
+    stream: nats.stream ?? null,
+    auth: nats.auth ?? 'none',
+    user: nats.user ?? null,
+    credsFile: nats.credsFile ?? null,
+    tls: nats.tls ?? null,
+    publishTimeoutMs: nats.publishTimeoutMs ?? NATS_DEFAULTS.publishTimeoutMs,
+    deviceId
+  }
+}
+
+/** The parts of a destination that depend on whether a vendor or a NATS stream takes its events. */
+function deliveryOf(
+  destination: DestinationConfig,
+  config: OutpostConfig
+): Pick<
+  Destination,
+  | 'label'
+  | 'baseUrl'
+  | 'keyRequired'
+  | 'keyName'
+  | 'keyEnvHint'
+  | 'batchSize'
+  | 'batchLimit'
+  | 'connector'
+  | 'nats'
+> {
+  const keyEnvHint = destination.apiKeyEnv ?? 'apiKeyEnv'
+  if (destination.vendor === NATS_VENDOR) {
+    const nats = natsSettingsOf(destination, config.fleet.deviceId)
+    const keyName = NATS_KEY_NAMES[nats.auth]
+    return {
+      label: 'NATS JetStream',
+      baseUrl: nats.servers.join(', '),
+      keyRequired: keyName !== null,
+      keyName: keyName ?? 'key',
+      keyEnvHint,
+      batchSize: destination.batchSize ?? NATS_DEFAULTS.batchSize,
+      // Every kind goes in a batch: each event is its own message, published together.
+      batchLimit: () => NATS_DEFAULTS.batchSize,
+      connector: null,
+      nats
+    }
+  }
+  const connector = connectorFor(destination.vendor) as Connector
+  return {
+    label: connector.label,
+    baseUrl: (destination.baseUrl ?? connector.defaultBaseUrl).replace(/\/+$/, ''),
+    keyRequired: true,
+    keyName: 'API key',
+    keyEnvHint: destination.apiKeyEnv ?? connector.apiKeyEnv,
+    batchSize: destination.batchSize ?? connector.batchLimit('track'),
+    batchLimit: (kind) => connector.batchLimit(kind),
+    connector,
+    nats: null
+  }
+}
+
 export function resolveDestinations(
   config: OutpostConfig,
   env: NodeJS.ProcessEnv = process.env,
   keys: KeyStore | null = null
 ): Destination[] {
   return config.destinations.map((destination) => {
-    const connector = connectorFor(destination.vendor) as Connector
     const resolved: Destination = {
       id: destination.id,
       vendor: destination.vendor,
-      baseUrl: (destination.baseUrl ?? connector.defaultBaseUrl).replace(/\/+$/, ''),
+      ...deliveryOf(destination, config),
       apiKey: null,
       keySource: null,
       keyProblem: null,
       configuredKey: configuredKeyOf(destination, env),
-      batchSize: destination.batchSize ?? connector.batchLimit('track'),
       ingestKeys: destination.ingestKeys ?? config.ingest.keys,
       allowedOrigins: destination.allowedOrigins ?? [],
-      connector
+      copiesTo: config.destinations
+        .filter((candidate) => candidate.feeds?.includes(destination.id))
+        .map((candidate) => candidate.id)
     }
     applyStoredKey(resolved, keys?.get(destination.id) ?? null)
     return resolved

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Destination } from '../config'
+import type { Connector } from '../connectors/types'
 
 /**
  * What web pages may do with the collector. Apps that are not browsers send no `Origin` and are
@@ -104,8 +105,8 @@ function grantOrigin(reply: FastifyReply, origin: string) {
 }
 
 /** Answers a preflight; the guard has refused it already unless its origin is allowed. */
-function answerPreflight(destination: Destination) {
-  const allowedHeaders = [...COMMON_CLIENT_HEADERS, ...destination.connector.clientHeaders].join(', ')
+function answerPreflight(connector: Connector) {
+  const allowedHeaders = [...COMMON_CLIENT_HEADERS, ...connector.clientHeaders].join(', ')
   return async (request: FastifyRequest, reply: FastifyReply) => {
     reply.headers({
       'access-control-allow-methods': 'POST',
@@ -158,8 +159,9 @@ export function registerBrowserAccess(app: FastifyInstance, options: BrowserAcce
   })
 
   for (const destination of options.destinations) {
-    for (const route of destination.connector.routes) {
-      app.options(`/${destination.id}${route.path}`, answerPreflight(destination))
+    const { connector } = destination
+    for (const route of connector?.routes ?? []) {
+      app.options(`/${destination.id}${route.path}`, answerPreflight(connector as Connector))
     }
   }
 }

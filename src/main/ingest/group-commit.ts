@@ -15,6 +15,8 @@ export class OutboxFullError extends Error {
 
 interface PendingWrite {
   events: NewEvent[]
+  /** Rows the write stores: its events and their copies for the destinations theirs feed. */
+  rows: number
   bytes: number
   resolve(result: EnqueueResult): void
   reject(error: unknown): void
@@ -23,6 +25,8 @@ interface PendingWrite {
 export interface GroupCommitDeps {
   commit(requests: NewEvent[][], receivedAt: number): EnqueueResult[]
   backlog(): Backlog
+  /** How many more rows each event of this destination makes (the NATS destinations it feeds). */
+  copiesPerEvent?(destination: string): number
   limits: OutboxLimits
   now(): number
   /** Called after each commit with the destinations that got new events. */
@@ -44,7 +48,7 @@ export function createGroupCommitWriter(deps: GroupCommitDeps) {
     let bytes = backlog.bytes
     const admitted: PendingWrite[] = []
     for (const write of group) {
-      events += write.events.length
+      events += write.rows
       bytes += write.bytes
       if (events > deps.limits.maxEvents || bytes > deps.limits.maxBytes)
         write.reject(new OutboxFullError(30))
@@ -85,8 +89,14 @@ export function createGroupCommitWriter(deps: GroupCommitDeps) {
 
   function write(events: NewEvent[]): Promise<EnqueueResult> {
     return new Promise((resolve, reject) => {
-      const bytes = events.reduce((sum, event) => sum + Buffer.byteLength(event.payload), 0)
-      queue.push({ events, bytes, resolve, reject })
+      let rows = 0
+      let bytes = 0
+      for (const event of events) {
+        const stored = 1 + (deps.copiesPerEvent?.(event.destination) ?? 0)
+        rows += stored
+        bytes += stored * Buffer.byteLength(event.payload)
+      }
+      queue.push({ events, rows, bytes, resolve, reject })
       if (!scheduled) {
         scheduled = true
         setImmediate(flush)

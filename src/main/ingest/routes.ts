@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Destination } from '../config'
-import type { IngestRoute } from '../connectors/types'
+import type { Connector, IngestRoute } from '../connectors/types'
 import { describeProblems, listedProblems } from '../connectors/validation'
 import { storageFailure } from '../store/storage-errors'
 import { OutboxFullError, type GroupCommitWriter } from './group-commit'
@@ -40,17 +40,17 @@ function refuse(reply: FastifyReply, status: number, error: string, message: str
   return reply.code(status).send({ error, message, ...extra })
 }
 
-function handlerFor(destination: Destination, route: IngestRoute, deps: IngestDeps) {
+function handlerFor(destination: Destination, connector: Connector, route: IngestRoute, deps: IngestDeps) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const keys = destination.ingestKeys
     if (keys.length > 0) {
-      const key = destination.connector.clientKey(request.headers)
+      const key = connector.clientKey(request.headers)
       if (!key || !keys.includes(key)) {
         return refuse(
           reply,
           401,
           'unauthorized',
-          `This collector needs an ingest key in the ${destination.connector.label} auth header`
+          `This collector needs an ingest key in the ${connector.label} auth header`
         )
       }
     }
@@ -72,7 +72,7 @@ function handlerFor(destination: Destination, route: IngestRoute, deps: IngestDe
         errors: listedProblems(outcome.problems)
       })
     }
-    const { devices } = destination.connector
+    const { devices } = connector
     const realIdOf = (provisionalId: string) => deps.realDeviceId(destination.id, provisionalId)
     const events = devices ? withKnownDeviceIds(outcome.events, devices, realIdOf) : outcome.events
     try {
@@ -113,8 +113,11 @@ function handlerFor(destination: Destination, route: IngestRoute, deps: IngestDe
 /** Mounts each destination's vendor routes under `/{destinationId}`, in the vendor's own paths. */
 export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): void {
   for (const destination of deps.destinations) {
-    for (const route of destination.connector.routes) {
-      app.post(`/${destination.id}${route.path}`, handlerFor(destination, route, deps))
+    // A NATS destination has no routes: it gets its events from the destinations it is fed by.
+    const { connector } = destination
+    if (!connector) continue
+    for (const route of connector.routes) {
+      app.post(`/${destination.id}${route.path}`, handlerFor(destination, connector, route, deps))
     }
   }
 }

@@ -28,6 +28,7 @@ export interface EditTarget {
   destination: string
   messageId: string
   kind: EventKind
+  name: string
   status: EventStatus
   payload: string
   /** The client's payload: `payload` until the first edit. */
@@ -72,7 +73,7 @@ interface Row {
  */
 export function createCorrections(db: Database.Database) {
   const selectTarget = db.prepare(`
-    SELECT id, destination, message_id AS messageId, kind, status, payload,
+    SELECT id, destination, message_id AS messageId, kind, name, status, payload,
       coalesce(received_payload, payload) AS receivedPayload, upstream_params AS upstreamParams, attempts
     FROM outbox WHERE id = ?`)
   const selectRow = db.prepare(`SELECT id, destination, status, payload FROM outbox WHERE id = ?`)

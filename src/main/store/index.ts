@@ -11,6 +11,7 @@ import { createBulkActions, type BulkActions } from './bulk-actions'
 
 export type {
   NewEvent,
+  CopiesOf,
   EnqueueResult,
   ClaimedEvent,
   BatchClaim,

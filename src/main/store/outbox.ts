@@ -27,6 +27,8 @@ export interface NewEvent {
 export interface EnqueueResult {
   inserted: number
   duplicates: number
+  /** Copies stored for the destinations fed by this one (NATS streams), by destination. */
+  copied?: Map<string, number>
   /** The request's Idempotency-Key was used before for a different body: nothing of it was stored. */
   keyReused?: boolean
 }
@@ -36,6 +38,7 @@ export interface ClaimedEvent {
   id: number
   messageId: string
   kind: EventKind
+  name: string
   payload: string
   upstreamParams: string | null
   attempts: number
@@ -157,8 +160,11 @@ export const CLAIM_SQL = {
     WHERE destination = ? AND kind = 'device' AND ${QUEUE}`
 }
 
+/** The copies of an accepted event for the destinations its own feeds (a NATS stream); none for most. */
+export type CopiesOf = (event: NewEvent) => NewEvent[]
+
 export interface Outbox {
-  enqueueEvents(requests: NewEvent[][], receivedAt: number): EnqueueResult[]
+  enqueueEvents(requests: NewEvent[][], receivedAt: number, copiesOf?: CopiesOf): EnqueueResult[]
   claimDueBatch(
     destination: string,
     now: number,
@@ -253,7 +259,7 @@ export function createOutbox(db: Database.Database): Outbox {
   const selectFirstRegistration = db.prepare(CLAIM_SQL.firstRegistration).pluck()
   const leaseEvents = db.prepare(`
     UPDATE outbox SET status = 'sending', lease_until = ? WHERE id IN (SELECT value FROM json_each(?))
-    RETURNING id, message_id AS messageId, kind, payload, upstream_params AS upstreamParams, attempts`)
+    RETURNING id, message_id AS messageId, kind, name, payload, upstream_params AS upstreamParams, attempts`)
   const releaseLeases = db.prepare(
     `UPDATE outbox SET status = 'queued', lease_until = NULL WHERE status = 'sending'`
   )
@@ -300,12 +306,8 @@ export function createOutbox(db: Database.Database): Outbox {
     )
   }
 
-  function enqueueRequest(events: NewEvent[], receivedAt: number): EnqueueResult {
-    // Checked before anything is written: a savepoint per request to roll a refusal back would
-    // journal every page the request touches, which doubled the cost of every insert.
-    if (events.some((event) => event.keyedByRequest && storedAsOtherCall(event))) {
-      return { inserted: 0, duplicates: 0, keyReused: true }
-    }
+  /** Inserts the events not stored yet (by destination and message id); returns how many were new. */
+  function insertNew(events: NewEvent[], receivedAt: number): number {
     let inserted = 0
     for (let first = 0; first < events.length; first += EVENTS_PER_INSERT) {
       const rows = events.slice(first, first + EVENTS_PER_INSERT)
@@ -314,7 +316,30 @@ export function createOutbox(db: Database.Database): Outbox {
         rows.flatMap((event) => insertedColumns(event, receivedAt))
       ).changes
     }
-    return { inserted, duplicates: events.length - inserted }
+    return inserted
+  }
+
+  /**
+   * One request's events, and their copies for the destinations fed by theirs, in the caller's
+   * transaction: an acknowledged event is stored for every destination it goes to, or for none. A
+   * copy is deduplicated like its event, by its destination and message id, so a client's retry
+   * (a repeated $message_id or Idempotency-Key) makes no second copy either.
+   */
+  function enqueueRequest(events: NewEvent[], receivedAt: number, copiesOf?: CopiesOf): EnqueueResult {
+    // Checked before anything is written: a savepoint per request to roll a refusal back would
+    // journal every page the request touches, which doubled the cost of every insert.
+    if (events.some((event) => event.keyedByRequest && storedAsOtherCall(event))) {
+      return { inserted: 0, duplicates: 0, keyReused: true }
+    }
+    const inserted = insertNew(events, receivedAt)
+    const copies = copiesOf ? events.flatMap(copiesOf) : []
+    if (copies.length === 0) return { inserted, duplicates: events.length - inserted }
+    const copied = new Map<string, number>()
+    for (const destination of new Set(copies.map((copy) => copy.destination))) {
+      const own = copies.filter((copy) => copy.destination === destination)
+      copied.set(destination, insertNew(own, receivedAt))
+    }
+    return { inserted, duplicates: events.length - inserted, copied }
   }
 
   /**
@@ -322,8 +347,9 @@ export function createOutbox(db: Database.Database): Outbox {
    * request that reuses an Idempotency-Key for another call stores nothing and does not disturb
    * the others.
    */
-  const enqueueEvents = db.transaction((requests: NewEvent[][], receivedAt: number): EnqueueResult[] =>
-    requests.map((events) => enqueueRequest(events, receivedAt))
+  const enqueueEvents = db.transaction(
+    (requests: NewEvent[][], receivedAt: number, copiesOf?: CopiesOf): EnqueueResult[] =>
+      requests.map((events) => enqueueRequest(events, receivedAt, copiesOf))
   )
 
   /**

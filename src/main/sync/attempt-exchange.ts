@@ -19,7 +19,13 @@ import { UPSTREAM_METHOD } from './transport'
  */
 
 /** Lowercased names of headers that carry credentials whatever the vendor. */
-const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'cookie', 'set-cookie']
+export const CREDENTIAL_HEADERS = [
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'cookie',
+  'set-cookie'
+]
 const SHORTEST_SECRET_WITH_TAIL = 16
 const SHORTEST_KEY_SEARCHED = 8
 

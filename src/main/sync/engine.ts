@@ -1,6 +1,7 @@
 import type { Destination } from '../config'
 import type { Settlement, Store } from '../store'
 import type { BackoffOptions } from './backoff'
+import { createNatsSender } from '../nats/sender'
 import { createTransport } from './transport'
 import { DestinationWorker, type AttemptOutcome, type WorkerState } from './worker'
 
@@ -25,7 +26,12 @@ export function createSyncEngine(store: Store, destinations: Destination[], opti
   const workers = new Map(
     destinations.map((destination) => [
       destination.id,
-      new DestinationWorker(destination, { store, transport, ...options })
+      new DestinationWorker(destination, {
+        store,
+        transport,
+        sender: destination.nats ? createNatsSender(destination) : undefined,
+        ...options
+      })
     ])
   )
 

@@ -1,15 +1,18 @@
 import { NOT_SENT, type DestinationHold } from '@shared/model'
 import { keyFingerprint, type Destination } from '../config'
-import type { UpstreamRequest, Verdict } from '../connectors/types'
+import type { Verdict } from '../connectors/types'
 import type { AttemptRecord, ClaimedEvent, Settlement, Store } from '../store'
 import type { AuthHold } from '../store/destinations'
 import { backoffDelay, probeDelay, type BackoffOptions } from './backoff'
-import { createMasker, credentialHeaders, recordExchange } from './attempt-exchange'
-import { upstreamHeaders, type Transport, type TransportResult } from './transport'
+import { createMasker, credentialHeaders, CREDENTIAL_HEADERS, recordExchange } from './attempt-exchange'
+import { createHttpSender, type Sender, type SendResult } from './sender'
+import type { Transport } from './transport'
 
 export interface WorkerDeps {
   store: Store
   transport: Transport
+  /** How this destination's batches go out; default an HTTP request to its vendor through `transport`. */
+  sender?: Sender
   backoff: BackoffOptions
   /** How often a destination held for a refused key asks the vendor again (sync.authRetry*). */
   authRetry: BackoffOptions
@@ -47,8 +50,8 @@ interface InFlightRequest {
 /** What one request came to: written in one transaction with the claims that fill its place. */
 interface Outcome {
   attempt: AttemptRecord
-  ids: number[]
-  settlement: Settlement
+  /** Where the batch's events go: all with the verdict, but those the sender refused one by one. */
+  groups: { ids: number[]; settlement: Settlement }[]
   /** The destination's key state this answer changes: held anew, or the hold ended. */
   authChange: AuthHold | 'lift' | null
   /** A registration the vendor accepted, to record with its real id. */
@@ -108,21 +111,24 @@ export class DestinationWorker {
   private readonly deviceWaiters = new Map<string, ((realId: string | null) => void)[]>()
   /** Headers whose values an attempt's record masks (attempt-exchange.ts). */
   private readonly credentialNames: Set<string>
+  private readonly sender: Sender
 
   constructor(
     readonly destination: Destination,
     private readonly deps: WorkerDeps
   ) {
     this.batchLimit = destination.batchSize
-    this.credentialNames = credentialHeaders(destination.connector)
+    const { connector } = destination
+    this.credentialNames = connector ? credentialHeaders(connector) : new Set(CREDENTIAL_HEADERS)
+    this.sender = deps.sender ?? createHttpSender(destination, deps.transport, deps.now)
   }
 
   state(): WorkerState {
     const saved = this.deps.store.destinations.get(this.destination.id)
     if (saved.paused)
       return { hold: 'paused', holdReason: 'Paused by a person; events are kept', nextAttemptAt: null }
-    if (!this.destination.apiKey) {
-      const noKey = `No API key: set one with "Set key", or apiKey or ${this.destination.connector.apiKeyEnv} in the config; events are kept`
+    if (this.destination.keyRequired && !this.destination.apiKey) {
+      const noKey = `No ${this.destination.keyName}: set one with "Set key", or apiKey or ${this.destination.keyEnvHint} in the config; events are kept`
       return { hold: 'not_configured', holdReason: this.destination.keyProblem ?? noKey, nextAttemptAt: null }
     }
     if (saved.authHold) {
@@ -231,6 +237,7 @@ export class DestinationWorker {
     this.clearTimer()
     this.shutdown.abort()
     await Promise.all([...this.inFlight].map((request) => request.done))
+    await this.sender.close()
   }
 
   private clearTimer(): void {
@@ -274,14 +281,14 @@ export class DestinationWorker {
   private claimBatches(): ClaimedEvent[][] {
     const places = this.room() - this.inFlight.size
     if (places <= 0) return []
-    const { connector } = this.destination
+    const { batchLimit } = this.destination
     const { batches, then } = this.deps.store.outbox.claimDueBatches(
       this.destination.id,
       this.deps.now(),
       places,
       this.batchLimit,
       this.deps.timeoutMs * 3,
-      (kind) => connector.batchLimit(kind) > 1,
+      (kind) => batchLimit(kind) > 1,
       // One request at a time sends the queue in accepted order, as it always did.
       { order: this.deps.concurrency === 1 ? 'queue' : 'user' }
     )
@@ -346,7 +353,7 @@ export class DestinationWorker {
       })
       for (const { outcome } of answers) {
         this.tellDeviceWaiters(outcome)
-        this.deps.onSettled?.(this.destination.id, outcome.settlement.status, outcome.ids.length)
+        this.observeSettled(outcome)
       }
     } catch {
       // One answer that cannot be written must not give back the others: each alone, then the claims.
@@ -361,10 +368,15 @@ export class DestinationWorker {
     try {
       this.deps.store.outbox.inTransaction(() => this.record(outcome))
       this.tellDeviceWaiters(outcome)
-      this.deps.onSettled?.(this.destination.id, outcome.settlement.status, outcome.ids.length)
+      this.observeSettled(outcome)
     } catch (error) {
       this.giveBack(request.events, error)
     }
+  }
+
+  private observeSettled(outcome: Outcome): void {
+    for (const { ids, settlement } of outcome.groups)
+      if (ids.length) this.deps.onSettled?.(this.destination.id, settlement.status, ids.length)
   }
 
   /** The claims after answers; when they fail, the answers' records still commit. */
@@ -416,14 +428,14 @@ export class DestinationWorker {
     if (outcome.authChange === 'lift') store.destinations.liftAuthHold(id)
     else if (outcome.authChange) store.destinations.holdForAuth(id, outcome.authChange)
     const answeredAt = outcome.attempt.startedAt + outcome.attempt.durationMs
-    const { devices } = this.destination.connector
+    const devices = this.destination.connector?.devices
     if (outcome.resolvedDevice && devices) {
       const { provisionalId, realId } = outcome.resolvedDevice
       store.devices.resolveDevice(id, provisionalId, realId, devices.eventField, answeredAt)
     }
     store.outbox.settleAttempt(
       outcome.attempt,
-      [{ ids: outcome.ids, settlement: outcome.settlement }],
+      outcome.groups.filter((group) => group.ids.length > 0),
       answeredAt
     )
   }
@@ -450,61 +462,52 @@ export class DestinationWorker {
     if (orphan) {
       return this.notSent(
         events,
-        `device ${orphan} has no ${this.destination.connector.label} id: its registration did not succeed; resend after registering again`
+        `device ${orphan} has no ${this.destination.label} id: its registration did not succeed; resend after registering again`
       )
     }
-    const { connector, baseUrl, apiKey } = this.destination
-    let built: UpstreamRequest
-    try {
-      built = connector.buildRequest(events, { apiKey: apiKey as string })
-    } catch (error) {
-      return this.notSent(
-        events,
-        `Outpost could not build the ${connector.label} request: ${(error as Error).message}`
-      )
-    }
+    const { apiKey } = this.destination
     const startedAt = this.deps.now()
-    const url = baseUrl + built.path
-    const result = await this.deps.transport.post(url, built.headers, built.body, this.shutdown.signal)
+    const result = await this.sender.send(events, apiKey, this.shutdown.signal)
+    if ('notSent' in result) return this.notSent(events, result.notSent)
     const finishedAt = this.deps.now()
     // The key this request carried (a person may have set another meanwhile): masked in all that is
     // stored of the attempt, the reason too, which may quote an answer that echoes it.
     const mask = createMasker(this.credentialNames, apiKey)
-    const verdictAsIs: Verdict =
-      result.kind === 'answer'
-        ? connector.classifyResponse(result.answer, events.length, finishedAt)
-        : { outcome: 'retry', reason: result.reason }
-    const classified: Verdict = { ...verdictAsIs, reason: mask.text(verdictAsIs.reason) }
-    const { verdict, resolvedDevice } = this.registration(events, result, classified)
-    const observed = result.kind === 'answer' ? verdict.outcome : 'no_answer'
+    const { verdict, resolvedDevice } = this.registration(events, {
+      ...result,
+      verdict: { ...result.verdict, reason: mask.text(result.verdict.reason) }
+    })
+    const observed = result.answered ? verdict.outcome : 'no_answer'
     this.deps.onAttempted?.(this.destination.id, observed, (finishedAt - startedAt) / 1000)
     // A person may have set a new key while this request was out: its refusal is not about it.
     const keyReplaced = this.destination.apiKey !== apiKey
     const { settlement, authChange } = this.learn(verdict, request, result, finishedAt, keyReplaced)
     const [first] = events
-    const answer = result.kind === 'answer' ? result.answer : null
+    const devices = this.destination.connector?.devices
     const failedRegistration =
-      first?.kind === 'device' && verdict.outcome !== 'ok' && connector.devices
-        ? connector.devices.provisionalIdFor(first.messageId)
+      first?.kind === 'device' && verdict.outcome !== 'ok' && devices
+        ? devices.provisionalIdFor(first.messageId)
         : null
+    const refused = events.filter((event) => result.refused.has(event.id))
     return {
       attempt: {
         destination: this.destination.id,
         startedAt,
         durationMs: finishedAt - startedAt,
-        status: result.kind === 'answer' ? result.answer.status : null,
+        status: result.status,
         outcome: verdict.outcome,
-        reason: verdict.reason,
-        request: `POST ${built.path} (${events.length} event${events.length === 1 ? '' : 's'}, ${built.body.length} bytes)`,
-        responseBody: answer && mask.text(answer.body),
-        exchange: recordExchange(
-          { url, headers: upstreamHeaders(built.headers), body: built.body },
-          answer,
-          mask
-        )
+        reason: mask.text([verdict.reason, ...refusalWords(refused, result.refused)].join('; ')),
+        request: result.request,
+        responseBody: result.responseBody && mask.text(result.responseBody),
+        exchange: result.sent ? recordExchange(result.sent, result.answer, mask) : undefined
       },
-      ids: events.map((event) => event.id),
-      settlement,
+      groups: [
+        { ids: events.filter((event) => !result.refused.has(event.id)).map((event) => event.id), settlement },
+        ...refused.map((event) => ({
+          ids: [event.id],
+          settlement: { status: 'failed' as const, error: result.refused.get(event.id) as string }
+        }))
+      ],
       authChange,
       resolvedDevice,
       failedRegistration
@@ -524,8 +527,7 @@ export class DestinationWorker {
         request: NOT_SENT,
         responseBody: null
       },
-      ids: events.map((event) => event.id),
-      settlement: { status: 'failed', error: reason },
+      groups: [{ ids: events.map((event) => event.id), settlement: { status: 'failed', error: reason } }],
       authChange: null,
       resolvedDevice: null,
       failedRegistration: null
@@ -534,7 +536,7 @@ export class DestinationWorker {
 
   /** A provisional device id with no real id by now means its registration failed: never send it. */
   private orphanedDeviceId(events: ClaimedEvent[]): string | null {
-    const { devices } = this.destination.connector
+    const devices = this.destination.connector?.devices
     if (!devices) return null
     for (const event of events) {
       const deviceId = (JSON.parse(event.payload) as Record<string, unknown>)[devices.eventField]
@@ -546,12 +548,13 @@ export class DestinationWorker {
   /** A registration the vendor accepted gives the device's real id; one without an id is refused. */
   private registration(
     events: ClaimedEvent[],
-    result: TransportResult,
-    verdict: Verdict
+    result: SendResult
   ): { verdict: Verdict; resolvedDevice: Outcome['resolvedDevice'] } {
-    const { devices, label } = this.destination.connector
+    const { verdict } = result
+    const { label } = this.destination
+    const devices = this.destination.connector?.devices
     const [registration] = events
-    if (!devices || verdict.outcome !== 'ok' || registration?.kind !== 'device' || result.kind !== 'answer')
+    if (!devices || verdict.outcome !== 'ok' || registration?.kind !== 'device' || !result.answer)
       return { verdict, resolvedDevice: null }
     const realId = devices.realIdFrom(result.answer)
     if (!realId)
@@ -573,7 +576,7 @@ export class DestinationWorker {
   private learn(
     verdict: Verdict,
     request: InFlightRequest,
-    result: TransportResult,
+    result: SendResult,
     now: number,
     keyReplaced: boolean
   ): { settlement: Settlement; authChange: Outcome['authChange'] } {
@@ -589,7 +592,7 @@ export class DestinationWorker {
         this.authRefusals = 0
         return { settlement: { status: 'sent' }, authChange: 'lift' }
       case 'auth': {
-        const vendor = this.destination.connector.label
+        const vendor = this.destination.label
         if (keyReplaced) {
           const error = `${vendor} refused the key this request carried, since replaced; trying the new one`
           return { settlement: { status: 'queued', error }, authChange: null }
@@ -618,7 +621,7 @@ export class DestinationWorker {
         return { settlement: { status: 'failed', error: verdict.reason }, authChange: null }
       case 'retry': {
         if (afterSetback) {
-          this.offlineReason = result.kind === 'no_answer' ? verdict.reason : null
+          this.offlineReason = result.answered ? null : verdict.reason
           const backoff = backoffDelay(this.failures++, this.deps.backoff)
           this.waitUntil(now + (verdict.retryAfterMs ?? backoff))
         }
@@ -632,8 +635,17 @@ export class DestinationWorker {
   private authHold(reason: string, now: number): AuthHold {
     return {
       reason,
-      keyFingerprint: keyFingerprint(this.destination.apiKey as string),
+      // A NATS destination with creds or no auth has no key: its hold ends by its probe alone.
+      keyFingerprint: this.destination.apiKey === null ? null : keyFingerprint(this.destination.apiKey),
       retryAt: now + probeDelay(this.authRefusals++, this.deps.authRetry)
     }
   }
+}
+
+/** Words for events refused one by one, for the attempt's reason: the first few, and how many in all. */
+function refusalWords(refused: ClaimedEvent[], reasons: Map<number, string>): string[] {
+  if (refused.length === 0) return []
+  const shown = refused.slice(0, 3).map((event) => `${event.messageId}: ${reasons.get(event.id) ?? ''}`)
+  const more = refused.length > shown.length ? ` and ${refused.length - shown.length} more` : ''
+  return [`refused for good: ${shown.join('; ')}${more}`]
 }

@@ -77,13 +77,23 @@ function DestinationCard({ destination }: { destination: DestinationSummary }) {
         </div>
       )}
       <ApiKeyEditor destination={destination} />
-      <code
-        className="destination-url"
-        title="The base URL to give this vendor's SDK"
-        data-testid={`ingest-url-${id}`}
-      >
-        {destination.ingestUrl}
-      </code>
+      {destination.fedBy.length > 0 ? (
+        <span
+          className="destination-url"
+          title="Gets every event these destinations accept; apps send to them"
+          data-testid={`fed-by-${id}`}
+        >
+          fed by {destination.fedBy.join(', ')}
+        </span>
+      ) : (
+        <code
+          className="destination-url"
+          title="The base URL to give this vendor's SDK"
+          data-testid={`ingest-url-${id}`}
+        >
+          {destination.ingestUrl}
+        </code>
+      )}
       <DestinationCounts id={id} counts={destination.counts} />
       <DestinationTiming destination={destination} />
       <div className="destination-actions">

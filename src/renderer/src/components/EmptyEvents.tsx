@@ -10,11 +10,13 @@ function BaseUrls() {
   const destinations = useOutpost((state) => state.stats?.destinations) ?? []
   return (
     <ul className="ingest-urls">
-      {destinations.map((destination) => (
-        <li key={destination.id}>
-          {destination.vendorLabel}: <code>{destination.ingestUrl}</code>
-        </li>
-      ))}
+      {destinations
+        .filter((destination) => destination.fedBy.length === 0)
+        .map((destination) => (
+          <li key={destination.id}>
+            {destination.vendorLabel}: <code>{destination.ingestUrl}</code>
+          </li>
+        ))}
     </ul>
   )
 }
