@@ -1,7 +1,7 @@
 import { Pool } from 'undici'
 import { realisticEvent, realisticFlywheelBody } from './events'
 import type { LoadPlan, LoadReport, MockVendor } from './peer-protocol'
-import { percentile } from './stats'
+import { percentile } from '../../test/support/measurements'
 
 const HEADERS = { 'content-type': 'application/json' }
 /** No single request may hold a run longer than this. */

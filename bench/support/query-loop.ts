@@ -1,6 +1,6 @@
 import { createHttpClient } from '../../src/shared/http-client'
 import type { QueryLoopPlan, QueryLoopReport } from './peer-protocol'
-import { percentile } from './stats'
+import { percentile } from '../../test/support/measurements'
 
 /**
  * Runs `work` while a person's UI keeps re-reading its heaviest lists: `plan.queries` in turn,

@@ -1,14 +1,6 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Collector } from '../../src/main/collector'
-import type { MockWhisperr } from '../mocks/whisperr'
-import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
-import {
-  ConsolePage,
-  startConsoleCollector,
-  whisperrAndKeyless,
-  type ConsoleCollector
-} from '../support/console'
+import { describe, expect, it } from 'vitest'
+import { chromiumAvailable, reportMissingChromium } from '../support/browser'
+import { ConsolePage, consoleSuite, whisperrAndKeyless } from '../support/console'
 import { whisperrEvent } from '../support/whisperr-events'
 
 reportMissingChromium('activity e2e tests')
@@ -48,37 +40,20 @@ class ActivityPage extends ConsolePage {
 }
 
 describe.skipIf(!chromiumAvailable)('the Activity view in Chromium', () => {
-  let running: ConsoleCollector<{ whisperr: string }>
-  let upstream: MockWhisperr
-  let collector: Collector
-  let browser: Browser
-
-  beforeAll(async () => {
-    running = await startConsoleCollector({
-      label: 'outpost-e2e-activity',
-      ...whisperrAndKeyless
-    })
-    ;({ collector } = running)
-    upstream = running.upstreams.whisperr
-    browser = await launchChromium()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await running?.close()
-  })
+  const suite = consoleSuite({ label: 'outpost-e2e-activity', ...whisperrAndKeyless })
 
   const send = async (path: string, body: unknown) => {
-    expect((await running.post(path, body)).status).toBe(202)
+    expect((await suite.post(path, body)).status).toBe(202)
   }
 
   it('charts what came in, was delivered or failed, and the backlog, live, over the hour or the day', async () => {
     await send('/whisperr/v1/events/batch', { events: Array.from({ length: 4 }, () => whisperrEvent()) })
-    await upstream.waitForEvents(4)
-    upstream.failNext(1, { type: 'status', status: 422, body: { error: 'unknown plan' } })
+    await suite.whisperr.waitForEvents(4)
+    suite.whisperr.failNext(1, { type: 'status', status: 422, body: { error: 'unknown plan' } })
     await send('/whisperr/v1/events/track', whisperrEvent())
     await send('/keyless/v1/events/batch', { events: [whisperrEvent(), whisperrEvent()] })
 
-    const activity = await ActivityPage.open(browser, collector)
+    const activity = await ActivityPage.open(suite.browser, suite.collector)
     const { page } = activity
     await activity.openView()
     const totals = (destination: string) =>

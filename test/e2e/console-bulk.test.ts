@@ -1,9 +1,7 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Collector } from '../../src/main/collector'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { cutOffElements, seriousViolations } from '../support/accessibility'
-import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
-import { ConsolePage, startConsoleCollector, type ConsoleCollector } from '../support/console'
+import { chromiumAvailable, reportMissingChromium } from '../support/browser'
+import { ConsolePage, consoleSuite } from '../support/console'
 import { newEvent } from '../support/outbox-events'
 
 reportMissingChromium('console bulk action e2e tests')
@@ -32,39 +30,31 @@ class BulkActionsPage extends ConsolePage {
 describe.skipIf(!chromiumAvailable)(
   'bulk discard by filter in the console, with a confirmation and an undo',
   () => {
-    let running: ConsoleCollector
-    let collector: Collector
-    let browser: Browser
+    const suite = consoleSuite({
+      label: 'outpost-e2e-bulk',
+      destinations: [
+        { id: 'keyless', vendor: 'whisperr', baseUrl: 'http://127.0.0.1:9' },
+        { id: 'other', vendor: 'whisperr', baseUrl: 'http://127.0.0.1:9' }
+      ]
+    })
 
-    beforeAll(async () => {
-      running = await startConsoleCollector({
-        label: 'outpost-e2e-bulk',
-        destinations: [
-          { id: 'keyless', vendor: 'whisperr', baseUrl: 'http://127.0.0.1:9' },
-          { id: 'other', vendor: 'whisperr', baseUrl: 'http://127.0.0.1:9' }
-        ]
-      })
-      ;({ collector } = running)
+    beforeAll(() => {
+      const { outbox } = suite.collector.store
       const waiting = Array.from({ length: WAITING }, (_, i) =>
         newEvent(`w-${i}`, { destination: 'keyless' })
       )
-      collector.store.outbox.enqueueEvents([waiting], Date.now())
+      outbox.enqueueEvents([waiting], Date.now())
       const others = Array.from({ length: OTHERS }, (_, i) => newEvent(`o-${i}`, { destination: 'other' }))
-      collector.store.outbox.enqueueEvents([others], Date.now())
-      browser = await launchChromium()
-    })
-    afterAll(async () => {
-      await browser?.close()
-      await running?.close()
+      outbox.enqueueEvents([others], Date.now())
     })
 
     const countOf = async (filter: { status: 'queued' | 'discarded'; destination?: string }) =>
-      (await collector.api.countEvents(filter)).count
+      (await suite.collector.api.countEvents(filter)).count
 
     it('discards all 2,200 matching events after a confirmation naming the count and destination, then undoes it', async () => {
       // A phone held upright, dark: the notice with its Undo fits and reads there too.
-      const page = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' })
-      const bulk = new BulkActionsPage(page, collector)
+      const page = await suite.browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' })
+      const bulk = new BulkActionsPage(page, suite.collector)
       await bulk.signIn()
       await bulk.filterDestination('keyless')
       await expect.poll(() => bulk.discardAll().textContent()).toBe('Discard all 2,200 matching')
@@ -100,8 +90,8 @@ describe.skipIf(!chromiumAvailable)(
         .toBe('Undone: 2,200 events put back as they were.')
       expect(await countOf({ status: 'queued', destination: 'keyless' })).toBe(WAITING)
       expect(await page.getByTestId('bulk-undo').count()).toBe(0)
-      const { events } = await collector.api.listEvents({ destination: 'keyless', limit: 1 })
-      const detail = await collector.api.getEvent({ id: events[0]!.id })
+      const { events } = await suite.collector.api.listEvents({ destination: 'keyless', limit: 1 })
+      const detail = await suite.collector.api.getEvent({ id: events[0]!.id })
       expect(detail?.history.map((action) => [action.action, action.before, action.after])).toEqual([
         ['undo_discard', 'discarded', 'queued'],
         ['discard', 'queued', 'discarded']
@@ -114,7 +104,7 @@ describe.skipIf(!chromiumAvailable)(
     })
 
     it('refuses a search whose matches cannot be counted exactly, saying why', async () => {
-      const { page } = await ConsolePage.open(browser, collector)
+      const { page } = await ConsolePage.open(suite.browser, suite.collector)
       // Every event is a trial_started.
       await page.getByTestId('filter-search').fill('trial')
       // Past 10,000, or out of time on a busy machine: a count of "at least".

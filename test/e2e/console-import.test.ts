@@ -1,11 +1,9 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Collector } from '../../src/main/collector'
-import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
+import { chromiumAvailable, reportMissingChromium } from '../support/browser'
 import { startTestCollector, type TestCollector } from '../support/collector'
-import { ConsolePage, startConsoleCollector, type ConsoleCollector } from '../support/console'
+import { ConsolePage, consoleSuite } from '../support/console'
 import { tempDir } from '../support/temp'
 import { whisperrEvent } from '../support/whisperr-events'
 
@@ -37,10 +35,16 @@ describe.skipIf(!chromiumAvailable)(
   'import in the console: a kiosk export, delivered by this collector',
   () => {
     const dir = tempDir('outpost-e2e-import')
-    let online: ConsoleCollector<{ whisperr: string; flywheel: string }>
+    const online = consoleSuite({
+      label: 'outpost-e2e-import',
+      upstreams: { whisperr: 'k', flywheel: 'f' },
+      destinations: ({ whisperr, flywheel }) => [
+        { id: 'whisperr', vendor: 'whisperr', baseUrl: whisperr.url, apiKey: 'k' },
+        { id: 'flywheel', vendor: 'flywheel', baseUrl: flywheel.url, apiKey: 'f' }
+      ],
+      sync: { backoffBaseMs: 50, backoffMaxMs: 500 }
+    })
     let kiosk: TestCollector
-    let collector: Collector
-    let browser: Browser
     const sentWhisperr: string[] = []
     const sentFlywheel: string[] = []
     let exportFile = ''
@@ -69,28 +73,14 @@ describe.skipIf(!chromiumAvailable)(
       })
       exportFile = join(dir.path, 'kiosk.ndjson')
       writeFileSync(exportFile, await response.text())
-
-      online = await startConsoleCollector({
-        label: 'outpost-e2e-import',
-        upstreams: { whisperr: 'k', flywheel: 'f' },
-        destinations: ({ whisperr, flywheel }) => [
-          { id: 'whisperr', vendor: 'whisperr', baseUrl: whisperr.url, apiKey: 'k' },
-          { id: 'flywheel', vendor: 'flywheel', baseUrl: flywheel.url, apiKey: 'f' }
-        ],
-        sync: { backoffBaseMs: 50, backoffMaxMs: 500 }
-      })
-      ;({ collector } = online)
-      browser = await launchChromium()
     })
     afterAll(async () => {
-      await browser?.close()
-      await online?.close()
       await kiosk?.close()
       dir.remove()
     })
 
     it('imports the file a person picks, shows the summary, maps the destination it lacks, and delivers each event once', async () => {
-      const importing = await ImportDialog.open(browser, collector)
+      const importing = await ImportDialog.open(online.browser, online.collector)
       const { page } = importing
       await importing.openDialog()
       await importing.importFile(exportFile)
@@ -104,7 +94,7 @@ describe.skipIf(!chromiumAvailable)(
       expect(await importing.count('duplicates').textContent()).toBe('6')
       expect(await page.getByTestId('import-mapping').count()).toBe(0)
 
-      const { whisperr, flywheel } = online.upstreams
+      const { whisperr, flywheel } = online
       await whisperr.waitForEvents(6)
       await flywheel.waitForEvents(2)
       expect(whisperr.duplicateMessageIds()).toEqual([])
@@ -117,7 +107,7 @@ describe.skipIf(!chromiumAvailable)(
     })
 
     it('reports a line it cannot read by its number, and closes on Esc with the keyboard back on Import', async () => {
-      const importing = await ImportDialog.open(browser, collector)
+      const importing = await ImportDialog.open(online.browser, online.collector)
       const { page } = importing
       const damaged = join(dir.path, 'damaged.ndjson')
       writeFileSync(damaged, `{"id":2,"destination":"whisperr","kind":"track"\n{"hello":"world"}\n`)

@@ -1,42 +1,20 @@
 import { readFileSync } from 'node:fs'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Collector } from '../../src/main/collector'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { EventFilter, ExportedEvent } from '../../src/shared/model'
-import type { MockWhisperr } from '../mocks/whisperr'
-import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
-import {
-  CONSOLE_ADMIN_TOKEN,
-  ConsolePage,
-  startConsoleCollector,
-  whisperrAndKeyless,
-  type ConsoleCollector
-} from '../support/console'
+import { chromiumAvailable, reportMissingChromium } from '../support/browser'
+import { CONSOLE_ADMIN_TOKEN, ConsolePage, consoleSuite, whisperrAndKeyless } from '../support/console'
 import { whisperrEvent } from '../support/whisperr-events'
 
 reportMissingChromium('console e2e tests')
 
 describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
-  let running: ConsoleCollector<{ whisperr: string }>
-  let upstream: MockWhisperr
-  let collector: Collector
-  let browser: Browser
-
-  beforeAll(async () => {
-    running = await startConsoleCollector({
-      label: 'outpost-e2e',
-      ...whisperrAndKeyless,
-      sync: { backoffBaseMs: 50, backoffMaxMs: 500 }
-    })
-    ;({ collector } = running)
-    upstream = running.upstreams.whisperr
-    expect(collector.consoleServed).toBe(true)
-    browser = await launchChromium()
+  const suite = consoleSuite({
+    label: 'outpost-e2e',
+    ...whisperrAndKeyless,
+    sync: { backoffBaseMs: 50, backoffMaxMs: 500 }
   })
-  afterAll(async () => {
-    await browser?.close()
-    await running?.close()
-  })
+  beforeAll(() => expect(suite.collector.consoleServed).toBe(true))
 
   /** An event's JSON text with numbers JSON.stringify cannot write: a big integer and `1.0`. */
   const withExactNumbers = (event: object) =>
@@ -44,7 +22,9 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
 
   /** The session cookie as the browser keeps it, and whether the page's script can see it. */
   const sessionCookieOf = async (page: Page) => ({
-    cookie: (await page.context().cookies(collector.url)).find((cookie) => cookie.name === 'outpost_session'),
+    cookie: (await page.context().cookies(suite.collector.url)).find(
+      (cookie) => cookie.name === 'outpost_session'
+    ),
     seenByScript: await page.evaluate<boolean>("document.cookie.includes('outpost_session')")
   })
   /** What the page's script stored, in this tab and for the origin. */
@@ -52,7 +32,7 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     page.evaluate<string>('JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage })')
 
   it('asks for the admin token when not signed in, and trades it for a session cookie the page never holds', async () => {
-    const ui = new ConsolePage(await browser.newPage(), collector)
+    const ui = new ConsolePage(await suite.browser.newPage(), suite.collector)
     const { page } = ui
     await ui.openSignInForm()
     // Not signed in yet is not a refusal: the form explains itself.
@@ -74,16 +54,16 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('signs in from a one-time login link that leaves no secret in the address bar or history', async () => {
-    const link = collector.loginLink()
-    const ui = new ConsolePage(await browser.newPage(), collector)
+    const link = suite.collector.loginLink()
+    const ui = new ConsolePage(await suite.browser.newPage(), suite.collector)
     const { page } = ui
     await page.goto(link)
     await ui.ready()
-    expect(page.url()).toBe(`${collector.url}/`)
+    expect(page.url()).toBe(`${suite.collector.url}/`)
     expect((await sessionCookieOf(page)).cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' })
     expect(await storedByPage(page)).toBe('{}{}')
     // The link stays in history, spent: opened again, in another browser, it signs nobody in.
-    const other = await browser.newPage()
+    const other = await suite.browser.newPage()
     const again = await other.goto(link)
     expect(again?.status()).toBe(401)
     expect(await other.textContent('body')).toMatch(/already used or has expired/)
@@ -93,8 +73,10 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('shows events arriving live, their status, and one event in detail', async () => {
-    const ui = await ConsolePage.open(browser, collector)
-    expect(await ui.page.getByTestId('ingest-url-whisperr').textContent()).toBe(`${collector.url}/whisperr`)
+    const ui = await ConsolePage.open(suite.browser, suite.collector)
+    expect(await ui.page.getByTestId('ingest-url-whisperr').textContent()).toBe(
+      `${suite.collector.url}/whisperr`
+    )
 
     const events = [
       whisperrEvent({ event_type: 'checkout_started', external_user_id: 'zoe' }),
@@ -102,7 +84,7 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
       whisperrEvent()
     ]
     const texts = [withExactNumbers(events[0]!), ...events.slice(1).map((event) => JSON.stringify(event))]
-    expect((await running.post('/whisperr/v1/events/batch', `{"events":[${texts.join(',')}]}`)).status).toBe(
+    expect((await suite.post('/whisperr/v1/events/batch', `{"events":[${texts.join(',')}]}`)).status).toBe(
       202
     )
 
@@ -124,14 +106,14 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('shows a destination as offline while the upstream is down, then delivering', async () => {
-    const ui = await ConsolePage.open(browser, collector)
-    await upstream.stop()
-    await running.post('/whisperr/v1/events/track', whisperrEvent({ event_type: 'offline_event' }))
+    const ui = await ConsolePage.open(suite.browser, suite.collector)
+    await suite.whisperr.stop()
+    await suite.post('/whisperr/v1/events/track', whisperrEvent({ event_type: 'offline_event' }))
     await expect
       .poll(() => ui.destinationState('whisperr').textContent(), { timeout: 10_000 })
       .toMatch(/Offline/)
     await expect.poll(() => ui.total('retrying').textContent(), { timeout: 10_000 }).toBe('1')
-    await upstream.restart()
+    await suite.whisperr.restart()
     await expect.poll(() => ui.total('retrying').textContent(), { timeout: 15_000 }).toBe('0')
     await expect
       .poll(() => ui.destinationState('whisperr').textContent(), { timeout: 10_000 })
@@ -140,10 +122,10 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('pauses and resumes a destination from the UI', async () => {
-    const ui = await ConsolePage.open(browser, collector)
+    const ui = await ConsolePage.open(suite.browser, suite.collector)
     await ui.page.getByTestId('pause-whisperr').click()
     await expect.poll(() => ui.destinationState('whisperr').textContent()).toMatch(/Paused/)
-    await running.post('/whisperr/v1/events/track', whisperrEvent({ event_type: 'held_event' }))
+    await suite.post('/whisperr/v1/events/track', whisperrEvent({ event_type: 'held_event' }))
     await expect.poll(() => ui.total('queued').textContent(), { timeout: 10_000 }).toBe('1')
     await ui.page.getByTestId('resume-whisperr').click()
     await expect.poll(() => ui.total('queued').textContent(), { timeout: 10_000 }).toBe('0')
@@ -151,10 +133,10 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('lists the requests it refused, with the reason per field and the body as sent, and clears them', async () => {
-    const ui = await ConsolePage.open(browser, collector)
+    const ui = await ConsolePage.open(suite.browser, suite.collector)
     const refused = whisperrEvent({ event_type: 'Signed Up', external_user_id: 'rita' })
     expect(
-      (await running.post('/whisperr/v1/events/batch', { events: [whisperrEvent(), refused] })).status
+      (await suite.post('/whisperr/v1/events/batch', { events: [whisperrEvent(), refused] })).status
     ).toBe(400)
     await expect.poll(() => ui.page.getByTestId('view-rejected-count').textContent()).toBe('1')
 
@@ -174,7 +156,7 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     expect(await detail.getByTestId('rejection-body').textContent()).toContain('"external_user_id": "rita"')
 
     // A second refusal arrives live, above the first; the selection stays where it was.
-    await running.post('/whisperr/v1/identify', { traits: {} })
+    await suite.post('/whisperr/v1/identify', { traits: {} })
     await expect.poll(() => rows.count()).toBe(2)
     expect(await rows.first().textContent()).toContain('/whisperr/v1/identify')
     expect(await rows.nth(1).getAttribute('aria-selected')).toBe('true')
@@ -188,10 +170,10 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('finds payload values, narrows by when events were received, and says how many match', async () => {
-    const ui = await ConsolePage.open(browser, collector)
+    const ui = await ConsolePage.open(suite.browser, suite.collector)
     const kiosk = (name: string) => whisperrEvent({ event_type: 'kiosk_opened', properties: { kiosk: name } })
     const events = [kiosk('Berlin-Mitte-07'), kiosk('berlin-mitte-07'), kiosk('Oslo-01')]
-    expect((await running.post('/whisperr/v1/events/batch', { events })).status).toBe(202)
+    expect((await suite.post('/whisperr/v1/events/batch', { events })).status).toBe(202)
     await ui.page.getByTestId('filter-search').fill('MITTE-07')
     await expect.poll(() => ui.rows().count()).toBe(2)
     await expect
@@ -215,10 +197,10 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('exports the events the filters match, with their payloads, as a download in each format', async () => {
-    const ui = await ConsolePage.open(browser, collector)
+    const ui = await ConsolePage.open(suite.browser, suite.collector)
     const wanted = whisperrEvent({ event_type: 'export_me', external_user_id: 'xena' })
     const sent = withExactNumbers(wanted)
-    expect((await running.post('/whisperr/v1/events/track', sent)).status).toBe(202)
+    expect((await suite.post('/whisperr/v1/events/track', sent)).status).toBe(202)
     await ui.page.getByTestId('filter-search').fill('xena')
     await expect.poll(() => ui.rows().count()).toBe(1)
 
@@ -254,9 +236,9 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('sets a vendor key from the UI, which releases the events held for want of one', async () => {
-    const ui = await ConsolePage.open(browser, collector)
+    const ui = await ConsolePage.open(suite.browser, suite.collector)
     const held = whisperrEvent({ event_type: 'held_for_a_key' })
-    expect((await running.post('/keyless/v1/events/track', held)).status).toBe(202)
+    expect((await suite.post('/keyless/v1/events/track', held)).status).toBe(202)
     await expect.poll(() => ui.destinationState('keyless').textContent()).toMatch(/Not configured/)
     expect(await ui.page.getByTestId('key-source-keyless').textContent()).toBe('Key: none')
 
@@ -267,19 +249,21 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
       .poll(() => ui.destinationState('keyless').textContent(), { timeout: 10_000 })
       .toMatch(/Delivering/)
     expect(await ui.page.getByTestId('key-source-keyless').textContent()).toBe('Key: set in Outpost')
-    await expect.poll(() => upstream.received.has(held.context.$message_id), { timeout: 10_000 }).toBe(true)
+    await expect
+      .poll(() => suite.whisperr.received.has(held.context.$message_id), { timeout: 10_000 })
+      .toBe(true)
     await ui.page.close()
   })
 
   it('lets support fix a refused payload, resend it, and discard a selection; all in the history', async () => {
-    const ui = await ConsolePage.open(browser, collector)
-    upstream.failNext(1, { type: 'status', status: 422, body: { error: 'unknown plan' } })
+    const ui = await ConsolePage.open(suite.browser, suite.collector)
+    suite.whisperr.failNext(1, { type: 'status', status: 422, body: { error: 'unknown plan' } })
     const refused = whisperrEvent({
       event_type: 'plan_changed',
       external_user_id: 'fiona',
       properties: { plan: 'platnum' }
     })
-    await running.post('/whisperr/v1/events/track', refused)
+    await suite.post('/whisperr/v1/events/track', refused)
     await ui.page.getByTestId('filter-search').fill('fiona')
     await expect.poll(() => ui.rows().first().getAttribute('data-status'), { timeout: 10_000 }).toBe('failed')
     await ui.rows().first().click()
@@ -302,7 +286,7 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     ])
     await detail.getByTestId('draft-save-resend').click()
     await expect.poll(() => ui.rows().first().getAttribute('data-status'), { timeout: 10_000 }).toBe('sent')
-    expect(upstream.received.get(refused.context.$message_id)?.properties).toEqual({ plan: 'platinum' })
+    expect(suite.whisperr.received.get(refused.context.$message_id)?.properties).toEqual({ plan: 'platinum' })
     await expect
       .poll(() => detail.getByTestId('history-entry').allTextContents())
       .toEqual([
@@ -311,8 +295,8 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
       ])
 
     await ui.page.getByTestId('pause-whisperr').click()
-    await running.post('/whisperr/v1/events/track', whisperrEvent({ external_user_id: 'fiona' }))
-    await running.post('/whisperr/v1/events/track', whisperrEvent({ external_user_id: 'fiona' }))
+    await suite.post('/whisperr/v1/events/track', whisperrEvent({ external_user_id: 'fiona' }))
+    await suite.post('/whisperr/v1/events/track', whisperrEvent({ external_user_id: 'fiona' }))
     await expect.poll(() => ui.rows().count(), { timeout: 10_000 }).toBe(3)
     await ui.rows().nth(0).getByTestId('event-check').check()
     await ui.rows().nth(1).getByTestId('event-check').check()
@@ -325,12 +309,12 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('keeps a long list light: only the rows in view are in the page, and the keys still reach every row', async () => {
-    const ui = await ConsolePage.open(browser, collector)
+    const ui = await ConsolePage.open(suite.browser, suite.collector)
     const events = Array.from({ length: 400 }, (_, n) =>
       whisperrEvent({ event_type: 'bulk_row', external_user_id: `bulk-${String(n).padStart(3, '0')}` })
     )
     for (const part of [events.slice(0, 200), events.slice(200)]) {
-      expect((await running.post('/whisperr/v1/events/batch', { events: part })).status).toBe(202)
+      expect((await suite.post('/whisperr/v1/events/batch', { events: part })).status).toBe(202)
     }
     await ui.page.getByTestId('filter-search').fill('bulk_row')
     const summary = ui.page.getByTestId('filters-summary')
@@ -365,10 +349,10 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
   })
 
   it('finds the events of one refused request and resends them together', async () => {
-    const ui = await ConsolePage.open(browser, collector)
-    upstream.failNext(1, { type: 'status', status: 422 })
+    const ui = await ConsolePage.open(suite.browser, suite.collector)
+    suite.whisperr.failNext(1, { type: 'status', status: 422 })
     const batch = [1, 2, 3].map((n) => whisperrEvent({ external_user_id: `gina-${n}` }))
-    expect((await running.post('/whisperr/v1/events/batch', { events: batch })).status).toBe(202)
+    expect((await suite.post('/whisperr/v1/events/batch', { events: batch })).status).toBe(202)
     await ui.page.getByTestId('filter-search').fill('gina-2')
     await expect.poll(() => ui.rows().first().getAttribute('data-status'), { timeout: 10_000 }).toBe('failed')
     await ui.rows().first().click()

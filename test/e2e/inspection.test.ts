@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { promisify } from 'node:util'
-import type { Browser, BrowserContext } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Collector } from '../../src/main/collector'
-import type { MockWhisperr } from '../mocks/whisperr'
-import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
-import { ConsolePage, startConsoleCollector, type ConsoleCollector } from '../support/console'
+import type { BrowserContext } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { chromiumAvailable, reportMissingChromium } from '../support/browser'
+import { ConsolePage, consoleSuite } from '../support/console'
 import { whisperrEvent } from '../support/whisperr-events'
 
 const VENDOR_KEY = 'wrk_live_0123456789abcdef'
@@ -46,29 +44,18 @@ class InspectionPage extends ConsolePage {
 }
 
 describe.skipIf(!chromiumAvailable)('inspecting an event and a refused request in Chromium', () => {
-  let running: ConsoleCollector<{ whisperr: string }>
-  let upstream: MockWhisperr
-  let collector: Collector
-  let browser: Browser
+  const suite = consoleSuite({
+    label: 'outpost-e2e-inspection',
+    upstreams: { whisperr: VENDOR_KEY },
+    destinations: ({ whisperr }) => [
+      { id: 'whisperr', vendor: 'whisperr', baseUrl: whisperr.url, apiKey: VENDOR_KEY }
+    ]
+  })
   let context: BrowserContext
 
   beforeAll(async () => {
-    running = await startConsoleCollector({
-      label: 'outpost-e2e-inspection',
-      upstreams: { whisperr: VENDOR_KEY },
-      destinations: ({ whisperr }) => [
-        { id: 'whisperr', vendor: 'whisperr', baseUrl: whisperr.url, apiKey: VENDOR_KEY }
-      ]
-    })
-    ;({ collector } = running)
-    upstream = running.upstreams.whisperr
-    browser = await launchChromium()
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: collector.url })
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await running?.close()
+    context = await suite.browser.newContext({ viewport: { width: 1440, height: 900 } })
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.collector.url })
   })
 
   /** An event whose properties hold a list to walk into, and numbers JSON.stringify cannot write. */
@@ -81,11 +68,11 @@ describe.skipIf(!chromiumAvailable)('inspecting an event and a refused request i
   it('walks the payload tree by keyboard alone, folds it, and copies a path and a value as written', async () => {
     // An older event listed below it: were the tree's arrows the list's too, it would be selected.
     expect(
-      (await running.post('/whisperr/v1/events/track', itemsEvent('tree-walker-2', 'older_order'))).status
+      (await suite.post('/whisperr/v1/events/track', itemsEvent('tree-walker-2', 'older_order'))).status
     ).toBe(202)
     const text = itemsEvent('tree-walker')
-    expect((await running.post('/whisperr/v1/events/track', text)).status).toBe(202)
-    const ui = await InspectionPage.open(context, collector)
+    expect((await suite.post('/whisperr/v1/events/track', text)).status).toBe(202)
+    const ui = await InspectionPage.open(context, suite.collector)
     await ui.openEvent('tree-walker')
     expect(await ui.rows().count()).toBe(2)
     const title = await ui.detail().locator('.detail-title').textContent()
@@ -149,15 +136,15 @@ describe.skipIf(!chromiumAvailable)('inspecting an event and a refused request i
   })
 
   it('copies the upstream request as curl with the key masked unless asked, and the ingest request that works as pasted', async () => {
-    await collector.api.pauseDestination({ id: 'whisperr' })
+    await suite.collector.api.pauseDestination({ id: 'whisperr' })
     const text = itemsEvent("o'curl")
-    expect((await running.post('/whisperr/v1/events/track', text)).status).toBe(202)
-    const ui = await InspectionPage.open(context, collector)
+    expect((await suite.post('/whisperr/v1/events/track', text)).status).toBe(202)
+    const ui = await InspectionPage.open(context, suite.collector)
     await ui.openEvent("o'curl")
 
     await ui.page.getByTestId('curl-upstream-show').click()
     const shown = (await ui.page.getByTestId('curl-upstream').textContent()) ?? ''
-    expect(shown).toContain(`curl '${upstream.url}/v1/events/batch'`)
+    expect(shown).toContain(`curl '${suite.whisperr.url}/v1/events/batch'`)
     expect(shown).toContain(`-H 'x-api-key: ****cdef'`)
     expect(shown).not.toContain(VENDOR_KEY)
     expect(await ui.page.getByTestId('curl-upstream-notes').textContent()).toMatch(/up to 500 a request/)
@@ -170,7 +157,7 @@ describe.skipIf(!chromiumAvailable)('inspecting an event and a refused request i
     expect(withKey).toContain(`--data-raw '{"events":[${text.replace(/'/g, `'\\''`)}]}'`)
 
     const ingest = await ui.copied('curl-ingest-copy')
-    expect(ingest).toContain(`curl '${collector.url}/whisperr/v1/events/track'`)
+    expect(ingest).toContain(`curl '${suite.collector.url}/whisperr/v1/events/track'`)
     await ui.page.getByTestId('curl-ingest-show').click()
     expect(await ui.page.getByTestId('curl-ingest').textContent()).toBe(ingest)
     if (existsSync(CURL)) {
@@ -183,7 +170,7 @@ describe.skipIf(!chromiumAvailable)('inspecting an event and a refused request i
     } else {
       console.warn(`[outpost] skipped: pasting the copied ingest curl. ${CURL} not found`)
     }
-    await collector.api.resumeDestination({ id: 'whisperr' })
+    await suite.collector.api.resumeDestination({ id: 'whisperr' })
     await ui.page.close()
   })
 
@@ -201,8 +188,8 @@ describe.skipIf(!chromiumAvailable)('inspecting an event and a refused request i
       )
     )
     const body = `{"events":[${events.join(',')}]}`
-    expect((await running.post('/whisperr/v1/events/batch', body)).status).toBe(400)
-    const ui = await InspectionPage.open(context, collector)
+    expect((await suite.post('/whisperr/v1/events/batch', body)).status).toBe(400)
+    const ui = await InspectionPage.open(context, suite.collector)
     await ui.page.getByTestId('view-rejected').click()
     await ui.page.getByTestId('rejection-row').first().click()
     const detail = ui.page.getByTestId('rejection-detail')

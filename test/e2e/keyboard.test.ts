@@ -1,14 +1,6 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Collector } from '../../src/main/collector'
-import type { MockWhisperr } from '../mocks/whisperr'
-import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
-import {
-  ConsolePage,
-  startConsoleCollector,
-  whisperrAndKeyless,
-  type ConsoleCollector
-} from '../support/console'
+import { describe, expect, it } from 'vitest'
+import { chromiumAvailable, reportMissingChromium } from '../support/browser'
+import { ConsolePage, consoleSuite, whisperrAndKeyless } from '../support/console'
 import { whisperrEvent } from '../support/whisperr-events'
 
 reportMissingChromium('keyboard e2e tests')
@@ -44,39 +36,25 @@ class KeyboardConsole extends ConsolePage {
 const isRow = (focused: string) => focused.startsWith('row ')
 
 describe.skipIf(!chromiumAvailable)('the console by keyboard alone, in Chromium', () => {
-  let running: ConsoleCollector<{ whisperr: string }>
-  let upstream: MockWhisperr
-  let collector: Collector
-  let browser: Browser
-
-  beforeAll(async () => {
-    running = await startConsoleCollector({
-      label: 'outpost-keyboard',
-      ...whisperrAndKeyless,
-      sync: { backoffBaseMs: 50, backoffMaxMs: 500 }
-    })
-    ;({ collector } = running)
-    upstream = running.upstreams.whisperr
-    browser = await launchChromium()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await running?.close()
+  const suite = consoleSuite({
+    label: 'outpost-keyboard',
+    ...whisperrAndKeyless,
+    sync: { backoffBaseMs: 50, backoffMaxMs: 500 }
   })
 
-  const openConsole = () => KeyboardConsole.open(browser, collector)
+  const openConsole = () => KeyboardConsole.open(suite.browser, suite.collector)
 
   it('finds a failed event, fixes and resends it, discards a ticked selection, switches views and lists the keys', async () => {
-    upstream.failNext(1, { type: 'status', status: 422, body: { error: 'unknown plan' } })
+    suite.whisperr.failNext(1, { type: 'status', status: 422, body: { error: 'unknown plan' } })
     const refused = whisperrEvent({
       event_type: 'plan_changed',
       external_user_id: 'kim-keyboard',
       properties: { plan: 'platnum' }
     })
-    expect((await running.post('/whisperr/v1/events/track', refused)).status).toBe(202)
+    expect((await suite.post('/whisperr/v1/events/track', refused)).status).toBe(202)
     for (const n of [1, 2, 3]) {
       const held = whisperrEvent({ event_type: 'held_event', external_user_id: `held-${n}` })
-      expect((await running.post('/keyless/v1/events/track', held)).status).toBe(202)
+      expect((await suite.post('/keyless/v1/events/track', held)).status).toBe(202)
     }
     const ui = await openConsole()
 
@@ -110,7 +88,7 @@ describe.skipIf(!chromiumAvailable)('the console by keyboard alone, in Chromium'
     await ui.tabTo((focused) => focused === 'draft-save-resend', 'Tab', 4)
     await ui.press('Enter')
     await expect.poll(() => ui.statuses(), { timeout: 10_000 }).toEqual(['sent'])
-    expect(upstream.received.get(refused.context.$message_id)?.properties).toEqual({ plan: 'platinum' })
+    expect(suite.whisperr.received.get(refused.context.$message_id)?.properties).toEqual({ plan: 'platinum' })
     // The editor closed: the keyboard is on Edit while it is offered, then on the event's row.
     await expect.poll(() => ui.focused()).toMatch(/^row \d+$/)
 
@@ -158,7 +136,7 @@ describe.skipIf(!chromiumAvailable)('the console by keyboard alone, in Chromium'
     const events = Array.from({ length: 200 }, (_, n) =>
       whisperrEvent({ event_type: 'many_rows', external_user_id: `many-${String(n).padStart(3, '0')}` })
     )
-    expect((await running.post('/whisperr/v1/events/batch', { events })).status).toBe(202)
+    expect((await suite.post('/whisperr/v1/events/batch', { events })).status).toBe(202)
     const ui = await openConsole()
     await ui.press('/')
     await ui.page.keyboard.type('many_rows')
@@ -247,7 +225,7 @@ describe.skipIf(!chromiumAvailable)('the console by keyboard alone, in Chromium'
 
   it('walks the rejected requests the same way: one tab stop, arrows, Enter into the detail, Esc back', async () => {
     for (const name of ['Bad Name', 'Worse Name']) {
-      const refused = await running.post('/whisperr/v1/events/track', whisperrEvent({ event_type: name }))
+      const refused = await suite.post('/whisperr/v1/events/track', whisperrEvent({ event_type: name }))
       expect(refused.status).toBe(400)
     }
     const ui = await openConsole()
@@ -271,9 +249,9 @@ describe.skipIf(!chromiumAvailable)('the console by keyboard alone, in Chromium'
   })
 
   it('resends the event shown with r, and gives the keyboard back to its row', async () => {
-    upstream.failNext(1, { type: 'status', status: 422 })
+    suite.whisperr.failNext(1, { type: 'status', status: 422 })
     const refused = whisperrEvent({ external_user_id: 'rita-keyboard' })
-    expect((await running.post('/whisperr/v1/events/track', refused)).status).toBe(202)
+    expect((await suite.post('/whisperr/v1/events/track', refused)).status).toBe(202)
     const ui = await openConsole()
     await ui.press('/')
     await ui.page.keyboard.type('rita-keyboard')
@@ -286,7 +264,7 @@ describe.skipIf(!chromiumAvailable)('the console by keyboard alone, in Chromium'
     // The Resend button goes with the failed status: the keyboard goes to the row, not the page.
     await ui.press('r')
     await expect.poll(() => ui.statuses(), { timeout: 10_000 }).toEqual(['sent'])
-    expect(upstream.received.has(refused.context.$message_id)).toBe(true)
+    expect(suite.whisperr.received.has(refused.context.$message_id)).toBe(true)
     await expect.poll(() => ui.focused()).toBe(row)
     await ui.page.close()
   })

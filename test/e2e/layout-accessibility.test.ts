@@ -1,8 +1,7 @@
-import type { Browser, BrowserContext } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cutOffElements, seriousViolations } from '../support/accessibility'
 import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
-import { ConsolePage } from '../support/console'
 import {
   CONSOLE_VIEWS,
   HELD_EVENTS,
@@ -28,38 +27,29 @@ describe.skipIf(!chromiumAvailable)('every view at every window size, light and 
     await console_?.close()
   })
 
+  const eventList = CONSOLE_VIEWS.find((view) => view.name === 'events')!
+
   for (const theme of THEMES) {
     for (const viewport of VIEWPORTS) {
       describe(`${theme}, ${viewport.name} ${viewport.width}×${viewport.height}`, () => {
-        let context: BrowserContext
-        beforeAll(async () => {
-          context = await browser.newContext({
-            viewport: { width: viewport.width, height: viewport.height },
-            colorScheme: theme
-          })
-        })
-        afterAll(() => context?.close())
-
         for (const view of CONSOLE_VIEWS) {
           it(`${view.title}: nothing cut off, no serious or critical axe violation`, async () => {
-            const page = await context.newPage()
+            const { page, close } = await console_.openView(browser, viewport, theme, view)
             try {
-              await view.open(new ConsolePage(page, console_.collectorFor(view)))
               expect(await page.evaluate('matchMedia("(prefers-color-scheme: dark)").matches')).toBe(
                 theme === 'dark'
               )
               const found = { cutOff: await cutOffElements(page), violations: await seriousViolations(page) }
               expect(found).toEqual({ cutOff: [], violations: [] })
             } finally {
-              await page.close()
+              await close()
             }
           })
         }
 
         it('shows six-digit counts whole, with separators', async () => {
-          const page = await context.newPage()
+          const { page, close } = await console_.openView(browser, viewport, theme, eventList)
           try {
-            await new ConsolePage(page, console_.collector).signIn()
             const count = page.getByTestId('destination-count-keyless-queued')
             expect(await count.textContent()).toBe(HELD_EVENTS.toLocaleString('en'))
             // Whole: the number ends inside its card, and its row of the card does not overflow.
@@ -72,7 +62,7 @@ describe.skipIf(!chromiumAvailable)('every view at every window size, light and 
             expect(clipped).toBe(false)
             expect(await cutOffElements(page)).toEqual([])
           } finally {
-            await page.close()
+            await close()
           }
         })
       })

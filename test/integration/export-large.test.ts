@@ -4,7 +4,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { NewEvent } from '../../src/main/store'
 import { startTestCollector, type TestCollector } from '../support/collector'
-import { whisperrEvent } from '../support/whisperr-events'
+import { describeLatencies, describeRss, ingestWhile, sampleRss } from '../support/measurements'
 
 const EVENTS = 20_000
 const PAYLOAD_BYTES = 20_000
@@ -17,12 +17,6 @@ function bigPayload(i: number): string {
   const padding = 'x'.repeat(PAYLOAD_BYTES - 100)
   return `{"event_type":"bulk_item","properties":{"i":${i},"pad":"${padding}"},"order":12345678901234567890}`
 }
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
-const summary = (sorted: number[]) =>
-  `${sorted.length} requests, p50 ${percentile(sorted, 0.5).toFixed(1)} ms, ` +
-  `p99 ${percentile(sorted, 0.99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`
 
 describe('an export far larger than memory should hold', () => {
   let outpost: TestCollector
@@ -55,29 +49,14 @@ describe('an export far larger than memory should hold', () => {
     await outpost?.close()
   })
 
-  /** Ingest requests one after another while `running()`: their latencies (sorted) and statuses. */
-  async function ingestWhile(running: () => boolean) {
-    const latencies: number[] = []
-    const statuses = new Set<number>()
-    while (running()) {
-      const started = performance.now()
-      const { status } = await outpost.post('/live/v1/events/track', whisperrEvent())
-      latencies.push(performance.now() - started)
-      statuses.add(status)
-    }
-    return { latencies: latencies.sort((a, b) => a - b), statuses: [...statuses] }
-  }
-
   it('streams 20,000 events of 20 KB with flat memory, while ingest keeps answering', async () => {
     // The same requests without an export, for comparison.
     const quietUntil = performance.now() + 2_000
-    const quiet = await ingestWhile(() => performance.now() < quietUntil)
+    const quiet = await ingestWhile(outpost, 'live', () => performance.now() < quietUntil)
 
-    const baseline = process.memoryUsage().rss
-    let peak = baseline
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10)
+    const rss = sampleRss()
     let exporting = true
-    const ingest = ingestWhile(() => exporting)
+    const ingest = ingestWhile(outpost, 'live', () => exporting)
     const started = performance.now()
     // The download is read by another process, as a browser's would be: this process's memory is
     // the collector's alone.
@@ -86,19 +65,18 @@ describe('an export far larger than memory should hold', () => {
     const seconds = (performance.now() - started) / 1000
     exporting = false
     const during = await ingest
-    clearInterval(sampler)
+    const peak = rss.stop()
     const download = JSON.parse(stdout) as { status: number; bytes: number; lines: number; head: string }
 
     console.log(
       `[export] ${download.lines} events, ${(download.bytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(1)} s; ` +
-        `RSS ${(baseline / 1e6).toFixed(0)} MB before, peak ${(peak / 1e6).toFixed(0)} MB ` +
-        `(+${((peak - baseline) / 1e6).toFixed(0)} MB); ingest during it: ${summary(during.latencies)}; ` +
-        `without an export: ${summary(quiet.latencies)}`
+        `${describeRss(rss.baseline, peak)}; ingest during it: ${describeLatencies(during.latencies)}; ` +
+        `without an export: ${describeLatencies(quiet.latencies)}`
     )
     expect(download).toMatchObject({ status: 200, lines: EVENTS })
     expect(download.bytes).toBeGreaterThan(2 * EVENTS * PAYLOAD_BYTES)
     expect(download.head).toMatch(/^\{"id":20000,"destination":"bulk"/)
-    expect(peak - baseline).toBeLessThan(MAX_GROWTH_BYTES)
+    expect(peak - rss.baseline).toBeLessThan(MAX_GROWTH_BYTES)
     // Every request sent while the export ran was answered, and stored.
     expect(during.statuses).toEqual([202])
     expect(during.latencies.length).toBeGreaterThan(10)

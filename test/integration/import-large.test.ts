@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PAGE_CACHE_KIB } from '../../src/main/store/database'
 import type { ImportProgress, ImportSummary } from '../../src/shared/model'
 import { startTestCollector, type TestCollector } from '../support/collector'
+import { describeLatencies, describeRss, ingestWhile, percentile, sampleRss } from '../support/measurements'
 import { tempDir } from '../support/temp'
 import { whisperrEvent } from '../support/whisperr-events'
 
@@ -20,12 +21,6 @@ const MAX_GROWTH_BYTES = 128 * 1024 * 1024 + PAGE_CACHE_KIB * 1024
 /** Answered within this while an import runs: an import that held the thread for long would not be. */
 const MAX_INGEST_P99_MS = 250
 const UPLOAD = join(__dirname, '../support/upload-import.mjs')
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
-const describeLatencies = (sorted: number[]) =>
-  `${sorted.length} requests, p50 ${percentile(sorted, 0.5).toFixed(1)} ms, ` +
-  `p99 ${percentile(sorted, 0.99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`
 
 describe('an import of 100,000 events', () => {
   const dir = tempDir('outpost-import-large')
@@ -61,32 +56,17 @@ describe('an import of 100,000 events', () => {
     dir.remove()
   })
 
-  /** Ingest requests one after another while `running()`: their latencies (sorted) and statuses. */
-  async function ingestWhile(running: () => boolean) {
-    const latencies: number[] = []
-    const statuses = new Set<number>()
-    while (running()) {
-      const started = performance.now()
-      const { status } = await outpost.post('/live/v1/events/track', whisperrEvent())
-      latencies.push(performance.now() - started)
-      statuses.add(status)
-    }
-    return { latencies: latencies.sort((a, b) => a - b), statuses: [...statuses] }
-  }
-
   it(
     'streams the file with flat memory, in order, while ingest keeps answering',
     { timeout: 300_000 },
     async () => {
       const fileBytes = statSync(file).size
       const quietUntil = performance.now() + 2_000
-      const quiet = await ingestWhile(() => performance.now() < quietUntil)
+      const quiet = await ingestWhile(outpost, 'live', () => performance.now() < quietUntil)
 
-      const baseline = process.memoryUsage().rss
-      let peak = baseline
-      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10)
+      const rss = sampleRss()
       let importing = true
-      const ingest = ingestWhile(() => importing)
+      const ingest = ingestWhile(outpost, 'live', () => importing)
       const started = performance.now()
       // Uploaded by another process, as a browser would: this process's memory is the collector's alone.
       const { stdout } = await promisify(execFile)(
@@ -97,7 +77,7 @@ describe('an import of 100,000 events', () => {
       const seconds = (performance.now() - started) / 1000
       importing = false
       const during = await ingest
-      clearInterval(sampler)
+      const peak = rss.stop()
       const answer = JSON.parse(stdout) as {
         status: number
         progressLines: number
@@ -107,15 +87,14 @@ describe('an import of 100,000 events', () => {
 
       console.log(
         `[import] ${EVENTS} events, ${(fileBytes / 1e6).toFixed(0)} MB in ${seconds.toFixed(1)} s ` +
-          `(${answer.progressLines} progress lines); RSS ${(baseline / 1e6).toFixed(0)} MB before, ` +
-          `peak ${(peak / 1e6).toFixed(0)} MB (+${((peak - baseline) / 1e6).toFixed(0)} MB); ` +
+          `(${answer.progressLines} progress lines); ${describeRss(rss.baseline, peak)}; ` +
           `ingest during it: ${describeLatencies(during.latencies)}; without: ${describeLatencies(quiet.latencies)}`
       )
       expect(answer.status).toBe(200)
       expect(answer.summary).toMatchObject({ lines: EVENTS, imported: EVENTS, refused: 0, stopped: null })
       expect(answer.progressLines).toBeGreaterThan(1)
       expect(answer.lastProgress.bytes).toBeLessThanOrEqual(fileBytes)
-      expect(peak - baseline).toBeLessThan(MAX_GROWTH_BYTES)
+      expect(peak - rss.baseline).toBeLessThan(MAX_GROWTH_BYTES)
       // Holding the file would not fit: the bound is well under the file itself.
       expect(fileBytes).toBeGreaterThan(1.4 * MAX_GROWTH_BYTES)
       // Every request sent meanwhile was answered and stored.

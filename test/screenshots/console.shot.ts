@@ -3,7 +3,6 @@ import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser'
-import { ConsolePage } from '../support/console'
 import {
   CONSOLE_VIEWS,
   startConsoleWithEveryState,
@@ -36,18 +35,13 @@ describe('screenshots of every view', () => {
     for (const viewport of PHOTOGRAPHED) {
       for (const view of CONSOLE_VIEWS) {
         it(`${view.name}, ${viewport.name}, ${theme}`, async () => {
-          const context = await browser.newContext({
-            viewport: { width: viewport.width, height: viewport.height },
-            colorScheme: theme
-          })
+          const { page, close } = await console_.openView(browser, viewport, theme, view)
           try {
-            const page = await context.newPage()
-            await view.open(new ConsolePage(page, console_.collectorFor(view)))
             // A blinking caret would make every run a new picture.
             await page.evaluate('document.activeElement && document.activeElement.blur()')
             await page.screenshot({ path: join(OUT_DIR, `${view.name}-${viewport.name}-${theme}.png`) })
           } finally {
-            await context.close()
+            await close()
           }
         })
       }

@@ -1,5 +1,5 @@
 import type { DestinationConfig } from '../../src/main/config'
-import type { Collector } from '../../src/main/collector'
+import type { Browser, Page } from 'playwright-core'
 import { connectors } from '../../src/main/connectors'
 import { ConsolePage, startConsoleCollector, whisperrAndKeyless, type ConsoleCollector } from './console'
 import { newEvent } from './outbox-events'
@@ -184,10 +184,21 @@ export const CONSOLE_VIEWS: ConsoleView[] = [
   }
 ]
 
+export type Viewport = (typeof VIEWPORTS)[number]
+export type Theme = (typeof THEMES)[number]
+
 export interface ConsoleWithEveryState {
-  collector: Collector
-  /** The collector a view opens on: the busy one, or one that has stored nothing (the first-run guide). */
-  collectorFor(view: ConsoleView): Collector
+  /**
+   * Opens `view` as a person would, in a new browser context of the window size and theme, on the
+   * collector it belongs to (the busy one, or the one that has stored nothing for the first-run
+   * guide). close() closes the context.
+   */
+  openView(browser: Browser, viewport: Viewport, theme: Theme, view: ConsoleView): Promise<OpenedView>
+  close(): Promise<void>
+}
+
+export interface OpenedView {
+  page: Page
   close(): Promise<void>
 }
 
@@ -261,8 +272,20 @@ export async function startConsoleWithEveryState(): Promise<ConsoleWithEveryStat
   )
   const firstRun = await startFirstRunCollector()
   return {
-    collector,
-    collectorFor: (view) => (view.firstRun ? firstRun.collector : collector),
+    async openView(browser, viewport, theme, view) {
+      const context = await browser.newContext({
+        viewport: { width: viewport.width, height: viewport.height },
+        colorScheme: theme
+      })
+      const page = await context.newPage()
+      try {
+        await view.open(new ConsolePage(page, view.firstRun ? firstRun.collector : collector))
+      } catch (error) {
+        await context.close()
+        throw error
+      }
+      return { page, close: () => context.close() }
+    },
     async close() {
       await firstRun.close()
       await busy.close()

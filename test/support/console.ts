@@ -1,9 +1,11 @@
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 import { startCollector, type Collector } from '../../src/main/collector'
 import { parseConfig, type DestinationConfig } from '../../src/main/config'
 import { startMockFlywheel, type MockFlywheel } from '../mocks/flywheel'
 import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
+import { launchChromium } from './browser'
 import { tempDir } from './temp'
 
 /** The console as `electron-vite build` wrote it: build before these tests. */
@@ -98,6 +100,49 @@ export async function startConsoleCollector<Keys extends UpstreamKeys = Record<n
       dir.remove()
     }
   }
+}
+
+/** What a describe block's tests use: its console collector, mock upstreams and Chromium. */
+export type ConsoleSuite<Keys extends UpstreamKeys> = MocksOf<Keys> & {
+  readonly collector: Collector
+  readonly browser: Browser
+  post: ConsoleCollector<Keys>['post']
+}
+
+/**
+ * For a describe block: a console collector (startConsoleCollector) and Chromium started before
+ * its tests and stopped after them. Its fields are there from the block's hooks and tests on.
+ */
+export function consoleSuite<Keys extends UpstreamKeys = Record<never, never>>(
+  options: ConsoleCollectorOptions<Keys>
+): ConsoleSuite<Keys> {
+  let running: ConsoleCollector<Keys> | undefined
+  let browser: Browser | undefined
+  beforeAll(async () => {
+    running = await startConsoleCollector(options)
+    browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await running?.close()
+  })
+  const started = () => {
+    if (!running || !browser) throw new Error('the console starts in beforeAll: use it in a hook or a test')
+    return { running, browser }
+  }
+  const suite = {
+    get collector() {
+      return started().running.collector
+    },
+    get browser() {
+      return started().browser
+    },
+    post: (path: string, body: unknown) => started().running.post(path, body)
+  }
+  for (const vendor of Object.keys(options.upstreams ?? {}) as (keyof MocksOf<Keys>)[]) {
+    Object.defineProperty(suite, vendor, { get: () => started().running.upstreams[vendor] })
+  }
+  return suite as ConsoleSuite<Keys>
 }
 
 /** Page helpers for the console: locators, actions and waits, apart from the specs. */

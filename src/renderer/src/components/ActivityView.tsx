@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useRef, useState, type ReactNode } from 'react'
 import {
   ACTIVITY_RANGES,
   type ActivityBucket,
@@ -88,107 +88,111 @@ function NotRunning({ buckets, height }: { buckets: ActivityBucket[]; height: nu
   )
 }
 
-function FlowChart({ buckets, peak }: { buckets: ActivityBucket[]; peak: number }) {
-  const half = FLOW_MIDDLE - 1
+/** A bucket while Outpost was running: it has a backlog. */
+type RunningBucket = ActivityBucket & { backlog: number }
+const wasRunning = (bucket: ActivityBucket): bucket is RunningBucket => bucket.backlog !== null
+
+/** One series' bar in a bucket; nothing where the series counted nothing. */
+function Bar({
+  series,
+  x,
+  y,
+  width,
+  height
+}: {
+  series: 'received' | 'delivered' | 'failed' | 'backlog'
+  x: number
+  y: number
+  width: number
+  height: number
+}) {
+  return height > 0 ? (
+    <rect className={`activity-${series}`} x={x} y={y} width={width} height={height} />
+  ) : null
+}
+
+/**
+ * A chart of one column a bucket: where Outpost was not running, each running bucket's title and
+ * hover band around the bars `barsOf` draws, and the axis at `axisY`.
+ */
+function BucketChart({
+  buckets,
+  height,
+  axisY,
+  barsOf
+}: {
+  buckets: ActivityBucket[]
+  height: number
+  axisY: number
+  barsOf: (bucket: RunningBucket, index: number) => ReactNode
+}) {
   return (
     <svg
       className="activity-svg"
-      viewBox={`0 0 ${buckets.length} ${FLOW_HEIGHT}`}
+      viewBox={`0 0 ${buckets.length} ${height}`}
       preserveAspectRatio="none"
-      height={FLOW_HEIGHT}
+      height={height}
       aria-hidden="true"
     >
-      <NotRunning buckets={buckets} height={FLOW_HEIGHT} />
-      {buckets.map((bucket, index) => {
-        if (bucket.backlog === null) return null
-        const received = barHeight(bucket.received, peak, half)
-        const delivered = barHeight(bucket.delivered, peak, half)
-        const failed = barHeight(bucket.failed, peak, half)
-        const x = index + (1 - BAR_WIDTH) / 2
-        return (
+      <NotRunning buckets={buckets} height={height} />
+      {buckets.map((bucket, index) =>
+        wasRunning(bucket) ? (
           <g key={bucket.start}>
             <title>{bucketWords(bucket)}</title>
-            <rect className="activity-hover" x={index} y={0} width={1} height={FLOW_HEIGHT} />
-            {received > 0 && (
-              <rect
-                className="activity-received"
-                x={x}
-                y={FLOW_MIDDLE - received}
-                width={BAR_WIDTH}
-                height={received}
-              />
-            )}
-            {delivered > 0 && (
-              <rect
-                className="activity-delivered"
-                x={x}
-                y={FLOW_MIDDLE}
-                width={BAR_WIDTH}
-                height={delivered}
-              />
-            )}
-            {failed > 0 && (
-              <rect
-                className="activity-failed"
-                x={x}
-                y={FLOW_MIDDLE + delivered}
-                width={BAR_WIDTH}
-                height={failed}
-              />
-            )}
+            <rect className="activity-hover" x={index} y={0} width={1} height={height} />
+            {barsOf(bucket, index)}
           </g>
-        )
-      })}
+        ) : null
+      )}
       <line
         className="activity-axis"
         x1={0}
         x2={buckets.length}
-        y1={FLOW_MIDDLE}
-        y2={FLOW_MIDDLE}
+        y1={axisY}
+        y2={axisY}
         vectorEffect="non-scaling-stroke"
       />
     </svg>
   )
 }
 
+/** Events in above the middle; delivered, then failed, below it. */
+function FlowChart({ buckets, peak }: { buckets: ActivityBucket[]; peak: number }) {
+  const half = FLOW_MIDDLE - 1
+  return (
+    <BucketChart
+      buckets={buckets}
+      height={FLOW_HEIGHT}
+      axisY={FLOW_MIDDLE}
+      barsOf={(bucket, index) => {
+        const received = barHeight(bucket.received, peak, half)
+        const delivered = barHeight(bucket.delivered, peak, half)
+        const failed = barHeight(bucket.failed, peak, half)
+        const x = index + (1 - BAR_WIDTH) / 2
+        return (
+          <>
+            <Bar series="received" x={x} y={FLOW_MIDDLE - received} width={BAR_WIDTH} height={received} />
+            <Bar series="delivered" x={x} y={FLOW_MIDDLE} width={BAR_WIDTH} height={delivered} />
+            <Bar series="failed" x={x} y={FLOW_MIDDLE + delivered} width={BAR_WIDTH} height={failed} />
+          </>
+        )
+      }}
+    />
+  )
+}
+
+/** The backlog at each bucket's end, from the bottom up, bars touching. */
 function BacklogChart({ buckets, peak }: { buckets: ActivityBucket[]; peak: number }) {
   return (
-    <svg
-      className="activity-svg"
-      viewBox={`0 0 ${buckets.length} ${BACKLOG_HEIGHT}`}
-      preserveAspectRatio="none"
+    <BucketChart
+      buckets={buckets}
       height={BACKLOG_HEIGHT}
-      aria-hidden="true"
-    >
-      <NotRunning buckets={buckets} height={BACKLOG_HEIGHT} />
-      {buckets.map((bucket, index) => {
-        if (bucket.backlog === null) return null
+      axisY={BACKLOG_HEIGHT}
+      barsOf={(bucket, index) => {
         const height = barHeight(bucket.backlog, peak, BACKLOG_HEIGHT)
-        return (
-          <g key={bucket.start}>
-            <title>{bucketWords(bucket)}</title>
-            <rect className="activity-hover" x={index} y={0} width={1} height={BACKLOG_HEIGHT} />
-            {height > 0 && (
-              <rect
-                className="activity-backlog"
-                x={index}
-                y={BACKLOG_HEIGHT - height}
-                width={1}
-                height={height}
-              />
-            )}
-          </g>
-        )
-      })}
-      <line
-        className="activity-axis"
-        x1={0}
-        x2={buckets.length}
-        y1={BACKLOG_HEIGHT}
-        y2={BACKLOG_HEIGHT}
-        vectorEffect="non-scaling-stroke"
-      />
-    </svg>
+        return <Bar series="backlog" x={index} y={BACKLOG_HEIGHT - height} width={1} height={height} />
+      }}
+    />
   )
 }
 

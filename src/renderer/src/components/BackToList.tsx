@@ -1,4 +1,4 @@
-import type { KeyboardEvent } from 'react'
+import type { KeyboardEvent, ReactNode } from 'react'
 import { isTypingTarget } from '../list-selection'
 
 /**
@@ -18,7 +18,7 @@ export function BackToList({ onBack, label }: { onBack(): void; label: string })
  * (`onBack`); where both are shown, to the selected row (`onReturn`). Esc that closed something
  * inside the pane (the editor, a dialog) or that a field keeps is left alone.
  */
-export function escapeToList(onBack: () => void, onReturn: () => void) {
+function escapeToList(onBack: () => void, onReturn: () => void) {
   return (key: KeyboardEvent<HTMLElement>) => {
     if (key.key !== 'Escape' || key.defaultPrevented || isTypingTarget(key.target)) return
     key.preventDefault()
@@ -26,4 +26,41 @@ export function escapeToList(onBack: () => void, onReturn: () => void) {
     if (backButton !== null && backButton.getClientRects().length > 0) onBack()
     else onReturn()
   }
+}
+
+/**
+ * A list's detail pane, the back button first. Focusable so that Enter on a row can put the
+ * keyboard here, and Esc take it back (escapeToList).
+ */
+export function DetailPane({
+  id,
+  label,
+  testId,
+  listLabel,
+  onBack,
+  onReturn,
+  children
+}: {
+  id: string
+  label: string
+  testId: string
+  /** What the back button says: the list it leads back to. */
+  listLabel: string
+  onBack(): void
+  onReturn(): void
+  children: ReactNode
+}) {
+  return (
+    <aside
+      id={id}
+      className="detail"
+      aria-label={label}
+      data-testid={testId}
+      tabIndex={-1}
+      onKeyDown={escapeToList(onBack, onReturn)}
+    >
+      <BackToList label={listLabel} onBack={onBack} />
+      {children}
+    </aside>
+  )
 }

@@ -6,7 +6,7 @@ import { formatDateTime } from '../format'
 import { useShortcut } from '../shortcuts'
 import { useOutpost } from '../store'
 import { AttemptsTable } from './AttemptsTable'
-import { BackToList, escapeToList } from './BackToList'
+import { DetailPane } from './BackToList'
 import { CopyAsCurl } from './CopyAsCurl'
 import { CopyJsonButton } from './CopyJsonButton'
 import { DisclosureButton } from './DisclosureButton'
@@ -303,17 +303,15 @@ export function EventDetailPane() {
     focusEventRow(selectedId ?? undefined)
   }
   return (
-    // Focusable so that Enter on a row can put the keyboard here, and Esc take it back.
-    <aside
+    <DetailPane
       id={FOCUS_TARGETS.eventDetail}
-      className="detail"
-      aria-label="Event detail"
-      data-testid="event-detail"
-      tabIndex={-1}
-      onKeyDown={escapeToList(backToList, () => focusEventRow())}
+      label="Event detail"
+      testId="event-detail"
+      listLabel="Events"
+      onBack={backToList}
+      onReturn={() => focusEventRow()}
     >
-      <BackToList label="Events" onBack={backToList} />
       {content}
-    </aside>
+    </DetailPane>
   )
 }

@@ -2,7 +2,7 @@ import type { RefusedEvent, Rejection } from '@shared/model'
 import { eventOfBatch, formatBytes, formatDateTime, utf8Bytes } from '../format'
 import { FOCUS_TARGETS, focusRejectionRow } from '../focus-moves'
 import { useOutpost } from '../store'
-import { BackToList, escapeToList } from './BackToList'
+import { DetailPane } from './BackToList'
 import { CopyJsonButton } from './CopyJsonButton'
 import { PayloadView } from './PayloadView'
 import { requestLine } from './RejectionList'
@@ -153,16 +153,14 @@ export function RejectionDetailPane() {
     focusRejectionRow(selected?.id)
   }
   return (
-    // Focusable so that Enter on a row can put the keyboard here, and Esc take it back.
-    <aside
+    <DetailPane
       id={FOCUS_TARGETS.rejectionDetail}
-      className="detail"
-      aria-label="Rejected request"
-      data-testid="rejection-detail"
-      tabIndex={-1}
-      onKeyDown={escapeToList(backToList, () => focusRejectionRow())}
+      label="Rejected request"
+      testId="rejection-detail"
+      listLabel="Rejected requests"
+      onBack={backToList}
+      onReturn={() => focusRejectionRow()}
     >
-      <BackToList label="Rejected requests" onBack={backToList} />
       {selected ? (
         <RejectionView rejection={selected} />
       ) : (
@@ -171,6 +169,6 @@ export function RejectionDetailPane() {
           stored.
         </p>
       )}
-    </aside>
+    </DetailPane>
   )
 }
