@@ -1,5 +1,5 @@
 import type { ScrapeLoopPlan, ScrapeReport } from './peer-protocol'
-import { percentile } from './stats'
+import { percentile } from '../../test/support/measurements'
 
 /** One GET of the collector's /metrics, as Prometheus sends it: its time and the bytes of the answer. */
 async function scrapeOnce(url: string): Promise<{ ms: number; bytes: number }> {
