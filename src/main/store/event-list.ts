@@ -27,13 +27,16 @@ import { isDamage } from './storage-errors'
  *   whatever the clock did; received_at is checked only in blocks not wholly inside the range. Ids
  *   the index has not reached are one stretch, checked event by event. Without a time range, one
  *   stretch of every id (below `beforeId` when paging);
- * - within a stretch, the other filters through the index meant for them (migrations 1 and 8):
+ * - within a stretch, the other filters through the index meant for them (migrations 1, 8, 12):
  *   one upstream request (`attemptId`): its events (attempt_events_attempt), at most a batch; a
- *   status: its range of outbox_status (status, id, destination), the destination checked in the
- *   index; a destination alone: the ranges of the statuses it has events in (status_counts),
+ *   user key: its range of outbox_user (user_key, id); a name: its range of outbox_name (name, id),
+ *   the other filters checked on each event (a user's events are few; a name is the narrower of
+ *   the two for a status); a status: its range of outbox_status (status, id, destination), the
+ *   destination checked in the index; a destination alone: the ranges of the statuses it has events in (status_counts),
  *   merged by SQLite (a compound SELECT ordered by id reads each range in order and stops at the
  *   limit); nothing: the ids. A unary `+` keeps SQLite from leading with an index not meant to lead.
- * - a search (search-text.ts says what matches): the ids the trigram index gives, each checked
+ * - a search (search-text.ts says what matches): with a user key, that user's events, each
+ *   checked; else the ids the trigram index gives, each checked
  *   against the event itself (eventMatches), which also drops entries of events since edited or
  *   pruned; events the index has not reached (new ones, or edited since) are read and checked
  *   directly, so a committed event is found at once. A term shorter than a trigram, or a search
@@ -96,11 +99,27 @@ function boundConditions(checkTime: boolean): string[] {
   return ['id >= @lo', 'id <= @hi', ...timeConditions(checkTime)]
 }
 
-/** The filters checked on an event already found (never leading: a unary + on each column). */
-function checkedFilters(query: EventQuery): string[] {
+/** The exact key a list reads through its own index, the user key before the name; null for none. */
+type KeyFilter = 'user' | 'name'
+
+function keyFilterOf(query: EventQuery): KeyFilter | null {
+  if (query.user !== undefined) return 'user'
+  return query.name === undefined ? null : 'name'
+}
+
+/** The range of a key's index: its events, in id order. */
+const KEY_RANGE: Record<KeyFilter, string> = { user: 'user_key = @user', name: 'name = @name' }
+
+/**
+ * The filters checked on an event already found (never leading: a unary + on each column), but
+ * the key that `leading` reads through its index.
+ */
+function checkedFilters(query: EventQuery, leading: KeyFilter | null = null): string[] {
   return [
     ...(query.destination === undefined ? [] : ['+destination = @destination']),
-    ...(query.status === undefined ? [] : ['+status = @status'])
+    ...(query.status === undefined ? [] : ['+status = @status']),
+    ...(query.name === undefined || leading === 'name' ? [] : ['+name = @name']),
+    ...(query.user === undefined || leading === 'user' ? [] : ['+user_key = @user'])
   ]
 }
 
@@ -115,6 +134,8 @@ function requestEvents(query: EventQuery, checkTime: boolean): string[] {
 function filterRanges(query: EventQuery, checkTime: boolean): string[] {
   const bounds = boundConditions(checkTime)
   if (query.attemptId !== undefined) return [idsWhere(requestEvents(query, checkTime))]
+  const key = keyFilterOf(query)
+  if (key !== null) return [idsWhere([KEY_RANGE[key], ...checkedFilters(query, key), ...bounds])]
   if (query.status !== undefined) {
     const statusRange =
       query.destination === undefined ? ['status = @status'] : destinationInStatus('@status')
@@ -137,15 +158,23 @@ export function filterCountSql(query: EventQuery, checkTime: boolean): string {
 
 /**
  * A search within one stretch, newest first, read event by event: one request's events; else the
- * status's range of outbox_status when there is a status, else the ids; the rest checked on each.
+ * range of the user's or the name's index, else the status's range of outbox_status when there is a
+ * status, else the ids; the rest checked on each.
  */
 export function searchEventsSql(query: EventQuery, checkTime: boolean, columns: string): string {
-  const status = query.status === undefined ? [] : ['status = @status']
-  const destination = query.destination === undefined ? [] : ['+destination = @destination']
+  const key = keyFilterOf(query)
+  const leading = key !== null ? [KEY_RANGE[key]] : query.status === undefined ? [] : ['status = @status']
+  // Without a key, no name or user is asked for: the destination alone is checked.
+  const checked =
+    key !== null
+      ? checkedFilters(query, key)
+      : query.destination === undefined
+        ? []
+        : ['+destination = @destination']
   const where =
     query.attemptId !== undefined
       ? requestEvents(query, checkTime)
-      : [...boundConditions(checkTime), ...status, ...destination, MATCHES]
+      : [...boundConditions(checkTime), ...leading, ...checked, MATCHES]
   return `SELECT ${columns} FROM outbox WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT @limit`
 }
 
@@ -189,6 +218,8 @@ const COUNTED_COLUMNS = 'outbox.id AS id'
 interface Params {
   destination?: string
   status?: string
+  name?: string
+  user?: string
   attemptId?: number
   from: number
   to: number
@@ -331,6 +362,8 @@ export function createEventList(
     return {
       destination: query.destination,
       status: query.status,
+      name: query.name,
+      user: query.user,
       attemptId: query.attemptId,
       from: timeOf(query.receivedFrom, -NO_BOUND),
       to: timeOf(query.receivedTo, NO_BOUND),
@@ -364,7 +397,7 @@ export function createEventList(
   }
 
   function filteredCount(query: EventQuery, params: Params): EventCount {
-    if (!isTimed(query) && query.attemptId === undefined) {
+    if (!isTimed(query) && query.attemptId === undefined && keyFilterOf(query) === null) {
       const ledger = { destination: query.destination ?? null, status: query.status ?? null }
       return { count: countLedger.get(ledger) as number, exact: true }
     }
@@ -388,7 +421,12 @@ export function createEventList(
     budgetMs: number,
     columns: string
   ): SearchResult {
-    const searchable = params.match !== null && query.attemptId === undefined && !searchInStatus(query)
+    // A user's events are few: read and checked one by one, as one request's are.
+    const searchable =
+      params.match !== null &&
+      query.attemptId === undefined &&
+      query.user === undefined &&
+      !searchInStatus(query)
     const state = textIndexState()
     const edited = JSON.stringify(state === null ? [] : (editedSince.all(state.changesApplied) as number[]))
     const parts = searchable && index ? index.parts() : []

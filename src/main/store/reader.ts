@@ -14,6 +14,8 @@ export interface Reader {
   listEvents(query: EventQuery): Promise<EventPage>
   countEvents(query: EventQuery): Promise<EventCount>
   getEvent(id: number): Promise<EventDetail | null>
+  /** The distinct event names, at most `limit`: Queries.eventNames. */
+  eventNames(limit: number): Promise<string[]>
   /** The Activity view's charts: ActivityReads.activityBuckets. */
   activityBuckets(from: number, minutes: number): Promise<ActivityMinute[]>
   /** Stops the worker; reads still waiting fail, later ones are refused. */
@@ -21,7 +23,8 @@ export interface Reader {
 }
 
 /** What the reader runs, by name: the same functions as the store's own queries. */
-export type ReadMethods = Pick<Queries, 'listEvents' | 'countEvents' | 'getEvent'> & ActivityReads
+export type ReadMethods = Pick<Queries, 'listEvents' | 'countEvents' | 'getEvent' | 'eventNames'> &
+  ActivityReads
 
 /**
  * The worker's connection: read-only, so nothing it runs can write. The writer may hold the file
@@ -124,6 +127,7 @@ export function openReader(file: string, options: { searchIndexFile?: string } =
     listEvents: (query) => call('listEvents', query),
     countEvents: (query) => call('countEvents', query),
     getEvent: (id) => call('getEvent', id),
+    eventNames: (limit) => call('eventNames', limit),
     activityBuckets: (from, minutes) => call('activityBuckets', from, minutes),
     async close() {
       closed = true

@@ -10,6 +10,7 @@ import { listIndexes } from './008-list-indexes'
 import { activity } from './009-activity'
 import { searchChanges } from './010-search-changes'
 import { lanes } from './011-lanes'
+import { nameUserIndexes } from './012-name-user-indexes'
 import { LANE_FUNCTION, laneOf } from '../lanes'
 
 export interface Migration {
@@ -30,7 +31,8 @@ export const migrations: Migration[] = [
   listIndexes,
   activity,
   searchChanges,
-  lanes
+  lanes,
+  nameUserIndexes
 ]
 
 export class NewerDatabaseError extends Error {
