@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { EventCount, EventPage, EventQuery } from '../../src/shared/model'
 import {
   deferred,
@@ -23,6 +23,8 @@ const range = (from: number, to: number): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i)
 
 describe('renderer store: the event list', () => {
+  afterEach(() => vi.useRealTimers())
+
   it('drops a list answer that a filter change made stale, whatever order the answers come in', async () => {
     const answers: Deferred<EventPage>[] = []
     const api = fakeApi({
@@ -191,6 +193,8 @@ describe('renderer store: the event list', () => {
       status: '',
       destination: '',
       search: '',
+      name: '',
+      user: '',
       attemptId: null,
       received: { kind: 'any' }
     })
@@ -214,5 +218,62 @@ describe('renderer store: the event list', () => {
     await loading
     expect(store.getState().events).toHaveLength(200)
     expect(store.getState().loadingMore).toBe(false)
+  })
+
+  it('applies a typed name and user after a pause in typing, exactly as typed, to the list and the count', async () => {
+    const queries: EventQuery[] = []
+    const counted: EventQuery[] = []
+    const api = fakeApi({
+      getStats: async () => statsAt(1),
+      listEvents: async (query) => {
+        queries.push(query)
+        return pageOf([1, 2], query)
+      },
+      countEvents: async (query) => {
+        counted.push(query)
+        return { count: 2, exact: true }
+      }
+    })
+    const store = storeOn(api)
+    await store.getState().poll()
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    store.getState().typeFilter('name', 'sign')
+    store.getState().typeFilter('name', 'signup ')
+    store.getState().typeFilter('user', 'ann')
+    expect(store.getState().typed).toEqual({ search: '', name: 'signup ', user: 'ann' })
+    expect(queries).toHaveLength(1)
+    vi.advanceTimersByTime(250)
+    vi.useRealTimers()
+    await settle()
+    expect(store.getState().filters).toMatchObject({ name: 'signup ', user: 'ann' })
+    expect(queries.at(-1)).toEqual({ name: 'signup ', user: 'ann', limit: 200 })
+    expect(counted.at(-1)).toEqual({ name: 'signup ', user: 'ann' })
+    // One read per pause, not one per key.
+    expect(queries).toHaveLength(3)
+  })
+
+  it('Clear filters empties the typed fields too, and a typed filter still waiting never applies', async () => {
+    const api = fakeApi({
+      getStats: async () => statsAt(1),
+      listEvents: async (query) => pageOf([1], query),
+      countEvents: async () => ({ count: 1, exact: true })
+    })
+    const store = storeOn(api)
+    await store.getState().poll()
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    store.getState().typeFilter('user', 'ann')
+    vi.advanceTimersByTime(250)
+    store.getState().typeFilter('name', 'signup')
+    store.getState().clearFilters()
+    vi.advanceTimersByTime(250)
+    vi.useRealTimers()
+    expect(store.getState().typed).toEqual({ search: '', name: '', user: '' })
+    expect(store.getState().filters).toMatchObject({ name: '', user: '' })
+  })
+
+  it('offers the names the collector has stored', async () => {
+    const store = storeOn(fakeApi({ listEventNames: async () => ['checkout', 'signup'] }))
+    await store.getState().loadEventNames()
+    expect(store.getState().eventNames).toEqual(['checkout', 'signup'])
   })
 })

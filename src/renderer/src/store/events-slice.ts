@@ -1,11 +1,20 @@
 import type { OutpostApi } from '@shared/api'
 import type { EventCount, EventPage, EventStatus, EventSummary } from '@shared/model'
-import { NO_FILTERS, sameFilters, toQuery, type EventFilters, type ReceivedFilter } from './filters'
+import {
+  NO_FILTERS,
+  NOTHING_TYPED,
+  sameFilters,
+  toQuery,
+  type EventFilters,
+  type ReceivedFilter,
+  type TypedFilter
+} from './filters'
 import type { SliceCreator } from './types'
 
 /** The count is read again at most this often while the outbox changes (a search's takes up to 250 ms). */
 const COUNT_INTERVAL_MS = 3000
-const SEARCH_DEBOUNCE_MS = 250
+/** How long typing pauses before a typed filter applies. */
+const TYPING_PAUSE_MS = 250
 export const PAGE_SIZE = 200
 /** The admin API's largest page; a refresh re-reads at most this many rows. */
 const MAX_PAGE_SIZE = 1000
@@ -24,11 +33,15 @@ export interface EventsSlice {
   eventsLoaded: boolean
   loadingMore: boolean
   filters: EventFilters
-  /** What is typed in the search box; becomes filters.search after a pause in typing. */
-  searchText: string
+  /** What is typed in the search, name and user fields; each becomes its filter after a pause in typing. */
+  typed: Record<TypedFilter, string>
+  /** The event names stored, offered by the name field; read when it is about to be used. */
+  eventNames: string[]
   setStatusFilter(status: EventStatus | ''): void
   setDestinationFilter(destination: string): void
-  setSearchText(text: string): void
+  /** Text typed in the search (a part, ignoring case), name or user (each exact) field. */
+  typeFilter(field: TypedFilter, text: string): void
+  loadEventNames(): Promise<void>
   setReceivedFilter(received: ReceivedFilter): void
   /** Lists the events of one upstream request, whatever the other filters were. */
   showRequestEvents(attemptId: number | null): void
@@ -52,7 +65,8 @@ export const createEventsSlice: SliceCreator<EventsSlice> = (deps) => (set, get)
   let countRequest = 0
   /** When the count was last read (deps.now()). */
   let countedAt = Number.NEGATIVE_INFINITY
-  let searchTimer: ReturnType<typeof setTimeout> | null = null
+  /** The typed fields waiting for their pause in typing. */
+  const typingTimers = new Map<TypedFilter, ReturnType<typeof setTimeout>>()
 
   /** Rows older than the fresh page that were loaded with "Load more" stay, so the list does not shrink. */
   const keepOlderRows = (page: EventPage): EventPage => {
@@ -106,11 +120,11 @@ export const createEventsSlice: SliceCreator<EventsSlice> = (deps) => (set, get)
     void refreshCount(client)
   }
 
-  /** Empties the search box, and forgets a search still waiting for its pause in typing. */
-  const clearSearchText = (): void => {
-    if (searchTimer !== null) clearTimeout(searchTimer)
-    searchTimer = null
-    set({ searchText: '' })
+  /** Empties the typed fields, and forgets what still waits for its pause in typing. */
+  const clearTypedText = (): void => {
+    for (const timer of typingTimers.values()) clearTimeout(timer)
+    typingTimers.clear()
+    set({ typed: NOTHING_TYPED })
   }
 
   return {
@@ -121,7 +135,8 @@ export const createEventsSlice: SliceCreator<EventsSlice> = (deps) => (set, get)
     eventsLoaded: false,
     loadingMore: false,
     filters: NO_FILTERS,
-    searchText: '',
+    typed: NOTHING_TYPED,
+    eventNames: [],
 
     setStatusFilter(status) {
       applyFilters({ ...get().filters, status })
@@ -131,13 +146,22 @@ export const createEventsSlice: SliceCreator<EventsSlice> = (deps) => (set, get)
       applyFilters({ ...get().filters, destination })
     },
 
-    setSearchText(text) {
-      set({ searchText: text })
-      if (searchTimer !== null) clearTimeout(searchTimer)
-      searchTimer = setTimeout(() => {
-        searchTimer = null
-        applyFilters({ ...get().filters, search: text.trim() })
-      }, SEARCH_DEBOUNCE_MS)
+    typeFilter(field, text) {
+      set({ typed: { ...get().typed, [field]: text } })
+      clearTimeout(typingTimers.get(field))
+      typingTimers.set(
+        field,
+        setTimeout(() => {
+          typingTimers.delete(field)
+          // A search ignores surrounding spaces; a name or user key is taken exactly as typed.
+          applyFilters({ ...get().filters, [field]: field === 'search' ? text.trim() : text })
+        }, TYPING_PAUSE_MS)
+      )
+    },
+
+    async loadEventNames() {
+      const names = await get().readFrom('Reading the event names', (client) => client.listEventNames({}))
+      if (names !== null) set({ eventNames: names })
     },
 
     setReceivedFilter(received) {
@@ -145,12 +169,12 @@ export const createEventsSlice: SliceCreator<EventsSlice> = (deps) => (set, get)
     },
 
     showRequestEvents(attemptId) {
-      if (attemptId !== null) clearSearchText()
+      if (attemptId !== null) clearTypedText()
       applyFilters(attemptId === null ? { ...get().filters, attemptId } : { ...NO_FILTERS, attemptId })
     },
 
     clearFilters() {
-      clearSearchText()
+      clearTypedText()
       applyFilters(NO_FILTERS)
     },
 

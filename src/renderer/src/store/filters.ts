@@ -12,6 +12,10 @@ export interface EventFilters {
   status: EventStatus | ''
   destination: string
   search: string
+  /** An event name, exactly; '' for any. */
+  name: string
+  /** A user key, exactly; '' for any. */
+  user: string
   /** Only the events one upstream request carried; null for all. */
   attemptId: number | null
   received: ReceivedFilter
@@ -21,14 +25,24 @@ export const NO_FILTERS: EventFilters = {
   status: '',
   destination: '',
   search: '',
+  name: '',
+  user: '',
   attemptId: null,
   received: { kind: 'any' }
 }
+
+/** The filters typed in a text field: each applies after a pause in typing. */
+export type TypedFilter = 'search' | 'name' | 'user'
+
+export const NOTHING_TYPED: Record<TypedFilter, string> = { search: '', name: '', user: '' }
 
 /** Whether two filters select the same events (every field is plain data). */
 export function sameFilters(a: EventFilters, b: EventFilters): boolean {
   return JSON.stringify(a) === JSON.stringify(b)
 }
+
+/** Whether any filter narrows the list. */
+export const isFiltered = (filters: EventFilters): boolean => !sameFilters(filters, NO_FILTERS)
 
 /** A datetime-local value (local time, to the minute) as an instant; null when empty or not a time. */
 function localTime(value: string): number | null {
@@ -58,6 +72,8 @@ export function toQuery(filters: EventFilters, now = Date.now()): EventQuery {
   if (filters.status) query.status = filters.status
   if (filters.destination) query.destination = filters.destination
   if (filters.search) query.search = filters.search
+  if (filters.name) query.name = filters.name
+  if (filters.user) query.user = filters.user
   if (filters.attemptId !== null) query.attemptId = filters.attemptId
   return query
 }

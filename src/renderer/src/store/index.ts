@@ -4,7 +4,7 @@ import { createOutpostStore } from './create-store'
 export type { AppState } from './connection-slice'
 export type { DetailState, EditResult } from './selection-slice'
 export type { View } from './rejections-slice'
-export { toQuery, type EventFilters, type ReceivedFilter } from './filters'
+export { isFiltered, toQuery, type EventFilters, type ReceivedFilter, type TypedFilter } from './filters'
 export type { OutpostStore } from './types'
 
 /** The window's store, on the transport it has (the preload bridge or the console's HTTP). */
