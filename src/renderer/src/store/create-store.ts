@@ -1,10 +1,11 @@
 import { create } from 'zustand'
-import { createBulkSlice } from './bulk-slice'
+import { createBulkJobsSlice } from './bulk-jobs-slice'
 import { createConnectionSlice } from './connection-slice'
 import { createEventsSlice } from './events-slice'
 import { createNoticesSlice } from './notices-slice'
 import { createRejectionsSlice } from './rejections-slice'
 import { createSelectionSlice } from './selection-slice'
+import { createTickedSlice } from './ticked-slice'
 import type { OutpostStore, StoreDeps } from './types'
 
 /**
@@ -18,6 +19,7 @@ export function createOutpostStore(deps: StoreDeps) {
     ...createSelectionSlice(deps)(...store),
     ...createRejectionsSlice(deps)(...store),
     ...createNoticesSlice(deps)(...store),
-    ...createBulkSlice(deps)(...store)
+    ...createTickedSlice(deps)(...store),
+    ...createBulkJobsSlice(deps)(...store)
   }))
 }

@@ -1,6 +1,7 @@
 import { connect, connectWithToken, followExportProgress } from '../api'
 import { createOutpostStore } from './create-store'
 
+export type { BulkConfirmation, BulkRun } from './bulk-jobs-slice'
 export type { AppState } from './connection-slice'
 export type { DetailState, EditResult } from './selection-slice'
 export type { View } from './rejections-slice'

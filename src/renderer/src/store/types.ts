@@ -1,12 +1,13 @@
 import type { StateCreator } from 'zustand'
 import type { OutpostApi } from '@shared/api'
 import type { ExportProgress } from '@shared/model'
-import type { BulkSlice } from './bulk-slice'
+import type { BulkJobsSlice } from './bulk-jobs-slice'
 import type { ConnectionSlice } from './connection-slice'
 import type { EventsSlice } from './events-slice'
 import type { NoticesSlice } from './notices-slice'
 import type { RejectionsSlice } from './rejections-slice'
 import type { SelectionSlice } from './selection-slice'
+import type { TickedSlice } from './ticked-slice'
 
 /** The one store the components read with `useOutpost(selector)`: every slice's state and actions. */
 export type OutpostStore = ConnectionSlice &
@@ -14,7 +15,8 @@ export type OutpostStore = ConnectionSlice &
   SelectionSlice &
   RejectionsSlice &
   NoticesSlice &
-  BulkSlice
+  TickedSlice &
+  BulkJobsSlice
 
 /** What a store needs from its surroundings; the window's transports in the app, fakes in tests. */
 export interface StoreDeps {

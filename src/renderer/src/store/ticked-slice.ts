@@ -5,7 +5,7 @@ import { countOf } from './rows'
 import type { SliceCreator } from './types'
 
 /** Events ticked in the list, the bulk actions on them, and the desktop app's export to a file. */
-export interface BulkSlice {
+export interface TickedSlice {
   /** Events ticked in the list for a bulk resend or discard. */
   checkedIds: number[]
   /** How far the desktop app's export to a file has come; null when none runs. */
@@ -19,7 +19,7 @@ export interface BulkSlice {
   exportToFile(format: ExportFormat): Promise<void>
 }
 
-export const createBulkSlice: SliceCreator<BulkSlice> = (deps) => (set, get) => {
+export const createTickedSlice: SliceCreator<TickedSlice> = (deps) => (set, get) => {
   /** A bulk action: its outcome in words (what was skipped, and why), the ticks cleared. */
   const runBulk = async (
     what: string,
