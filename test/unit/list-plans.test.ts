@@ -91,10 +91,11 @@ function leadingStep(query: EventQuery, sql: string): RegExp {
     case 'edited':
       return /SEARCH outbox USING INTEGER PRIMARY KEY \(rowid=\?\)/
     default: {
-      // A user's events, else a name's, through their own index, newest first.
+      // A user's events, else a name's, through their own index, newest first; but a name with a
+      // status holding hardly any event (failed, here) reads that status's range.
       if (query.user !== undefined)
         return /SEARCH outbox USING (COVERING )?INDEX outbox_user \(user_key=\? AND id>\? AND id<\?\)/
-      if (query.name !== undefined)
+      if (query.name !== undefined && query.status !== 'failed')
         return /SEARCH outbox USING (COVERING )?INDEX outbox_name \(name=\? AND id>\? AND id<\?\)/
       // A search read event by event takes the status's range; the list without one, a destination's too.
       const byStatus =

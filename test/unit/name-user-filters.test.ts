@@ -55,6 +55,9 @@ describe('the name and user filters', () => {
     // Some failed, so a status narrows too.
     store.db.exec(`UPDATE outbox SET status = 'failed' WHERE id % 5 = 0`)
     for (const id of stored.keys()) if (id % 5 === 0) stored.get(id)!.status = 'failed'
+    // Two sent: a status with under a fiftieth of the events, read through its own range.
+    store.db.exec(`UPDATE outbox SET status = 'sent' WHERE id IN (9, 13)`)
+    for (const id of [9, 13]) stored.get(id)!.status = 'sent'
   })
   afterEach(() => {
     store.close()
@@ -83,6 +86,9 @@ describe('the name and user filters', () => {
     { user: 'nobody' },
     { name: 'signup', user: 'ann' },
     { name: 'checkout', status: 'failed' },
+    { name: 'signup', status: 'sent' },
+    { name: 'signup', status: 'sent', destination: 'whisperr' },
+    { name: 'checkout', status: 'sent' },
     { user: 'bob', destination: 'embeddables' },
     { user: 'annie', status: 'queued', destination: 'whisperr' }
   ]
