@@ -67,6 +67,9 @@ const HOUR_MS = 3_600_000
 const DAY_MS = 24 * HOUR_MS
 const iso = (ms: number) => new Date(ms).toISOString()
 
+/** An event name exactly (the name filter), one of the five the built outbox's events take in turn. */
+const EXACT_NAME = 'checkout_started'
+
 /** The UI's filters over the built outbox, with values taken from its data. */
 function filtersOf(outbox: MillionOutbox, secondPageBeforeId: number): Filter[] {
   const { samples, counts, received } = outbox
@@ -114,6 +117,16 @@ function filtersOf(outbox: MillionOutbox, secondPageBeforeId: number): Filter[] 
       query: { status: 'failed', receivedFrom: iso(received.first), receivedTo: iso(received.first + DAY_MS) }
     },
     { label: 'attemptId (one failed batch of 500)', query: { attemptId: samples.failedAttemptId } },
+    { label: `name = ${EXACT_NAME} (1 event in 5)`, query: { name: EXACT_NAME } },
+    { label: `user = ${samples.userKey} (1 event in 500)`, query: { user: samples.userKey } },
+    {
+      label: `combined: user = ${samples.userKey} + name = ${EXACT_NAME} (matches none) + queued`,
+      query: { user: samples.userKey, name: EXACT_NAME, status: 'queued' }
+    },
+    {
+      label: `combined: name = ${EXACT_NAME} + status = failed`,
+      query: { name: EXACT_NAME, status: 'failed' }
+    },
     {
       label: `combined: ${SMALL_DESTINATION} + queued + a user`,
       query: { destination: SMALL_DESTINATION, status: 'queued', search: samples.userKey }

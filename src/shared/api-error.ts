@@ -29,3 +29,12 @@ export function describeError(error: unknown): string {
   if (error instanceof Error && error.message) return error.message
   return String(error)
 }
+
+/**
+ * What the token form says after a refusal: nothing when the browser simply was not signed in
+ * (the form explains itself), else the collector's reason (a wrong token, an ended session).
+ */
+export function authProblemOf(error: unknown): string | null {
+  if (error instanceof ApiRequestError && error.code === 'not_signed_in') return null
+  return error instanceof Error ? error.message : String(error)
+}

@@ -47,6 +47,11 @@ export interface OutpostApi {
   countEvents(input: EventFilter): Promise<EventCount>
   getEvent(input: { id: number }): Promise<EventDetail | null>
   /**
+   * The event names stored, in order, up to `limit` (500 when absent): the name filter's
+   * suggestions. Read through the reader, one index seek per name.
+   */
+  listEventNames(input: { limit?: number }): Promise<string[]>
+  /**
    * Desktop app only: asks where to save, then main writes every event the filters match there,
    * streamed page by page, with progress on EXPORT_PROGRESS_CHANNEL; null when the person cancelled.
    * The console downloads the same export from `exportDownload.path` instead.
@@ -137,6 +142,8 @@ const eventFilters = {
   status: { enum: [...EVENT_STATUSES] },
   search: { type: 'string', maxLength: 200 },
   attemptId: { type: 'integer', minimum: 1 },
+  name: { type: 'string', minLength: 1, maxLength: 1000 },
+  user: { type: 'string', minLength: 1, maxLength: 1000 },
   receivedFrom: instant,
   receivedTo: instant
 }
@@ -174,6 +181,15 @@ export const apiContract: Record<ApiMethod, ApiRoute> = {
     channel: 'outpost:countEvents',
     http: { method: 'GET', path: '/api/events/count' },
     input: eventFilter
+  },
+  listEventNames: {
+    channel: 'outpost:listEventNames',
+    http: { method: 'GET', path: '/api/event-names' },
+    input: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { limit: { type: 'integer', minimum: 1, maximum: 1000 } }
+    }
   },
   exportEventsToFile: {
     channel: 'outpost:exportEventsToFile',

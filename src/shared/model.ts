@@ -340,6 +340,10 @@ export interface EventQuery {
   search?: string
   /** Only the events one upstream request carried. */
   attemptId?: number
+  /** Only events of this name, exactly (case and all). */
+  name?: string
+  /** Only events of this user key, exactly. */
+  user?: string
   /** Received at or after this time (ISO 8601, e.g. `2026-05-01T10:00:00.000Z`). */
   receivedFrom?: string
   /** Received at or before this time (ISO 8601), to the millisecond. */

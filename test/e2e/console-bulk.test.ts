@@ -84,6 +84,13 @@ describe.skipIf(!chromiumAvailable)(
         violations: []
       })
 
+      // The run's outcome and its Undo outlive a visit to another view: they are the store's.
+      await page.getByTestId('view-rejected').click()
+      await page.getByTestId('rejections-empty').waitFor()
+      expect(await page.getByTestId('bulk-undo').count()).toBe(0)
+      await page.getByTestId('view-events').click()
+      await expect.poll(() => bulk.status().textContent()).toBe('Discarded 2,200 events.')
+
       await page.getByTestId('bulk-undo').click()
       await expect
         .poll(() => bulk.status().textContent(), { timeout: 15_000 })

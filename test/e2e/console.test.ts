@@ -348,6 +348,47 @@ describe.skipIf(!chromiumAvailable)('web console in Chromium', () => {
     await ui.page.close()
   })
 
+  it('filters by an exact event name, offered from the names stored, and a user; counts, exports and clears them', async () => {
+    const ui = await ConsolePage.open(suite.browser, suite.collector)
+    const events = [
+      ...[1, 2, 3].map(() => whisperrEvent({ event_type: 'exact_name', external_user_id: 'nf-ann' })),
+      ...[1, 2].map(() => whisperrEvent({ event_type: 'exact_name', external_user_id: 'nf-bob' })),
+      whisperrEvent({ event_type: 'exact_name_too', external_user_id: 'nf-ann' })
+    ]
+    expect((await suite.post('/keyless/v1/events/batch', { events })).status).toBe(202)
+    const name = ui.page.getByTestId('filter-name')
+    await name.focus()
+    await expect
+      .poll(() =>
+        ui.page
+          .locator('[data-testid="event-names"] option')
+          .evaluateAll((options) => options.map((option) => option.getAttribute('value')))
+      )
+      .toEqual(expect.arrayContaining(['exact_name', 'exact_name_too']))
+    await name.fill('exact_name')
+    const summary = ui.page.getByTestId('filters-summary')
+    await expect.poll(() => summary.textContent(), { timeout: 10_000 }).toMatch(/^5 events match/)
+    await ui.page.getByTestId('filter-user').fill('nf-ann')
+    await expect.poll(() => summary.textContent(), { timeout: 10_000 }).toMatch(/^3 events match/)
+    expect(await ui.rows().count()).toBe(3)
+
+    await ui.page.getByTestId('export-format').selectOption('ndjson')
+    const href = await ui.page.getByTestId('export-events').getAttribute('href')
+    const exported = await ui.page.evaluate(async (link) => (await fetch(link!)).text(), href)
+    const lines = exported
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as ExportedEvent)
+    expect(lines.map((event) => [event.name, event.userKey])).toEqual(Array(3).fill(['exact_name', 'nf-ann']))
+
+    await ui.page.getByTestId('filter-user').fill('nf-nobody')
+    await ui.page.getByRole('button', { name: 'Clear filters' }).click()
+    expect(await name.inputValue()).toBe('')
+    expect(await ui.page.getByTestId('filter-user').inputValue()).toBe('')
+    await expect.poll(() => ui.rows().count()).toBeGreaterThanOrEqual(6)
+    await ui.page.close()
+  })
+
   it('finds the events of one refused request and resends them together', async () => {
     const ui = await ConsolePage.open(suite.browser, suite.collector)
     suite.whisperr.failNext(1, { type: 'status', status: 422 })

@@ -53,9 +53,13 @@ describe('reads off the ingest thread', () => {
       expect(page.events.map((event) => event.messageId)).toEqual([committed!.messageId])
       expect(await outpost.api.getEvent({ id: committed!.id + 1 })).toBeNull()
       expect((await outpost.api.getEvent({ id: committed!.id }))?.messageId).toBe(committed!.messageId)
+      // The name filter's suggestions too: the writer's connection would offer the uncommitted name.
+      expect(outpost.collector.store.queries.eventNames(500)).toEqual(['feature_used', 'not_yet'])
+      expect(await outpost.api.listEventNames({})).toEqual(['feature_used'])
     } finally {
       db.exec('COMMIT')
     }
+    expect(await outpost.api.listEventNames({})).toEqual(['feature_used', 'not_yet'])
     const after = await outpost.api.listEvents({})
     expect(after.events.map((event) => event.messageId)).toEqual(['uncommitted', committed!.messageId])
   })

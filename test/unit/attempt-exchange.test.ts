@@ -220,7 +220,7 @@ describe('migration 12', () => {
     db.prepare(`INSERT INTO attempt_events (event_id, attempt_id) VALUES (1, 1), (1, 2)`).run()
 
     migrate(db)
-    expect(db.pragma('user_version', { simple: true })).toBe(12)
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length)
     const log = createQueries(db).getEvent(1)?.attemptsLog ?? []
     expect(log.map((entry) => [entry.id, entry.status, entry.responseBody, entry.exchange])).toEqual([
       [2, null, null, { kind: 'not_sent' }],

@@ -246,6 +246,11 @@ describe('streaming export', () => {
     const searched: ExportProgress[] = []
     await exported({ search: 'batch_1' }, 'csv', (p) => searched.push(p))
     expect(searched.at(-1)).toEqual({ rows: 700, total: null })
+
+    // The ledger counts no name or user: a total from it would count every event of the destination.
+    const named: ExportProgress[] = []
+    await exported({ destination: 'whisperr', name: 'batch_2' }, 'csv', (p) => named.push(p))
+    expect(named.at(-1)).toEqual({ rows: 700, total: null })
   })
 
   it('reads beside the writer, and leaves out what was stored after it began', async () => {
@@ -318,6 +323,23 @@ describe('streaming export', () => {
     expect(await ndjsonIds({ ...range, search: 'sku-77' })).toEqual([4, 2])
   })
 
+  it("exports an event name's or a user's events, exactly, as the list shows them", async () => {
+    enqueue(
+      event('a', { name: 'signup', userKey: 'ann' }),
+      event('b', { name: 'signup_done', userKey: 'ann' }),
+      event('c', { name: 'signup', userKey: 'bob' }),
+      event('d', { name: 'Signup', userKey: 'annie' })
+    )
+    const listed = (filter: EventFilter) => store.queries.listEvents(filter).events.map((e) => e.id)
+    const filters: EventFilter[] = [{ name: 'signup' }, { user: 'ann' }, { name: 'signup', user: 'ann' }]
+    for (const filter of filters) {
+      expect(await ndjsonIds(filter), JSON.stringify(filter)).toEqual(listed(filter))
+    }
+    expect(await ndjsonIds({ name: 'signup' })).toEqual([3, 1])
+    expect(await ndjsonIds({ user: 'ann' })).toEqual([2, 1])
+    expect(await ndjsonIds({ name: 'signup', user: 'ann' })).toEqual([1])
+  })
+
   it('seeks each page by a stretch of ids for every filter: no scan beyond it, no sort', () => {
     const filters: EventFilter[] = [
       {},
@@ -328,7 +350,10 @@ describe('streaming export', () => {
       { destination: 'whisperr', status: 'sent', search: 'alice' },
       { destination: 'whisperr', attemptId: 3 },
       { receivedFrom: '2026-05-01T10:00:00.000Z', receivedTo: '2026-05-01T11:00:00.000Z' },
-      { status: 'failed', search: 'alice', receivedFrom: '2026-05-01T10:00:00.000Z' }
+      { status: 'failed', search: 'alice', receivedFrom: '2026-05-01T10:00:00.000Z' },
+      { name: 'signup' },
+      { user: 'ann', status: 'failed' },
+      { destination: 'whisperr', name: 'signup', user: 'ann', search: 'alice' }
     ]
     for (const filter of filters) {
       const plan = (
@@ -339,6 +364,8 @@ describe('streaming export', () => {
           from: 1,
           to: 2,
           attemptId: 3,
+          name: 'signup',
+          user: 'ann',
           before: 10,
           floor: 1
         }) as { detail: string }[]

@@ -70,6 +70,8 @@ export interface CallContext {
 }
 
 const UNKNOWN_CALLER: CallContext = { actor: 'unknown' }
+/** How many names the name filter suggests unless asked for fewer or more. */
+const EVENT_NAME_SUGGESTIONS = 500
 
 export interface ServiceDeps {
   store: Store
@@ -229,6 +231,9 @@ export function createOutpostService(deps: ServiceDeps): OutpostApi {
     },
     async countEvents(filter) {
       return deps.reader.countEvents(filter)
+    },
+    async listEventNames({ limit }) {
+      return deps.reader.eventNames(limit ?? EVENT_NAME_SUGGESTIONS)
     },
     async exportEventsToFile({ query, format }, context: CallContext = UNKNOWN_CALLER) {
       const saving = context.exportSaving

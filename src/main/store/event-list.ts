@@ -27,13 +27,18 @@ import { isDamage } from './storage-errors'
  *   whatever the clock did; received_at is checked only in blocks not wholly inside the range. Ids
  *   the index has not reached are one stretch, checked event by event. Without a time range, one
  *   stretch of every id (below `beforeId` when paging);
- * - within a stretch, the other filters through the index meant for them (migrations 1 and 8):
+ * - within a stretch, the other filters through the index meant for them (migrations 1, 8, 12):
  *   one upstream request (`attemptId`): its events (attempt_events_attempt), at most a batch; a
- *   status: its range of outbox_status (status, id, destination), the destination checked in the
- *   index; a destination alone: the ranges of the statuses it has events in (status_counts),
+ *   user key: its range of outbox_user (user_key, id, destination); a name: its range of
+ *   outbox_name (name, id, destination), unless a status holding under a fiftieth of the events
+ *   narrows it more (support's "failed checkouts"): then that status's range, the name checked on
+ *   each event; the other filters checked on each event, the destination in the index (a user's
+ *   events are few); a status: its range of outbox_status (status, id, destination), the
+ *   destination checked in the index; a destination alone: the ranges of the statuses it has events in (status_counts),
  *   merged by SQLite (a compound SELECT ordered by id reads each range in order and stops at the
  *   limit); nothing: the ids. A unary `+` keeps SQLite from leading with an index not meant to lead.
- * - a search (search-text.ts says what matches): the ids the trigram index gives, each checked
+ * - a search (search-text.ts says what matches): with a user key, that user's events, each
+ *   checked; else the ids the trigram index gives, each checked
  *   against the event itself (eventMatches), which also drops entries of events since edited or
  *   pruned; events the index has not reached (new ones, or edited since) are read and checked
  *   directly, so a committed event is found at once. A term shorter than a trigram, or a search
@@ -56,8 +61,8 @@ export const DEFAULT_BUDGETS: ListBudgets = { pageMs: 30, countMs: 250, atLeast:
 /** A count stops here: a person reads "10,000 or more" as well as the exact figure. */
 export const COUNT_CAP = 10_000
 
-/** A search with a status reads that status's events when they are under 1/SHARE of all events. */
-const SEARCH_IN_STATUS_SHARE = 50
+/** A search with a status, or a name with one, reads that status's events when they are under 1/SHARE of all events. */
+const FEW_IN_STATUS_SHARE = 50
 
 const NO_BOUND = Number.MAX_SAFE_INTEGER
 
@@ -96,11 +101,37 @@ function boundConditions(checkTime: boolean): string[] {
   return ['id >= @lo', 'id <= @hi', ...timeConditions(checkTime)]
 }
 
-/** The filters checked on an event already found (never leading: a unary + on each column). */
-function checkedFilters(query: EventQuery): string[] {
+/** The exact key a list reads through its own index, the user key before the name; null for none. */
+type KeyFilter = 'user' | 'name'
+
+/**
+ * The key whose index leads: a user key; else a name, unless `fewInStatus` (the query's status
+ * holds under a fiftieth of the events), when the status's range is narrower.
+ */
+function keyFilterOf(query: EventQuery, fewInStatus = false): KeyFilter | null {
+  if (query.user !== undefined) return 'user'
+  if (query.name === undefined || (query.status !== undefined && fewInStatus)) return null
+  return 'name'
+}
+
+/** A name not read through its index is checked on each event found. */
+function nameChecked(query: EventQuery, key: KeyFilter | null): string[] {
+  return query.name === undefined || key !== null ? [] : ['+name = @name']
+}
+
+/** The range of a key's index: its events, in id order. */
+const KEY_RANGE: Record<KeyFilter, string> = { user: 'user_key = @user', name: 'name = @name' }
+
+/**
+ * The filters checked on an event already found (never leading: a unary + on each column), but
+ * the key that `leading` reads through its index.
+ */
+function checkedFilters(query: EventQuery, leading: KeyFilter | null = null): string[] {
   return [
     ...(query.destination === undefined ? [] : ['+destination = @destination']),
-    ...(query.status === undefined ? [] : ['+status = @status'])
+    ...(query.status === undefined ? [] : ['+status = @status']),
+    ...(query.name === undefined || leading === 'name' ? [] : ['+name = @name']),
+    ...(query.user === undefined || leading === 'user' ? [] : ['+user_key = @user'])
   ]
 }
 
@@ -111,14 +142,19 @@ function requestEvents(query: EventQuery, checkTime: boolean): string[] {
   return [events, ...checkedFilters(query), ...boundConditions(checkTime), ...search]
 }
 
-/** The id ranges of a list without a search, within one stretch (see the module's comment). */
-function filterRanges(query: EventQuery, checkTime: boolean): string[] {
+/**
+ * The id ranges of a list without a search, within one stretch (see the module's comment);
+ * `fewInStatus` when the query's status holds under a fiftieth of the events.
+ */
+function filterRanges(query: EventQuery, checkTime: boolean, fewInStatus: boolean): string[] {
   const bounds = boundConditions(checkTime)
   if (query.attemptId !== undefined) return [idsWhere(requestEvents(query, checkTime))]
+  const key = keyFilterOf(query, fewInStatus)
+  if (key !== null) return [idsWhere([KEY_RANGE[key], ...checkedFilters(query, key), ...bounds])]
   if (query.status !== undefined) {
     const statusRange =
       query.destination === undefined ? ['status = @status'] : destinationInStatus('@status')
-    return [idsWhere([...statusRange, ...bounds])]
+    return [idsWhere([...statusRange, ...nameChecked(query, key), ...bounds])]
   }
   if (query.destination !== undefined)
     return EVENT_STATUSES.map((status) => idsWhere([...destinationInStatus(`'${status}'`), ...bounds]))
@@ -126,26 +162,35 @@ function filterRanges(query: EventQuery, checkTime: boolean): string[] {
 }
 
 /** A list page without a search, within one stretch: the newest `@limit` ids, then their rows. */
-export function filterPageSql(query: EventQuery, checkTime: boolean): string {
-  const ids = filterRanges(query, checkTime).join(' UNION ALL ')
+export function filterPageSql(query: EventQuery, checkTime: boolean, fewInStatus: boolean): string {
+  const ids = filterRanges(query, checkTime, fewInStatus).join(' UNION ALL ')
   return `SELECT ${SUMMARY_COLUMNS} FROM outbox WHERE id IN (${ids} ORDER BY id DESC LIMIT @limit) ORDER BY id DESC`
 }
 
-export function filterCountSql(query: EventQuery, checkTime: boolean): string {
-  return `SELECT count(*) FROM (${filterRanges(query, checkTime).join(' UNION ALL ')})`
+export function filterCountSql(query: EventQuery, checkTime: boolean, fewInStatus: boolean): string {
+  return `SELECT count(*) FROM (${filterRanges(query, checkTime, fewInStatus).join(' UNION ALL ')})`
 }
 
 /**
  * A search within one stretch, newest first, read event by event: one request's events; else the
- * status's range of outbox_status when there is a status, else the ids; the rest checked on each.
+ * range of the user's or the name's index (as filterRanges picks it), else the status's range of
+ * outbox_status when there is a status, else the ids; the rest checked on each.
  */
-export function searchEventsSql(query: EventQuery, checkTime: boolean, columns: string): string {
-  const status = query.status === undefined ? [] : ['status = @status']
+export function searchEventsSql(
+  query: EventQuery,
+  checkTime: boolean,
+  columns: string,
+  fewInStatus: boolean
+): string {
+  const key = keyFilterOf(query, fewInStatus)
+  const leading = key !== null ? [KEY_RANGE[key]] : query.status === undefined ? [] : ['status = @status']
+  // Without a key, no user is asked for, and the status (if any) leads.
   const destination = query.destination === undefined ? [] : ['+destination = @destination']
+  const checked = key !== null ? checkedFilters(query, key) : [...destination, ...nameChecked(query, key)]
   const where =
     query.attemptId !== undefined
       ? requestEvents(query, checkTime)
-      : [...boundConditions(checkTime), ...status, ...destination, MATCHES]
+      : [...boundConditions(checkTime), ...leading, ...checked, MATCHES]
   return `SELECT ${columns} FROM outbox WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT @limit`
 }
 
@@ -189,6 +234,8 @@ const COUNTED_COLUMNS = 'outbox.id AS id'
 interface Params {
   destination?: string
   status?: string
+  name?: string
+  user?: string
   attemptId?: number
   from: number
   to: number
@@ -285,14 +332,17 @@ export function createEventList(
     return state !== null && first !== null && first > state.changesApplied + 1 ? null : state
   }
 
-  /** Whether a search with a status reads that status's events rather than the index. */
-  function searchInStatus(query: EventQuery): boolean {
+  /**
+   * Whether the query's status holds under a fiftieth of the events (of its destination): a search
+   * with it reads that status's events rather than the index, a name its range rather than the name's.
+   */
+  function fewInStatus(query: EventQuery): boolean {
     if (query.status === undefined) return false
     const inStatus = countInStatus.get({
       status: query.status,
       destination: query.destination ?? null
     }) as number
-    return inStatus * SEARCH_IN_STATUS_SHARE < (countAll.get() as number)
+    return inStatus * FEW_IN_STATUS_SHARE < (countAll.get() as number)
   }
 
   /** The stretches to read, newest first (see the module's comment). */
@@ -331,6 +381,8 @@ export function createEventList(
     return {
       destination: query.destination,
       status: query.status,
+      name: query.name,
+      user: query.user,
       attemptId: query.attemptId,
       from: timeOf(query.receivedFrom, -NO_BOUND),
       to: timeOf(query.receivedTo, NO_BOUND),
@@ -351,8 +403,9 @@ export function createEventList(
   /** The list without a search: each stretch through its filters' indexes, until the page is full. */
   function filteredPage(query: EventQuery, params: Params, limit: number): EventPage {
     const rows: EventRow[] = []
+    const few = fewInStatus(query)
     for (const range of rangesOf(query, params, index?.state() ?? null, false)) {
-      const found = statement(filterPageSql(query, range.checkTime)).all({
+      const found = statement(filterPageSql(query, range.checkTime, few)).all({
         ...params,
         ...range,
         limit: limit + 1 - rows.length
@@ -364,13 +417,16 @@ export function createEventList(
   }
 
   function filteredCount(query: EventQuery, params: Params): EventCount {
-    if (!isTimed(query) && query.attemptId === undefined) {
+    const ledgerCounts =
+      !isTimed(query) && query.attemptId === undefined && query.name === undefined && query.user === undefined
+    if (ledgerCounts) {
       const ledger = { destination: query.destination ?? null, status: query.status ?? null }
       return { count: countLedger.get(ledger) as number, exact: true }
     }
     let count = 0
+    const few = fewInStatus(query)
     for (const range of rangesOf(query, params, index?.state() ?? null, false))
-      count += statement(filterCountSql(query, range.checkTime))
+      count += statement(filterCountSql(query, range.checkTime, few))
         .pluck()
         .get({ ...params, ...range }) as number
     return { count, exact: true }
@@ -388,7 +444,10 @@ export function createEventList(
     budgetMs: number,
     columns: string
   ): SearchResult {
-    const searchable = params.match !== null && query.attemptId === undefined && !searchInStatus(query)
+    // A user's events are few: read and checked one by one, as one request's are.
+    const few = fewInStatus(query)
+    const searchable =
+      params.match !== null && query.attemptId === undefined && query.user === undefined && !few
     const state = textIndexState()
     const edited = JSON.stringify(state === null ? [] : (editedSince.all(state.changesApplied) as number[]))
     const parts = searchable && index ? index.parts() : []
@@ -410,7 +469,7 @@ export function createEventList(
       searchTime = time
       try {
         if (range.source === 'events')
-          readPiece(statement(searchEventsSql(query, range.checkTime, columns)), range.lo, range.hi)
+          readPiece(statement(searchEventsSql(query, range.checkTime, columns, few)), range.lo, range.hi)
         else
           for (const part of parts) {
             const { lo, hi } = partBounds(part)

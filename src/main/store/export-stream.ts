@@ -152,10 +152,13 @@ function exportStatements(db: Database.Database, filter: EventFilter) {
     `SELECT (SELECT min(id) FROM outbox) AS lowest, (SELECT max(id) FROM outbox) AS highest`
   )
   // The ledger triggers keep (migration 5) counts destination and status filters for free; a search,
-  // a time range or a request's events would need a scan of their own, so those report rows only.
+  // a name, a user, a time range or a request's events would need a scan of their own, so those
+  // report rows only.
   const countable =
     !filter.search &&
     filter.attemptId === undefined &&
+    filter.name === undefined &&
+    filter.user === undefined &&
     filter.receivedFrom === undefined &&
     filter.receivedTo === undefined
   const count = db.prepare(`

@@ -135,6 +135,18 @@ export function createQueries(db: Database.Database, options: QueryOptions = {})
   const selectHistory = db.prepare(`
     SELECT id, at, actor, action, before, after FROM user_actions WHERE event_id = ? ORDER BY id DESC LIMIT 100`)
   const list = createEventList(db, options)
+  // A skip-scan of outbox_name (migration 13): each step one seek to the next name, whatever the
+  // number of events of each.
+  const selectNames = db
+    .prepare(
+      `WITH RECURSIVE names(name) AS (
+         SELECT min(name) FROM outbox
+         UNION ALL
+         SELECT (SELECT min(name) FROM outbox WHERE name > names.name) FROM names WHERE names.name IS NOT NULL
+       )
+       SELECT name FROM names WHERE name IS NOT NULL LIMIT ?`
+    )
+    .pluck()
 
   function countsByDestination(): Map<string, StatusCounts> {
     const rows = timed('counts', () => countByDestination.all()) as {
@@ -166,6 +178,11 @@ export function createQueries(db: Database.Database, options: QueryOptions = {})
     return timed('countEvents', () => list.countEvents(query))
   }
 
+  /** The distinct event names, in order, at most `limit`: the name filter's suggestions. */
+  function eventNames(limit: number): string[] {
+    return timed('eventNames', () => selectNames.all(limit) as string[])
+  }
+
   /** One read transaction: the attempts and history shown belong to the row shown, whatever commits meanwhile. */
   const getEvent: (id: number) => EventDetail | null = db.transaction((id: number) => {
     const row = selectEvent.get(id) as (EventRow & PayloadColumns) | undefined
@@ -178,7 +195,7 @@ export function createQueries(db: Database.Database, options: QueryOptions = {})
     return { ...toExported(row), attemptsLog: attempts, history }
   })
 
-  return { countsByDestination, statusLedger, listEvents, countEvents, getEvent }
+  return { countsByDestination, statusLedger, listEvents, countEvents, getEvent, eventNames }
 }
 
 export type Queries = ReturnType<typeof createQueries>

@@ -15,6 +15,8 @@ export interface Reader {
   listEvents(query: EventQuery): Promise<EventPage>
   countEvents(query: EventQuery): Promise<EventCount>
   getEvent(id: number): Promise<EventDetail | null>
+  /** The distinct event names, at most `limit`: Queries.eventNames. */
+  eventNames(limit: number): Promise<string[]>
   /** The Activity view's charts: ActivityReads.activityBuckets. */
   activityBuckets(from: number, minutes: number): Promise<ActivityMinute[]>
   /** Each destination's oldest event still to be sent (the metrics' backlog age): QueueHeadReads.queueHeads. */
@@ -24,7 +26,7 @@ export interface Reader {
 }
 
 /** What the reader runs, by name: the same functions as the store's own queries. */
-export type ReadMethods = Pick<Queries, 'listEvents' | 'countEvents' | 'getEvent'> &
+export type ReadMethods = Pick<Queries, 'listEvents' | 'countEvents' | 'getEvent' | 'eventNames'> &
   ActivityReads &
   QueueHeadReads
 
@@ -129,6 +131,7 @@ export function openReader(file: string, options: { searchIndexFile?: string } =
     listEvents: (query) => call('listEvents', query),
     countEvents: (query) => call('countEvents', query),
     getEvent: (id) => call('getEvent', id),
+    eventNames: (limit) => call('eventNames', limit),
     activityBuckets: (from, minutes) => call('activityBuckets', from, minutes),
     queueHeads: (destinations) => call('queueHeads', destinations),
     async close() {

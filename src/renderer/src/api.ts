@@ -1,6 +1,5 @@
 import { apiMethods, type ExportFormat, type OutpostApi } from '@shared/api'
 import { createBridgeClient } from '@shared/bridge-client'
-import { ApiRequestError } from '@shared/api-error'
 import { createHttpClient, exportDownloadUrl, openConsoleSession, uploadImport } from '@shared/http-client'
 import type { EventFilter, ExportProgress, ImportOptions, ImportProgress, ImportSummary } from '@shared/model'
 import { personHeaders } from './person-name'
@@ -86,13 +85,4 @@ function afterSignIn(signIn: Promise<void>, api: OutpostApi): OutpostApi {
 /** Called by the token form: trades the token for a session cookie and returns an API that uses it. */
 export function connectWithToken(token: string): OutpostApi {
   return afterSignIn(openConsoleSession({ baseUrl: '', token }), consoleApi())
-}
-
-/**
- * What the token form says after a refusal: nothing when the browser simply was not signed in
- * (the form explains itself), else the collector's reason (a wrong token, an ended session).
- */
-export function authProblemOf(error: unknown): string | null {
-  if (error instanceof ApiRequestError && error.code === 'not_signed_in') return null
-  return error instanceof Error ? error.message : String(error)
 }

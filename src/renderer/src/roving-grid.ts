@@ -6,6 +6,11 @@ export function gridRow(grid: HTMLElement | null, id: number): HTMLElement | nul
   return grid?.querySelector<HTMLElement>(`[data-row-id="${id}"]`) ?? null
 }
 
+/** Ctrl+A, or ⌘A on a Mac: what selects everything in a text. */
+function isSelectAll(key: KeyboardEvent<HTMLElement>): boolean {
+  return key.key.toLowerCase() === 'a' && (key.ctrlKey || key.metaKey) && !key.altKey && !key.shiftKey
+}
+
 /** Scrolls its list so the row shows whole, below the header row that stays over the rows. */
 function revealRow(row: HTMLElement): void {
   const header = row.closest('table')?.querySelector('thead')
@@ -19,6 +24,11 @@ interface RovingGridOptions {
   select(id: number): void
   /** Space: tick the row (lists without checkboxes leave it out). */
   toggle?(id: number): void
+  /**
+   * Ctrl+A (⌘A): tick every row shown, or untick them all when all are; the header's checkbox
+   * does the same with the pointer and is no tab stop of its own.
+   */
+  toggleAll?(): void
   /** Enter: show the row's detail and put the keyboard in it. */
   open(): void
 }
@@ -29,7 +39,7 @@ interface RovingGridOptions {
  * it is focused on the first render that has it.
  */
 export function useRovingGrid(grid: RefObject<HTMLElement | null>, options: RovingGridOptions) {
-  const { ids, selectedId, select, toggle, open } = options
+  const { ids, selectedId, select, toggle, toggleAll, open } = options
   const focusWanted = useRef<number | null>(null)
 
   useEffect(() => {
@@ -46,6 +56,11 @@ export function useRovingGrid(grid: RefObject<HTMLElement | null>, options: Rovi
   })
 
   const onKeyDown = (key: KeyboardEvent<HTMLElement>) => {
+    if (toggleAll && isSelectAll(key)) {
+      key.preventDefault()
+      toggleAll()
+      return
+    }
     if (key.altKey || key.ctrlKey || key.metaKey) return
     // The row with the keyboard: a click or Tab can put it on a row other than the selected one.
     const rowId = (key.target as HTMLElement).dataset.rowId

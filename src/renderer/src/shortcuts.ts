@@ -8,6 +8,7 @@ export const SHORTCUTS: readonly { keys: string[]; what: string }[] = [
   { keys: ['Page Up', 'Page Down'], what: 'Ten rows up or down' },
   { keys: ['Home', 'End'], what: 'First or last row' },
   { keys: ['Space'], what: "Tick the row's checkbox" },
+  { keys: ['Ctrl+A', '⌘A'], what: 'In the list: tick every row shown, or untick them all' },
   { keys: ['Enter'], what: "Open the row's detail" },
   { keys: ['e'], what: 'Edit the payload of the event shown' },
   { keys: ['r'], what: 'Resend the event shown' },

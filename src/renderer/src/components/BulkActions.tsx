@@ -1,12 +1,7 @@
-import { useEffect, useRef, useState } from 'react'
-import type { OutpostApi } from '@shared/api'
-import type { BulkAction, BulkActionProgress, BulkPreview, EventFilter, UndoOutcome } from '@shared/model'
-import { describeError } from '../api'
+import { useRef } from 'react'
+import type { BulkAction, BulkPreview, EventFilter } from '@shared/model'
 import { formatCount } from '../format'
-import { toQuery, useOutpost } from '../store'
-
-/** How often a running bulk action's progress is read. */
-const PROGRESS_POLL_MS = 300
+import { useOutpost, type BulkConfirmation, type BulkRun } from '../store'
 
 const VERB: Record<BulkAction, { label: string; doing: string; done: string; takes: string }> = {
   resend: { label: 'Resend', doing: 'Resending', done: 'Resent', takes: 'failed or discarded' },
@@ -14,19 +9,6 @@ const VERB: Record<BulkAction, { label: string; doing: string; done: string; tak
 }
 
 const events = (count: number) => `${formatCount(count)} event${count === 1 ? '' : 's'}`
-
-/** What the confirmation dialog holds: the count being read, the count to confirm, or a refusal. */
-type Confirmation =
-  | { phase: 'counting'; action: BulkAction }
-  | { phase: 'ready'; preview: BulkPreview; filter: EventFilter }
-  | { phase: 'refused'; action: BulkAction; message: string }
-
-/** What the notice under the filters says: a run's progress, its outcome, an undo's outcome. */
-type Run =
-  | { phase: 'running'; progress: BulkActionProgress }
-  | { phase: 'finished'; progress: BulkActionProgress }
-  | { phase: 'undone'; outcome: UndoOutcome }
-  | { phase: 'failed'; message: string }
 
 function destinationsText(destinations: string[]): string {
   return destinations.length === 1
@@ -39,7 +21,7 @@ function ConfirmBody({
   onConfirm,
   onCancel
 }: {
-  confirmation: Confirmation
+  confirmation: BulkConfirmation
   onConfirm(preview: BulkPreview, filter: EventFilter): void
   onCancel(): void
 }) {
@@ -89,7 +71,7 @@ function ConfirmBody({
   )
 }
 
-function RunNotice({ run, onUndo, onDismiss }: { run: Run; onUndo(): void; onDismiss(): void }) {
+function RunNotice({ run, onUndo, onDismiss }: { run: BulkRun; onUndo(): void; onDismiss(): void }) {
   const undoable = run.phase === 'finished' && run.progress.undoableUntil !== null
   return (
     <div className="bulk-notice" data-testid="bulk-notice">
@@ -128,93 +110,32 @@ function RunNotice({ run, onUndo, onDismiss }: { run: Run; onUndo(): void; onDis
   )
 }
 
-/** Polls a bulk action until it ends, telling `onProgress` each time. */
-async function follow(
-  client: OutpostApi,
-  started: BulkActionProgress,
-  onProgress: (progress: BulkActionProgress) => void
-): Promise<BulkActionProgress> {
-  let progress = started
-  while (progress.state === 'running') {
-    await new Promise((resolve) => setTimeout(resolve, PROGRESS_POLL_MS))
-    progress = await client.getBulkAction({ id: progress.id })
-    onProgress(progress)
-  }
-  return progress
-}
-
-/** Hides the Undo once its time is over, without waiting for another change. */
-function useUndoExpiry(run: Run | null, setRun: (change: (current: Run | null) => Run | null) => void): void {
-  const until = run?.phase === 'finished' ? run.progress.undoableUntil : null
-  useEffect(() => {
-    if (until === null) return
-    const expire = () =>
-      setRun((current) =>
-        current?.phase === 'finished'
-          ? { ...current, progress: { ...current.progress, undoableUntil: null } }
-          : current
-      )
-    const timer = setTimeout(expire, Math.max(0, Date.parse(until) - Date.now()))
-    return () => clearTimeout(timer)
-  }, [until, setRun])
-}
-
 /**
  * "Resend all N matching" and "Discard all N matching": every event the filters match, not only
  * the rows loaded, after a confirmation naming the count and destinations; a discard can be undone.
  */
 export function BulkActions() {
   const count = useOutpost((state) => state.count)
-  const filters = useOutpost((state) => state.filters)
-  const client = useOutpost((state) => state.client)
+  const confirmation = useOutpost((state) => state.bulkConfirmation)
+  const run = useOutpost((state) => state.bulkRun)
+  const previewBulk = useOutpost((state) => state.previewBulk)
+  const cancelBulk = useOutpost((state) => state.cancelBulk)
+  const startBulk = useOutpost((state) => state.startBulk)
+  const undoBulk = useOutpost((state) => state.undoBulk)
+  const dismissBulkRun = useOutpost((state) => state.dismissBulkRun)
   const dialog = useRef<HTMLDialogElement>(null)
   const opener = useRef<HTMLButtonElement | null>(null)
-  const [confirmation, setConfirmation] = useState<Confirmation | null>(null)
-  const [run, setRun] = useState<Run | null>(null)
-  useUndoExpiry(run, setRun)
 
-  const open = async (action: BulkAction, button: HTMLButtonElement) => {
-    const api = client()
-    if (!api || run?.phase === 'running') return
+  const open = (action: BulkAction, button: HTMLButtonElement) => {
+    if (run?.phase === 'running') return
     opener.current = button
-    setConfirmation({ phase: 'counting', action })
     dialog.current?.showModal()
-    // Read once: the action takes the events the person confirmed, even of a "last hour" that moves on.
-    const filter = toQuery(filters)
-    try {
-      setConfirmation({ phase: 'ready', preview: await api.previewBulkAction({ action, filter }), filter })
-    } catch (error) {
-      setConfirmation({ phase: 'refused', action, message: describeError(error) })
-    }
+    void previewBulk(action)
   }
 
-  const start = async (preview: BulkPreview, filter: EventFilter) => {
+  const start = (preview: BulkPreview, filter: EventFilter) => {
+    void startBulk(preview, filter)
     dialog.current?.close()
-    const api = client()
-    if (!api) return
-    try {
-      const started = await api.startBulkAction({
-        action: preview.action,
-        filter,
-        throughId: preview.throughId,
-        expected: preview.count
-      })
-      setRun({ phase: 'running', progress: started })
-      const progress = await follow(api, started, (next) => setRun({ phase: 'running', progress: next }))
-      setRun({ phase: 'finished', progress })
-    } catch (error) {
-      setRun({ phase: 'failed', message: describeError(error) })
-    }
-  }
-
-  const undo = async () => {
-    const api = client()
-    if (!api || run?.phase !== 'finished') return
-    try {
-      setRun({ phase: 'undone', outcome: await api.undoBulkDiscard({ id: run.progress.id }) })
-    } catch (error) {
-      setRun({ phase: 'failed', message: describeError(error) })
-    }
   }
 
   const matching = count === null ? null : `${formatCount(count.count)}${count.exact ? '' : '+'}`
@@ -233,28 +154,28 @@ export function BulkActions() {
               // Not disabled: the button keeps the focus the dialog gives back while the run goes on.
               aria-disabled={running}
               title={`${VERB[action].label} every ${VERB[action].takes} event the filters match, not only the rows shown`}
-              onClick={(click) => void open(action, click.currentTarget)}
+              onClick={(click) => open(action, click.currentTarget)}
             >
               {VERB[action].label} all {matching} matching
             </button>
           ))}
         </span>
       )}
-      {run !== null && <RunNotice run={run} onUndo={() => void undo()} onDismiss={() => setRun(null)} />}
+      {run !== null && <RunNotice run={run} onUndo={() => void undoBulk()} onDismiss={dismissBulkRun} />}
       <dialog
         ref={dialog}
         className="dialog"
         aria-labelledby="bulk-title"
         data-testid="bulk-dialog"
         onClose={() => {
-          setConfirmation(null)
+          cancelBulk()
           opener.current?.focus()
         }}
       >
         {confirmation !== null && (
           <ConfirmBody
             confirmation={confirmation}
-            onConfirm={(preview, filter) => void start(preview, filter)}
+            onConfirm={start}
             onCancel={() => dialog.current?.close()}
           />
         )}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react'
 import type { IngestGuide } from '@shared/model'
 import { curlCommand, INGEST_KEY_VARIABLE } from '../ingest-curl'
-import { useOutpost } from '../store'
+import { isFiltered, useOutpost } from '../store'
 import { CopyButton } from './CopyButton'
 import { LoadMore } from './LoadMore'
 
@@ -106,12 +106,7 @@ export function EmptyEvents() {
   const filters = useOutpost((state) => state.filters)
   const clearFilters = useOutpost((state) => state.clearFilters)
   const searchedBackTo = useOutpost((state) => state.searchedBackTo)
-  const filtered =
-    filters.status !== '' ||
-    filters.destination !== '' ||
-    filters.search !== '' ||
-    filters.attemptId !== null ||
-    filters.received.kind !== 'any'
+  const filtered = isFiltered(filters)
 
   return (
     <div className="empty" data-testid="events-empty">

@@ -90,11 +90,13 @@ export function EventList() {
   const scrollElement = useRef<HTMLElement>(null)
   const grid = useRef<HTMLTableElement>(null)
   const { rows, spaceAbove, spaceBelow } = useVisibleRows(scrollElement, events, selectedId)
+  const allChecked = checkedIds.length > 0 && checkedIds.length === events.length
   const { onKeyDown } = useRovingGrid(grid, {
     ids: events.map((event) => event.id),
     selectedId,
     select,
     toggle: toggleChecked,
+    toggleAll: () => checkAll(!allChecked),
     open: () => focusPane(FOCUS_TARGETS.eventDetail)
   })
   const tabStop = tabStopId(
@@ -126,11 +128,14 @@ export function EventList() {
         <thead>
           <tr aria-rowindex={1}>
             <th className="col-check">
+              {/* The list is one tab stop: the keyboard ticks every row with Ctrl+A (roving-grid.ts). */}
               <input
                 type="checkbox"
                 aria-label="Select every event shown"
+                aria-keyshortcuts="Control+A Meta+A"
                 data-testid="check-all"
-                checked={checkedIds.length > 0 && checkedIds.length === events.length}
+                tabIndex={-1}
+                checked={allChecked}
                 onChange={(change) => checkAll(change.target.checked)}
               />
             </th>

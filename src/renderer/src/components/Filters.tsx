@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react'
+import { useId, useRef, useState } from 'react'
 import { EXPORT_FORMATS, type ExportFormat } from '@shared/api'
 import { EVENT_STATUSES, type EventCount, type EventStatus, type ExportProgress } from '@shared/model'
 import { exportLink } from '../api'
@@ -140,6 +140,55 @@ function ReceivedControl() {
   )
 }
 
+/**
+ * The exact name and user filters. The name field offers the names stored (read from the collector
+ * each time it takes the focus: a cheap read, and new names show up).
+ */
+function NameUserControls() {
+  const typed = useOutpost((state) => state.typed)
+  const eventNames = useOutpost((state) => state.eventNames)
+  const typeFilter = useOutpost((state) => state.typeFilter)
+  const loadEventNames = useOutpost((state) => state.loadEventNames)
+  const namesId = useId()
+  return (
+    <>
+      <input
+        type="text"
+        className="input filter-exact"
+        aria-label="Event name"
+        placeholder="Event name"
+        title="Only events of this name, exactly"
+        list={namesId}
+        autoComplete="off"
+        spellCheck={false}
+        maxLength={1000}
+        data-testid="filter-name"
+        value={typed.name}
+        onFocus={() => void loadEventNames()}
+        onChange={(event) => typeFilter('name', event.target.value)}
+      />
+      <datalist id={namesId} data-testid="event-names">
+        {eventNames.map((name) => (
+          <option key={name} value={name} />
+        ))}
+      </datalist>
+      <input
+        type="text"
+        className="input filter-exact"
+        aria-label="User"
+        placeholder="User"
+        title="Only events of this user key, exactly"
+        autoComplete="off"
+        spellCheck={false}
+        maxLength={1000}
+        data-testid="filter-user"
+        value={typed.user}
+        onChange={(event) => typeFilter('user', event.target.value)}
+      />
+    </>
+  )
+}
+
 const plural = (n: number, word: string) => `${word}${n === 1 ? '' : 's'}`
 
 /** "1,204 events match · 200 shown", "10,000+ …" when the count stopped early, while it is being read only what is shown. */
@@ -170,7 +219,7 @@ function RequestChip({ attemptId }: { attemptId: number }) {
 
 export function Filters() {
   const filters = useOutpost((state) => state.filters)
-  const searchText = useOutpost((state) => state.searchText)
+  const searchText = useOutpost((state) => state.typed.search)
   const destinations = useOutpost((state) => state.stats?.destinations)
   const shown = useOutpost((state) => state.events.length)
   const hasMore = useOutpost((state) => state.nextBeforeId !== null)
@@ -178,7 +227,7 @@ export function Filters() {
   const searchBacklog = useOutpost((state) => state.stats?.searchBacklog ?? 0)
   const setStatusFilter = useOutpost((state) => state.setStatusFilter)
   const setDestinationFilter = useOutpost((state) => state.setDestinationFilter)
-  const setSearchText = useOutpost((state) => state.setSearchText)
+  const typeFilter = useOutpost((state) => state.typeFilter)
   const searchInput = useRef<HTMLInputElement>(null)
   useShortcut('/', () => searchInput.current?.select())
 
@@ -213,6 +262,7 @@ export function Filters() {
         ))}
       </select>
       <ReceivedControl />
+      <NameUserControls />
       <input
         ref={searchInput}
         type="search"
@@ -224,7 +274,7 @@ export function Filters() {
         data-testid="filter-search"
         aria-keyshortcuts="/"
         value={searchText}
-        onChange={(event) => setSearchText(event.target.value)}
+        onChange={(event) => typeFilter('search', event.target.value)}
       />
       {filters.attemptId !== null && <RequestChip attemptId={filters.attemptId} />}
       <span className="filters-summary muted" data-testid="filters-summary">
