@@ -80,6 +80,7 @@ describe('masking what an attempt records', () => {
         ['x-echo', 'was ****a1b2']
       ],
       requestBody: '{"note":"****a1b2"}',
+      rebuildable: null,
       responseHeaders: [
         ['x-seen-key', '****a1b2'],
         ['set-cookie', '****mnop']
@@ -111,6 +112,7 @@ const exchange: ExchangeRecord = {
     ['x-api-key', '****a1b2']
   ],
   requestBody: '{"events":[{"event_type":"trial_started"}]}',
+  rebuildable: null,
   responseHeaders: [['x-request-id', 'req_42']],
   responseHeadersOmitted: 0
 }
@@ -196,6 +198,7 @@ function recorded(record: ExchangeRecord): AttemptExchange {
     requestBody: record.requestBody,
     requestBodyBytes: Buffer.byteLength(record.requestBody),
     requestBodyCut: false,
+    requestBodyFrom: { kind: 'stored' },
     responseHeaders: record.responseHeaders?.map(([name, value]) => ({ name, value })) ?? null,
     responseHeadersOmitted: record.responseHeadersOmitted
   }
@@ -219,7 +222,7 @@ describe('migration 12', () => {
     db.prepare(`INSERT INTO attempt_events (event_id, attempt_id) VALUES (1, 1), (1, 2)`).run()
 
     migrate(db)
-    expect(db.pragma('user_version', { simple: true })).toBe(12)
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length)
     const log = createQueries(db).getEvent(1)?.attemptsLog ?? []
     expect(log.map((entry) => [entry.id, entry.status, entry.responseBody, entry.exchange])).toEqual([
       [2, null, null, { kind: 'not_sent' }],

@@ -18,6 +18,7 @@ export type {
   ClaimOptions,
   AttemptRecord,
   ExchangeRecord,
+  RebuildableBody,
   HeaderPairs,
   Settlement,
   Backlog

@@ -4,7 +4,7 @@ import type { UpstreamRequest, Verdict } from '../connectors/types'
 import type { AttemptRecord, ClaimedEvent, Settlement, Store } from '../store'
 import type { AuthHold } from '../store/destinations'
 import { backoffDelay, probeDelay, type BackoffOptions } from './backoff'
-import { createMasker, credentialHeaders, recordExchange } from './attempt-exchange'
+import { createMasker, credentialHeaders, rebuildableBody, recordExchange } from './attempt-exchange'
 import { upstreamHeaders, type Transport, type TransportResult } from './transport'
 
 export interface WorkerDeps {
@@ -493,7 +493,9 @@ export class DestinationWorker {
         exchange: recordExchange(
           { url, headers: upstreamHeaders(built.headers), body: built.body },
           answer,
-          mask
+          mask,
+          // Its events become `sent` and never change again: the body can be rebuilt from them.
+          verdict.outcome === 'ok' ? rebuildableBody(built.body, connector.vendor, apiKey as string) : null
         )
       },
       ids: events.map((event) => event.id),

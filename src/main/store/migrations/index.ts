@@ -11,6 +11,7 @@ import { activity } from './009-activity'
 import { searchChanges } from './010-search-changes'
 import { lanes } from './011-lanes'
 import { attemptExchange } from './012-attempt-exchange'
+import { rebuiltBodies } from './013-rebuilt-bodies'
 import { LANE_FUNCTION, laneOf } from '../lanes'
 
 export interface Migration {
@@ -32,7 +33,8 @@ export const migrations: Migration[] = [
   activity,
   searchChanges,
   lanes,
-  attemptExchange
+  attemptExchange,
+  rebuiltBodies
 ]
 
 export class NewerDatabaseError extends Error {
