@@ -439,6 +439,7 @@ export function createOutbox(db: Database.Database): Outbox {
     }
   }
 
+  /** Sorted by id, the order the request carries them: a delivered attempt's body is rebuilt in it (attempt-bodies.ts). */
   function lease(batch: QueuedEvent[], leaseUntil: number): ClaimedEvent[] {
     const leased = leaseEvents.all(leaseUntil, JSON.stringify(batch.map((row) => row.id))) as ClaimedEvent[]
     return leased.sort((a, b) => a.id - b.id)
