@@ -155,16 +155,28 @@ export type AttemptExchange =
       url: string
       /** As given to the HTTP client, in order; the client adds host, connection and content-length on the wire. */
       requestHeaders: HeaderLine[]
-      /** The body sent, up to ATTEMPT_BODY_SHOWN characters (the whole is `requestBodyBytes`). */
+      /** The body sent, up to ATTEMPT_BODY_SHOWN characters (the whole is `requestBodyBytes`); '' when unavailable. */
       requestBody: string
       requestBodyBytes: number
       /** True when `requestBody` is only the start of the body. */
       requestBodyCut: boolean
+      /** Where `requestBody` comes from (see RequestBodyFrom). */
+      requestBodyFrom: RequestBodyFrom
       /** As received, in order; null when no answer came. */
       responseHeaders: HeaderLine[] | null
       /** Header lines left out past RESPONSE_HEADERS_KEPT bytes of header text. */
       responseHeadersOmitted: number
     }
+
+/**
+ * How an attempt's request body is had. `stored`: kept as sent (an attempt that did not succeed,
+ * whose events may be edited before the next try). `rebuilt`: a successful attempt keeps no copy;
+ * the body was built again from the events it carried, which cannot change once sent, and checked
+ * against the length and CRC-32 of the bytes sent. `unavailable`: that rebuild could not give the
+ * bytes sent (`reason` says why: events deleted by retention, another connector version).
+ */
+export type RequestBodyFrom =
+  { kind: 'stored' } | { kind: 'rebuilt' } | { kind: 'unavailable'; reason: string }
 
 /** An attempt's `request` when Outpost never sent the batch. */
 export const NOT_SENT = 'not sent'

@@ -133,4 +133,29 @@ describe.skipIf(!chromiumAvailable)("an attempt's request and response in Chromi
       await context.close()
     }
   })
+
+  it("says a delivered attempt's body was rebuilt from the events it carried", async () => {
+    const before = (await collector.api.getStats({})).counts.sent
+    const sent = await running.post(
+      '/whisperr/v1/events/track',
+      whisperrEvent({ event_type: 'plan_renewed' })
+    )
+    expect(sent.status).toBe(202)
+    await eventually(async () => expect((await collector.api.getStats({})).counts.sent).toBe(before + 1))
+
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    try {
+      const ui = await AttemptsPage.open(context, collector)
+      await ui.expandNewestAttempt()
+      expect(await ui.page.getByTestId('attempt-exchange-request-body-rebuilt').textContent()).toBe(
+        'Rebuilt from the events it carried.'
+      )
+      await ui.page.getByTestId('attempt-exchange-request-body-raw').click()
+      const received = upstream.requests.at(-1)!.body
+      expect(received).toContain('plan_renewed')
+      expect(await ui.page.getByTestId('attempt-exchange-request-body').textContent()).toBe(received)
+    } finally {
+      await context.close()
+    }
+  })
 })

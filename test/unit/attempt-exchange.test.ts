@@ -81,6 +81,7 @@ describe('masking what an attempt records', () => {
         ['x-echo', 'was ****a1b2']
       ],
       requestBody: '{"note":"****a1b2"}',
+      rebuildable: null,
       responseHeaders: [
         ['x-seen-key', '****a1b2'],
         ['set-cookie', '****mnop']
@@ -112,6 +113,7 @@ const exchange: ExchangeRecord = {
     ['x-api-key', '****a1b2']
   ],
   requestBody: '{"events":[{"event_type":"trial_started"}]}',
+  rebuildable: null,
   responseHeaders: [['x-request-id', 'req_42']],
   responseHeadersOmitted: 0
 }
@@ -197,6 +199,7 @@ function recorded(record: ExchangeRecord): AttemptExchange {
     requestBody: record.requestBody,
     requestBodyBytes: Buffer.byteLength(record.requestBody),
     requestBodyCut: false,
+    requestBodyFrom: { kind: 'stored' },
     responseHeaders: record.responseHeaders?.map(([name, value]) => ({ name, value })) ?? null,
     responseHeadersOmitted: record.responseHeadersOmitted
   }

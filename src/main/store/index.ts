@@ -19,6 +19,7 @@ export type {
   ClaimOptions,
   AttemptRecord,
   ExchangeRecord,
+  RebuildableBody,
   HeaderPairs,
   Settlement,
   Backlog

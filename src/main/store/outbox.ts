@@ -93,9 +93,20 @@ export interface ExchangeRecord {
   url: string
   requestHeaders: HeaderPairs
   requestBody: string
+  /**
+   * Set when the body need not be stored: an `ok` answer, a body that does not hold the key. The
+   * store then keeps only this check, unless an event was no longer in flight to be made `sent`.
+   */
+  rebuildable: RebuildableBody | null
   /** Null when no answer came. */
   responseHeaders: HeaderPairs | null
   responseHeadersOmitted: number
+}
+
+/** What a body left to be rebuilt keeps: the connector that built it and the CRC-32 of its UTF-8 bytes. */
+export interface RebuildableBody {
+  vendor: string
+  crc32: number
 }
 
 /** Where an attempt leaves its events. `queued` puts them back untouched (auth hold, batch split). */
@@ -268,14 +279,18 @@ export function createOutbox(db: Database.Database): Outbox {
     WHERE id IN (SELECT value FROM json_each(?)) AND status = 'sending'`)
   const insertAttempt = db.prepare(`
     INSERT INTO attempts (destination, started_at, duration_ms, status, outcome, reason, request, response_body, batch_size,
-      method, url, request_headers, request_body_id, request_body_bytes, response_headers, response_headers_omitted)
+      method, url, request_headers, request_body_id, request_body_bytes, request_body_vendor, request_body_crc32,
+      response_headers, response_headers_omitted)
     VALUES (@destination, @startedAt, @durationMs, @status, @outcome, @reason, @request, @responseBody, @batchSize,
-      @method, @url, @requestHeaders, @requestBodyId, @requestBodyBytes, @responseHeaders, @responseHeadersOmitted)`)
+      @method, @url, @requestHeaders, @requestBodyId, @requestBodyBytes, @requestBodyVendor, @requestBodyCrc32,
+      @responseHeaders, @responseHeadersOmitted)`)
   // Two statements, not an upsert: ON CONFLICT DO UPDATE would rewrite the stored body each retry.
   const insertRequestBody = db.prepare(
     `INSERT INTO request_bodies (sha256, body) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING`
   )
   const selectRequestBodyId = db.prepare(`SELECT id FROM request_bodies WHERE sha256 = ?`).pluck()
+  const keepRequestBody = db.prepare(`
+    UPDATE attempts SET request_body_id = ?, request_body_vendor = NULL, request_body_crc32 = NULL WHERE id = ?`)
   const linkAttempt = db.prepare(
     `INSERT OR IGNORE INTO attempt_events (event_id, attempt_id) SELECT value, ? FROM json_each(?)`
   )
@@ -450,13 +465,21 @@ export function createOutbox(db: Database.Database): Outbox {
     }
   }
 
+  /** Sorted by id, the order the request carries them: a delivered attempt's body is rebuilt in it (attempt-bodies.ts). */
   function lease(batch: QueuedEvent[], leaseUntil: number): ClaimedEvent[] {
     const leased = leaseEvents.all(leaseUntil, JSON.stringify(batch.map((row) => row.id))) as ClaimedEvent[]
     return leased.sort((a, b) => a.id - b.id)
   }
 
-  /** The exchange's columns; its body stored once however many attempts sent it (migration 12). */
-  function exchangeColumns(exchange: ExchangeRecord | undefined) {
+  /** The body's row, stored once however many attempts sent it (migration 12). */
+  function storedBodyId(body: string): number {
+    const sha256 = createHash('sha256').update(body).digest('hex')
+    insertRequestBody.run(sha256, body)
+    return selectRequestBodyId.get(sha256) as number
+  }
+
+  /** The exchange's columns: the body stored, or only what checks its rebuild (`rebuilt`, migration 14). */
+  function exchangeColumns(exchange: ExchangeRecord | undefined, rebuilt: RebuildableBody | null) {
     if (!exchange) {
       return {
         method: null,
@@ -464,43 +487,59 @@ export function createOutbox(db: Database.Database): Outbox {
         requestHeaders: null,
         requestBodyId: null,
         requestBodyBytes: null,
+        requestBodyVendor: null,
+        requestBodyCrc32: null,
         responseHeaders: null,
         responseHeadersOmitted: 0
       }
     }
-    const sha256 = createHash('sha256').update(exchange.requestBody).digest('hex')
-    insertRequestBody.run(sha256, exchange.requestBody)
     return {
       method: exchange.method,
       url: exchange.url,
       requestHeaders: JSON.stringify(exchange.requestHeaders),
-      requestBodyId: selectRequestBodyId.get(sha256) as number,
+      requestBodyId: rebuilt ? null : storedBodyId(exchange.requestBody),
       requestBodyBytes: Buffer.byteLength(exchange.requestBody),
+      requestBodyVendor: rebuilt?.vendor ?? null,
+      requestBodyCrc32: rebuilt?.crc32 ?? null,
       responseHeaders: exchange.responseHeaders && JSON.stringify(exchange.responseHeaders),
       responseHeadersOmitted: exchange.responseHeadersOmitted
     }
   }
 
-  /** Records one upstream attempt and moves each of its events to where the answer sends it. */
+  /**
+   * Records one upstream attempt and moves each of its events to where the answer sends it. The
+   * body of an attempt that made all its events `sent` is not stored (it is rebuilt on read:
+   * attempt-bodies.ts); every other attempt's is, since its events may still be edited.
+   */
   const settleAttempt = db.transaction(
     (attempt: AttemptRecord, groups: { ids: number[]; settlement: Settlement }[], now: number): void => {
       const batchSize = groups.reduce((sum, group) => sum + group.ids.length, 0)
       if (attempt.outcome === 'ok') recordSuccess.run(attempt.destination, now)
+      const { exchange } = attempt
+      const rebuilt =
+        attempt.outcome === 'ok' && groups.every((group) => group.settlement.status === 'sent')
+          ? (exchange?.rebuildable ?? null)
+          : null
       const attemptId = Number(
-        insertAttempt.run({ ...attempt, ...exchangeColumns(attempt.exchange), batchSize }).lastInsertRowid
+        insertAttempt.run({ ...attempt, ...exchangeColumns(exchange, rebuilt), batchSize }).lastInsertRowid
       )
+      let settled = 0
       for (const { ids, settlement } of groups) {
         const idList = JSON.stringify(ids)
         linkAttempt.run(attemptId, idList)
-        settleEvents.run({
+        settled += settleEvents.run({
           ids: idList,
           now,
           status: settlement.status,
           lastStatus: attempt.status,
           error: settlement.status === 'sent' ? null : settlement.error,
           nextAttemptAt: settlement.status === 'retrying' ? settlement.nextAttemptAt : null
-        })
+        }).changes
       }
+      // An event no longer in flight (its lease ran out and another request took it) is not made
+      // `sent` by this answer and may still change: the body is kept after all.
+      if (rebuilt && exchange && settled < batchSize)
+        keepRequestBody.run(storedBodyId(exchange.requestBody), attemptId)
     }
   )
 

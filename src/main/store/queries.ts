@@ -15,6 +15,7 @@ import {
   type StatusCounts,
   type UserAction
 } from '@shared/model'
+import { createAttemptBodies, type RebuiltBody } from './attempt-bodies'
 import { createEventList, type ListBudgets } from './event-list'
 import {
   iso,
@@ -39,10 +40,14 @@ interface AttemptRow {
   batch_size: number
   method: string | null
   url: string | null
+  request_body_id: number | null
   request_headers: string | null
   /** The first ATTEMPT_BODY_SHOWN characters of the body sent. */
   request_body: string | null
   request_body_bytes: number | null
+  /** Set when the body was not stored but is rebuilt from the attempt's events (migration 14). */
+  request_body_vendor: string | null
+  request_body_crc32: number | null
   response_headers: string | null
   response_headers_omitted: number
 }
@@ -51,12 +56,18 @@ function headerLines(json: string): HeaderLine[] {
   return (JSON.parse(json) as [string, string][]).map(([name, value]) => ({ name, value }))
 }
 
+/** The body as stored, or as `rebuilt` when the attempt stored none. */
+function requestBodyOf(row: AttemptRow, rebuilt: RebuiltBody | null): RebuiltBody {
+  if (rebuilt) return { ...rebuilt, body: rebuilt.body.slice(0, ATTEMPT_BODY_SHOWN) }
+  return { from: { kind: 'stored' }, body: row.request_body ?? '' }
+}
+
 /** What the attempt sent and received; columns of migration 12, NULL in older attempts. */
-function toExchange(row: AttemptRow): AttemptExchange {
+function toExchange(row: AttemptRow, rebuilt: RebuiltBody | null): AttemptExchange {
   if (row.method === null || row.url === null || row.request_headers === null) {
     return { kind: row.request === NOT_SENT ? 'not_sent' : 'not_recorded' }
   }
-  const requestBody = row.request_body ?? ''
+  const { from, body: requestBody } = requestBodyOf(row, rebuilt)
   const requestBodyBytes = row.request_body_bytes ?? 0
   return {
     kind: 'recorded',
@@ -65,7 +76,8 @@ function toExchange(row: AttemptRow): AttemptExchange {
     requestHeaders: headerLines(row.request_headers),
     requestBody,
     requestBodyBytes,
-    requestBodyCut: Buffer.byteLength(requestBody) < requestBodyBytes,
+    requestBodyCut: from.kind !== 'unavailable' && Buffer.byteLength(requestBody) < requestBodyBytes,
+    requestBodyFrom: from,
     responseHeaders: row.response_headers === null ? null : headerLines(row.response_headers),
     responseHeadersOmitted: row.response_headers_omitted
   }
@@ -92,7 +104,7 @@ function toExported(row: EventRow & PayloadColumns): ExportedEvent {
   }
 }
 
-function toAttempt(row: AttemptRow): Attempt {
+function toAttempt(row: AttemptRow, rebuilt: RebuiltBody | null): Attempt {
   return {
     id: row.id,
     startedAt: iso(row.started_at) as string,
@@ -103,7 +115,7 @@ function toAttempt(row: AttemptRow): Attempt {
     request: row.request,
     responseBody: row.response_body,
     batchSize: row.batch_size,
-    exchange: toExchange(row)
+    exchange: toExchange(row, rebuilt)
   }
 }
 
@@ -147,6 +159,19 @@ export function createQueries(db: Database.Database, options: QueryOptions = {})
        SELECT name FROM names WHERE name IS NOT NULL LIMIT ?`
     )
     .pluck()
+  const attemptBodies = createAttemptBodies(db)
+
+  /** An attempt that stored no body gets it rebuilt from its events (attempt-bodies.ts). */
+  function rebuiltBody(row: AttemptRow): RebuiltBody | null {
+    if (row.request_body_id !== null || row.request_body_vendor === null) return null
+    return attemptBodies.rebuild({
+      attemptId: row.id,
+      vendor: row.request_body_vendor,
+      batchSize: row.batch_size,
+      bytes: row.request_body_bytes ?? 0,
+      crc32: row.request_body_crc32 ?? 0
+    })
+  }
 
   function countsByDestination(): Map<string, StatusCounts> {
     const rows = timed('counts', () => countByDestination.all()) as {
@@ -187,7 +212,9 @@ export function createQueries(db: Database.Database, options: QueryOptions = {})
   const getEvent: (id: number) => EventDetail | null = db.transaction((id: number) => {
     const row = selectEvent.get(id) as (EventRow & PayloadColumns) | undefined
     if (!row) return null
-    const attempts = (selectAttempts.all(id) as AttemptRow[]).map(toAttempt)
+    const attempts = (selectAttempts.all(id) as AttemptRow[]).map((attempt) =>
+      toAttempt(attempt, rebuiltBody(attempt))
+    )
     const history = (selectHistory.all(id) as (Omit<UserAction, 'at'> & { at: number })[]).map((action) => ({
       ...action,
       at: iso(action.at) as string

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http'
+import { crc32 } from 'node:zlib'
 import { RESPONSE_HEADERS_KEPT } from '@shared/model'
 import type { Connector, UpstreamAnswer } from '../connectors/types'
-import type { ExchangeRecord, HeaderPairs } from '../store'
+import type { ExchangeRecord, HeaderPairs, RebuildableBody } from '../store'
 import { UPSTREAM_METHOD } from './transport'
 
 /**
@@ -92,18 +93,33 @@ export interface SentRequest {
   body: string
 }
 
-/** The record of one request and its answer (null: no answer came), secrets masked. */
+/**
+ * What lets a successful attempt keep no copy of its body (store/attempt-bodies.ts rebuilds it from
+ * its events): the connector that built it and the CRC-32 of its bytes. Null when the body holds
+ * the key: a rebuild is never given the key, so it could not give these bytes back.
+ */
+export function rebuildableBody(body: string, vendor: string, apiKey: string): RebuildableBody | null {
+  return body.includes(apiKey) ? null : { vendor, crc32: crc32(body) }
+}
+
+/**
+ * The record of one request and its answer (null: no answer came), secrets masked; `rebuildable`
+ * when the body need not be stored (a successful attempt: rebuildableBody).
+ */
 export function recordExchange(
   sent: SentRequest,
   answer: UpstreamAnswer | null,
-  mask: Masker
+  mask: Masker,
+  rebuildable: RebuildableBody | null = null
 ): ExchangeRecord {
   const received = answer ? keptResponseHeaders(answer.headers) : null
   return {
     method: UPSTREAM_METHOD,
     url: mask.text(sent.url),
     requestHeaders: mask.headers(Object.entries(sent.headers)),
-    requestBody: mask.text(sent.body),
+    // A rebuildable body holds no key: nothing to search for.
+    requestBody: rebuildable ? sent.body : mask.text(sent.body),
+    rebuildable,
     responseHeaders: received && mask.headers(received.pairs),
     responseHeadersOmitted: received?.omitted ?? 0
   }

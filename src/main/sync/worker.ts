@@ -4,7 +4,13 @@ import type { Verdict } from '../connectors/types'
 import type { AttemptRecord, ClaimedEvent, Settlement, Store } from '../store'
 import type { AuthHold } from '../store/destinations'
 import { backoffDelay, probeDelay, type BackoffOptions } from './backoff'
-import { createMasker, credentialHeaders, CREDENTIAL_HEADERS, recordExchange } from './attempt-exchange'
+import {
+  createMasker,
+  credentialHeaders,
+  CREDENTIAL_HEADERS,
+  rebuildableBody,
+  recordExchange
+} from './attempt-exchange'
 import { createHttpSender, type Sender, type SendResult } from './sender'
 import type { Transport } from './transport'
 
@@ -499,7 +505,14 @@ export class DestinationWorker {
         reason: mask.text([verdict.reason, ...refusalWords(refused, result.refused)].join('; ')),
         request: result.request,
         responseBody: result.responseBody && mask.text(result.responseBody),
-        exchange: result.sent ? recordExchange(result.sent, result.answer, mask) : undefined
+        exchange: result.sent
+          ? recordExchange(
+              result.sent,
+              result.answer,
+              mask,
+              this.rebuildable(verdict, result.sent.body, apiKey)
+            )
+          : undefined
       },
       groups: [
         { ids: events.filter((event) => !result.refused.has(event.id)).map((event) => event.id), settlement },
@@ -515,6 +528,13 @@ export class DestinationWorker {
   }
 
   /** A batch that is never sent: it fails with the reason, as it would every time. */
+  /** A successful attempt's body, rebuilt on read from its events (they are `sent` and never change again). */
+  private rebuildable(verdict: Verdict, body: string, apiKey: string | null) {
+    const { connector } = this.destination
+    if (verdict.outcome !== 'ok' || !connector) return null
+    return rebuildableBody(body, connector.vendor, apiKey as string)
+  }
+
   private notSent(events: ClaimedEvent[], reason: string): Outcome {
     return {
       attempt: {

@@ -12,6 +12,7 @@ import { searchChanges } from './010-search-changes'
 import { lanes } from './011-lanes'
 import { attemptExchange } from './012-attempt-exchange'
 import { nameUserIndexes } from './013-name-user-indexes'
+import { rebuiltBodies } from './014-rebuilt-bodies'
 import { LANE_FUNCTION, laneOf } from '../lanes'
 
 export interface Migration {
@@ -34,7 +35,8 @@ export const migrations: Migration[] = [
   searchChanges,
   lanes,
   attemptExchange,
-  nameUserIndexes
+  nameUserIndexes,
+  rebuiltBodies
 ]
 
 export class NewerDatabaseError extends Error {

@@ -34,6 +34,31 @@ function Body({ text, label, testId }: { text: string; label: string; testId: st
   return <PayloadView text={text} label={label} testId={testId} />
 }
 
+/**
+ * The body sent: as stored, or rebuilt from the events a delivered batch carried (it keeps no
+ * copy), or why it cannot be shown.
+ */
+function RequestBody({ exchange, testId }: { exchange: Recorded; testId: string }) {
+  const from = exchange.requestBodyFrom
+  if (from.kind === 'unavailable') {
+    return (
+      <p className="muted exchange-note" data-testid={`${testId}-request-body-unavailable`}>
+        Not available: {from.reason}.
+      </p>
+    )
+  }
+  return (
+    <>
+      {from.kind === 'rebuilt' && (
+        <p className="muted exchange-note" data-testid={`${testId}-request-body-rebuilt`}>
+          Rebuilt from the events it carried.
+        </p>
+      )}
+      <Body text={exchange.requestBody} label="Request body" testId={`${testId}-request-body`} />
+    </>
+  )
+}
+
 function RequestPart({ exchange, testId }: { exchange: Recorded; testId: string }) {
   return (
     <section className="exchange-part" aria-label="Request">
@@ -51,7 +76,7 @@ function RequestPart({ exchange, testId }: { exchange: Recorded; testId: string 
         {exchange.requestBodyCut && ', the first 64 KB shown'}. Vendor keys are stored masked: only their last
         4 characters.
       </p>
-      <Body text={exchange.requestBody} label="Request body" testId={`${testId}-request-body`} />
+      <RequestBody exchange={exchange} testId={testId} />
     </section>
   )
 }
