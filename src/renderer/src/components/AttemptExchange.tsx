@@ -132,7 +132,9 @@ export function AttemptExchange({ attempt, id }: { attempt: Attempt; id: string 
     <div className="exchange" id={id} data-testid={testId}>
       {exchange.kind === 'not_recorded' && (
         <p className="muted" data-testid={`${testId}-not-recorded`}>
-          Not recorded: this attempt was made before Outpost kept request and response headers.
+          Not recorded: only the summary above is kept of this attempt. Attempts made before Outpost kept
+          requests and responses have no more, nor have publishes to a NATS stream, which carry no HTTP
+          request.
         </p>
       )}
       {exchange.kind === 'not_sent' && (
