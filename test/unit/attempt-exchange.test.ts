@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ATTEMPT_BODY_SHOWN, RESPONSE_HEADERS_KEPT, type AttemptExchange } from '../../src/shared/model'
 import { connectors } from '../../src/main/connectors'
-import { openStore, type AttemptRecord, type ExchangeRecord, type Store } from '../../src/main/store'
+import type { AttemptRecord, ExchangeRecord } from '../../src/main/store'
 import { migrate, migrations } from '../../src/main/store/migrations'
 import { createQueries } from '../../src/main/store/queries'
 import {
@@ -13,7 +13,7 @@ import {
   recordExchange
 } from '../../src/main/sync/attempt-exchange'
 import { newEvent } from '../support/outbox-events'
-import { tempDir } from '../support/temp'
+import { useTempStore } from '../support/temp-store'
 
 const KEY = 'wk_live_7d1c9e0b44f2a1b2'
 
@@ -131,45 +131,35 @@ const attempt: AttemptRecord = {
 }
 
 describe('the store keeps what each attempt sent and received', () => {
-  let dir: ReturnType<typeof tempDir>
-  let store: Store
+  const temp = useTempStore()
 
-  beforeEach(() => {
-    dir = tempDir()
-    store = openStore(`${dir.path}/outbox.sqlite`)
-  })
-  afterEach(() => {
-    store.close()
-    dir.remove()
-  })
-
-  const bodies = () => store.db.prepare('SELECT count(*) FROM request_bodies').pluck().get()
+  const bodies = () => temp.store.db.prepare('SELECT count(*) FROM request_bodies').pluck().get()
 
   /** Claims everything waiting and settles it with `record`; returns the claimed ids. */
   function attemptAll(record: AttemptRecord, now: number, status: 'retrying' | 'sent'): number[] {
-    const claim = store.outbox.claimDueBatch('whisperr', now, 500, 1_000, () => true)
+    const claim = temp.store.outbox.claimDueBatch('whisperr', now, 500, 1_000, () => true)
     if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`)
     const ids = claim.events.map((event) => event.id)
     const settlement =
       status === 'sent' ? { status } : { status, nextAttemptAt: now + 1, error: 'down' as string }
-    store.outbox.settleAttempt(record, [{ ids, settlement }], now)
+    temp.store.outbox.settleAttempt(record, [{ ids, settlement }], now)
     return ids
   }
 
   it('returns the exchange with the attempt, and stores a body sent again by a retry once', () => {
-    store.outbox.enqueueEvents([[newEvent('a'), newEvent('b')]], 0)
+    temp.store.outbox.enqueueEvents([[newEvent('a'), newEvent('b')]], 0)
     const [a] = attemptAll(attempt, 1, 'retrying')
     attemptAll({ ...attempt, status: 202, outcome: 'ok', startedAt: 2 }, 2, 'sent')
     expect(bodies()).toBe(1)
-    const log = store.queries.getEvent(a!)?.attemptsLog ?? []
+    const log = temp.store.queries.getEvent(a!)?.attemptsLog ?? []
     expect(log.map((entry) => entry.exchange)).toEqual([recorded(exchange), recorded(exchange)])
   })
 
   it('gives the first 64 KB of a longer body, and says it is cut', () => {
-    store.outbox.enqueueEvents([[newEvent('a')]], 0)
+    temp.store.outbox.enqueueEvents([[newEvent('a')]], 0)
     const requestBody = JSON.stringify({ events: ['x'.repeat(ATTEMPT_BODY_SHOWN)] })
     const [a] = attemptAll({ ...attempt, exchange: { ...exchange, requestBody } }, 1, 'retrying')
-    const shown = store.queries.getEvent(a!)?.attemptsLog[0]?.exchange
+    const shown = temp.store.queries.getEvent(a!)?.attemptsLog[0]?.exchange
     expect(shown).toMatchObject({
       requestBody: requestBody.slice(0, ATTEMPT_BODY_SHOWN),
       requestBodyBytes: requestBody.length,
@@ -178,14 +168,14 @@ describe('the store keeps what each attempt sent and received', () => {
   })
 
   it('deletes a body with the last attempt that sent it', () => {
-    store.outbox.enqueueEvents([[newEvent('a')]], 0)
+    temp.store.outbox.enqueueEvents([[newEvent('a')]], 0)
     attemptAll(attempt, 1, 'retrying')
     attemptAll({ ...attempt, outcome: 'ok', status: 202 }, 2, 'sent')
     // The newest event is never pruned: another after it.
-    store.outbox.enqueueEvents([[newEvent('b')]], 3)
+    temp.store.outbox.enqueueEvents([[newEvent('b')]], 3)
     expect(bodies()).toBe(1)
-    expect(store.retention.pruneExpired(10, 500)).toBe(1)
-    expect(store.db.prepare('SELECT count(*) FROM attempts').pluck().get()).toBe(0)
+    expect(temp.store.retention.pruneExpired(10, 500)).toBe(1)
+    expect(temp.store.db.prepare('SELECT count(*) FROM attempts').pluck().get()).toBe(0)
     expect(bodies()).toBe(0)
   })
 })

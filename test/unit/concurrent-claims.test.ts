@@ -1,16 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { EventKind } from '@shared/model'
-import {
-  openStore,
-  type BatchClaim,
-  type ClaimOptions,
-  type NewEvent,
-  type Store
-} from '../../src/main/store'
+import type { BatchClaim, ClaimOptions, NewEvent } from '../../src/main/store'
 import { laneOf } from '../../src/main/store/lanes'
 import { CLAIM_SQL } from '../../src/main/store/outbox'
 import { newEvent } from '../support/outbox-events'
-import { tempDir } from '../support/temp'
+import { useTempStore } from '../support/temp-store'
 
 /**
  * The claim that lets several requests be in flight: each user's events keep their accepted
@@ -27,27 +21,17 @@ function event(messageId: string, userKey: string | null, kind: EventKind = 'tra
 }
 
 describe('claims with several requests in flight', () => {
-  let dir: ReturnType<typeof tempDir>
-  let store: Store
+  const temp = useTempStore()
 
-  beforeEach(() => {
-    dir = tempDir()
-    store = openStore(`${dir.path}/outbox.sqlite`)
-  })
-  afterEach(() => {
-    store.close()
-    dir.remove()
-  })
-
-  const enqueue = (...events: NewEvent[]) => store.outbox.enqueueEvents([events], 0)
+  const enqueue = (...events: NewEvent[]) => temp.store.outbox.enqueueEvents([events], 0)
   const claim = (now: number, limit: number, options: ClaimOptions = {}): BatchClaim =>
-    store.outbox.claimDueBatch('whisperr', now, limit, LEASE_MS, tracksBatch, options)
+    temp.store.outbox.claimDueBatch('whisperr', now, limit, LEASE_MS, tracksBatch, options)
   const taken = (result: BatchClaim) =>
     result.kind === 'claimed' ? result.events.map((claimed) => claimed.messageId) : result
   const retryLater = (messageId: string, at: number) => {
     const [claimed] = (claim(1, 1) as { events: { id: number; messageId: string }[] }).events
     expect(claimed?.messageId).toBe(messageId)
-    store.outbox.releaseClaim([claimed!.id], at, 'retried later')
+    temp.store.outbox.releaseClaim([claimed!.id], at, 'retried later')
   }
 
   it('fills a batch from one lane, its users in order, and leaves the other lanes to the next claims', () => {
@@ -105,7 +89,7 @@ describe('claims with several requests in flight', () => {
 
   it('claims several batches at once as the same claims in a row would, and says why it stopped', () => {
     enqueue(event('a1', 'ana'), event('b1', 'ben'), event('a2', 'ana'), event('c1', 'chi'))
-    const { batches, then } = store.outbox.claimDueBatches('whisperr', 1, 5, 1, LEASE_MS, tracksBatch)
+    const { batches, then } = temp.store.outbox.claimDueBatches('whisperr', 1, 5, 1, LEASE_MS, tracksBatch)
     expect(batches.map((batch) => batch.map((claimed) => claimed.messageId))).toEqual([
       ['a1'],
       ['b1'],
@@ -113,7 +97,7 @@ describe('claims with several requests in flight', () => {
     ])
     expect(then).toEqual({ kind: 'waiting', dueAt: 1 + LEASE_MS })
     expect(
-      store.outbox.claimDueBatches('whisperr', 2 + LEASE_MS, 1, 10, LEASE_MS, tracksBatch).then
+      temp.store.outbox.claimDueBatches('whisperr', 2 + LEASE_MS, 1, 10, LEASE_MS, tracksBatch).then
     ).toBeNull()
   })
 
@@ -179,7 +163,7 @@ describe('claims with several requests in flight', () => {
 
   it('reads the lanes, each lane and registrations through their own indexes, and merges the lanes for the whole queue', () => {
     const plan = (sql: string, params: Record<string, unknown> | unknown[]) =>
-      (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map(
+      (temp.store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map(
         (step) => step.detail
       )
     const lanes = plan(CLAIM_SQL.lanes, { destination: 'whisperr', now: 1 })

@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { EventQuery } from '../../src/shared/model'
-import { openStore, type Store } from '../../src/main/store'
+import { openStore } from '../../src/main/store'
 import { createQueries } from '../../src/main/store/queries'
 import { openSearchIndexWriter, searchIndexFileOf } from '../../src/main/store/search-index'
-import { tempDir } from '../support/temp'
+import { useTempStore } from '../support/temp-store'
 import { newEvent } from '../support/outbox-events'
 
 /** Every parameter a store statement may name, unbound: EXPLAIN QUERY PLAN needs none of their values. */
@@ -108,21 +108,11 @@ function leadingStep(query: EventQuery, sql: string): RegExp {
 }
 
 describe("the list's statements", () => {
-  let dir: ReturnType<typeof tempDir>
-  let store: Store
-
-  beforeEach(() => {
-    dir = tempDir()
-    store = openStore(`${dir.path}/outbox.sqlite`)
-  })
-  afterEach(() => {
-    store.close()
-    dir.remove()
-  })
+  const temp = useTempStore()
 
   it('read every filter combination newest first through its index, never sorting or scanning the rows', () => {
-    const file = `${dir.path}/outbox.sqlite`
-    store.outbox.enqueueEvents(
+    const file = `${temp.folder}/outbox.sqlite`
+    temp.store.outbox.enqueueEvents(
       [Array.from({ length: QUEUED }, (_, index) => newEvent(`m${index}`, { userKey: 'bob' }))],
       RECEIVED_AT
     )
@@ -130,8 +120,8 @@ describe("the list's statements", () => {
     // reads all three ways.
     const writer = openSearchIndexWriter(file)
     while (writer.step() !== 'idle');
-    store.outbox.enqueueEvents([[newEvent('late')]], RECEIVED_AT)
-    store.corrections.editPayload(
+    temp.store.outbox.enqueueEvents([[newEvent('late')]], RECEIVED_AT)
+    temp.store.corrections.editPayload(
       1,
       { payload: '{"edited":true}', name: 'trial_started', userKey: 'bob', occurredAt: null },
       { actor: 'test', at: 1 }
@@ -173,22 +163,23 @@ describe("the list's statements", () => {
 
   it('read the distinct event names one seek of outbox_name each, never scanning the rows', () => {
     const names = ['signup', 'trial_started', 'signup', 'checkout', 'trial_started']
-    store.outbox.enqueueEvents([names.map((name, index) => newEvent(`n${index}`, { name }))], RECEIVED_AT)
-    const statements = preparedBy(store.db, () => {
-      expect(createQueries(store.db).eventNames(500)).toEqual(['checkout', 'signup', 'trial_started'])
-      expect(createQueries(store.db).eventNames(2)).toEqual(['checkout', 'signup'])
+    temp.store.outbox.enqueueEvents(
+      [names.map((name, index) => newEvent(`n${index}`, { name }))],
+      RECEIVED_AT
+    )
+    const statements = preparedBy(temp.store.db, () => {
+      expect(createQueries(temp.store.db).eventNames(500)).toEqual(['checkout', 'signup', 'trial_started'])
+      expect(createQueries(temp.store.db).eventNames(2)).toEqual(['checkout', 'signup'])
     }).filter((sql) => sql.includes('RECURSIVE names'))
     expect(statements.length).toBeGreaterThan(0)
     for (const sql of statements) {
-      const plan = planOf(store.db, sql)
+      const plan = planOf(temp.store.db, sql)
       expect(plan).toContain('SEARCH outbox USING COVERING INDEX outbox_name (name>?)')
       expect(plan.filter((step) => /^SCAN outbox\b/.test(step))).toEqual([])
     }
   })
 
   it("leave every other statement of the store on the plan it had without the list's indexes (migrations 8 and 12)", () => {
-    store.close()
-    const file = `${dir.path}/other.sqlite`
     const prepared = new Set<string>()
     const prepare = Database.prototype.prepare
     Database.prototype.prepare = function (this: Database.Database, sql: string) {
@@ -196,7 +187,7 @@ describe("the list's statements", () => {
       return prepare.call(this, sql)
     } as typeof prepare
     try {
-      store = openStore(file)
+      temp.replace((folder) => openStore(`${folder}/other.sqlite`))
     } finally {
       Database.prototype.prepare = prepare
     }
@@ -212,9 +203,9 @@ describe("the list's statements", () => {
       step
         .replace(/ USING COVERING INDEX outbox_search_scan$/, '')
         .replace(/USING COVERING INDEX \w+ \(status=\?\)$/, 'USING COVERING INDEX (status first) (status=?)')
-    const plans = () => statements.map((sql) => planOf(store.db, sql).map(sameWork))
+    const plans = () => statements.map((sql) => planOf(temp.store.db, sql).map(sameWork))
     const withListIndexes = plans()
-    store.db.exec(`DROP INDEX outbox_search_scan; DROP INDEX outbox_status; DROP INDEX outbox_name;
+    temp.store.db.exec(`DROP INDEX outbox_search_scan; DROP INDEX outbox_status; DROP INDEX outbox_name;
       DROP INDEX outbox_user; CREATE INDEX outbox_status ON outbox (status, id)`)
     expect(withListIndexes).toEqual(plans())
   })

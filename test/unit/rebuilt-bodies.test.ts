@@ -1,10 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { AttemptExchange } from '../../src/shared/model'
 import { connectorFor } from '../../src/main/connectors'
-import { openStore, type AttemptRecord, type ClaimedEvent, type Store } from '../../src/main/store'
+import type { AttemptRecord, ClaimedEvent } from '../../src/main/store'
 import { rebuildableBody } from '../../src/main/sync/attempt-exchange'
 import { newEvent } from '../support/outbox-events'
-import { tempDir } from '../support/temp'
+import { useTempStore } from '../support/temp-store'
 
 const KEY = 'wk_live_7d1c9e0b44f2a1b2'
 const whisperr = connectorFor('whisperr')!
@@ -42,39 +42,29 @@ function attemptOf(body: string, outcome: AttemptRecord['outcome'], vendor = 'wh
 }
 
 describe('a successful attempt keeps no copy of its body: it is rebuilt from its events', () => {
-  let dir: ReturnType<typeof tempDir>
-  let store: Store
-
-  beforeEach(() => {
-    dir = tempDir()
-    store = openStore(`${dir.path}/outbox.sqlite`)
-  })
-  afterEach(() => {
-    store.close()
-    dir.remove()
-  })
+  const temp = useTempStore()
 
   const storedBodies = () =>
-    store.db.prepare('SELECT count(*) AS count, total(length(body)) AS chars FROM request_bodies').get()
+    temp.store.db.prepare('SELECT count(*) AS count, total(length(body)) AS chars FROM request_bodies').get()
 
   function claimAll(now: number): ClaimedEvent[] {
-    const claim = store.outbox.claimDueBatch('whisperr', now, 500, 60_000, () => true)
+    const claim = temp.store.outbox.claimDueBatch('whisperr', now, 500, 60_000, () => true)
     if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`)
     return claim.events
   }
 
   const exchangeOf = (id: number, attempt = 0): Extract<AttemptExchange, { kind: 'recorded' }> => {
-    const exchange = store.queries.getEvent(id)?.attemptsLog[attempt]?.exchange
+    const exchange = temp.store.queries.getEvent(id)?.attemptsLog[attempt]?.exchange
     if (exchange?.kind !== 'recorded') throw new Error(`attempt not recorded: ${exchange?.kind}`)
     return exchange
   }
 
   it('stores no body row, and every event of the batch shows the bytes sent', () => {
-    store.outbox.enqueueEvents([interleaved(6)], 0)
+    temp.store.outbox.enqueueEvents([interleaved(6)], 0)
     const events = claimAll(1)
     const body = whisperr.buildRequest(events, { apiKey: KEY }).body
     const ids = events.map((event) => event.id)
-    store.outbox.settleAttempt(attemptOf(body, 'ok'), [{ ids, settlement: { status: 'sent' } }], 2)
+    temp.store.outbox.settleAttempt(attemptOf(body, 'ok'), [{ ids, settlement: { status: 'sent' } }], 2)
 
     expect(storedBodies()).toEqual({ count: 0, chars: 0 })
     for (const id of ids) {
@@ -89,10 +79,10 @@ describe('a successful attempt keeps no copy of its body: it is rebuilt from its
   })
 
   it('stores the body of an attempt that did not succeed, and of one whose events were not all in flight', () => {
-    store.outbox.enqueueEvents([interleaved(2)], 0)
+    temp.store.outbox.enqueueEvents([interleaved(2)], 0)
     const [first, second] = claimAll(1)
     const failedBody = whisperr.buildRequest([first!, second!], { apiKey: KEY }).body
-    store.outbox.settleAttempt(
+    temp.store.outbox.settleAttempt(
       attemptOf(failedBody, 'retry'),
       [{ ids: [first!.id, second!.id], settlement: { status: 'retrying', nextAttemptAt: 2, error: 'down' } }],
       1
@@ -101,9 +91,9 @@ describe('a successful attempt keeps no copy of its body: it is rebuilt from its
 
     // A lease that ran out: the second event went back to the queue before the answer came.
     const again = claimAll(3)
-    store.outbox.releaseClaim([second!.id], 10, 'lease ran out')
+    temp.store.outbox.releaseClaim([second!.id], 10, 'lease ran out')
     const body = whisperr.buildRequest(again, { apiKey: KEY }).body + ' '
-    store.outbox.settleAttempt(
+    temp.store.outbox.settleAttempt(
       attemptOf(body, 'ok'),
       [{ ids: again.map((event) => event.id), settlement: { status: 'sent' } }],
       4
@@ -113,19 +103,19 @@ describe('a successful attempt keeps no copy of its body: it is rebuilt from its
   })
 
   it('says the body is unavailable, never another, when events were pruned or the rebuild differs', () => {
-    store.outbox.enqueueEvents([interleaved(2)], 0)
+    temp.store.outbox.enqueueEvents([interleaved(2)], 0)
     const pair = claimAll(1)
     const body = whisperr.buildRequest(pair, { apiKey: KEY }).body
-    store.outbox.settleAttempt(
+    temp.store.outbox.settleAttempt(
       attemptOf(body, 'ok'),
       [{ ids: pair.map((event) => event.id), settlement: { status: 'sent' } }],
       2
     )
-    store.outbox.enqueueEvents([[newEvent('flywheel-1')]], 3)
+    temp.store.outbox.enqueueEvents([[newEvent('flywheel-1')]], 3)
     const [alone] = claimAll(4)
     // Built by another connector than the one named: Flywheel sends the payload alone.
     const whisperrBody = whisperr.buildRequest([alone!], { apiKey: KEY }).body
-    store.outbox.settleAttempt(
+    temp.store.outbox.settleAttempt(
       attemptOf(whisperrBody, 'ok', 'flywheel'),
       [{ ids: [alone!.id], settlement: { status: 'sent' } }],
       5
@@ -137,8 +127,8 @@ describe('a successful attempt keeps no copy of its body: it is rebuilt from its
     })
 
     // The newest event (alone) is never pruned; one of the pair goes in a chunk of one.
-    expect(store.retention.pruneExpired(10, 1)).toBe(1)
-    const kept = pair.find((event) => store.queries.getEvent(event.id) !== null)!
+    expect(temp.store.retention.pruneExpired(10, 1)).toBe(1)
+    const kept = pair.find((event) => temp.store.queries.getEvent(event.id) !== null)!
     expect(exchangeOf(kept.id)).toMatchObject({
       requestBody: '',
       requestBodyFrom: {
