@@ -1,17 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { nkeyAuthenticator, nkeys, type NatsConnection } from '@nats-io/transport-node'
+import { afterEach, expect, it } from 'vitest'
+import { nkeyAuthenticator, nkeys } from '@nats-io/transport-node'
 import { startTestCollector, type TestCollector } from '../support/collector'
-import {
-  addStream,
-  natsServerMissing,
-  NATS_SKIP_REASON,
-  readStream,
-  startNatsServer,
-  type TestNatsServer
-} from '../support/nats-server'
+import { addStream, describeWithNatsServer, readStream, useNatsServer } from '../support/nats-server'
 import { eventually, tempDir } from '../support/temp'
 import { messageIdOf, whisperrEvent } from '../support/whisperr-events'
 
@@ -21,8 +14,6 @@ import { messageIdOf, whisperrEvent } from '../support/whisperr-events'
  * message over the server's max_payload fails alone and for good, not in a retry loop; no stream
  * for the subject is retried and shown, and delivers once the stream exists.
  */
-
-if (natsServerMissing) console.warn(`skipping NATS auth and limits tests: ${NATS_SKIP_REASON}`)
 
 const users = (kioskPassword: string) => `
 authorization {
@@ -89,196 +80,169 @@ function makeCertificates(
   }
 }
 
-describe.skipIf(natsServerMissing)(
-  'NATS destination: auth, limits and setup problems (real nats-server -js)',
-  () => {
-    let server: TestNatsServer | null = null
-    let client: NatsConnection | null = null
-    let outpost: TestCollector | null = null
+describeWithNatsServer('NATS destination: auth, limits and setup problems (real nats-server -js)', () => {
+  const nats = useNatsServer()
+  let outpost: TestCollector | null = null
 
-    afterEach(async () => {
-      await outpost?.close()
-      await client?.close()
-      await server?.remove()
-      outpost = null
-      client = null
-      server = null
-    })
+  afterEach(async () => {
+    await outpost?.close()
+    outpost = null
+  })
 
-    const pipeline = async (target: TestCollector) =>
-      (await target.api.getStats({})).destinations.find((destination) => destination.id === 'pipeline')
+  const pipeline = async (target: TestCollector) =>
+    (await target.api.getStats({})).destinations.find((destination) => destination.id === 'pipeline')
 
-    async function startOutpost(url: string, nats: Record<string, unknown>, apiKey?: string) {
-      return startTestCollector({
-        destinations: [
-          { id: 'whisperr', vendor: 'whisperr', baseUrl: 'http://127.0.0.1:9', apiKey: 'wrk_test' },
-          {
-            id: 'pipeline',
-            vendor: 'nats',
-            feeds: ['whisperr'],
-            ...(apiKey ? { apiKey } : {}),
-            nats: { servers: [url], publishTimeoutMs: 2_000, ...nats }
-          }
-        ],
-        sync: { backoffBaseMs: 50, backoffMaxMs: 300, authRetryBaseMs: 500, authRetryMaxMs: 1_000 }
-      })
-    }
-
-    it('holds on a refused password, and delivers by itself once the server takes it (the probe)', async () => {
-      server = await startNatsServer(
-        { configText: users('old-password') },
-        { user: 'admin', pass: 'admin-secret' }
-      )
-      client = await server.connectClient({ maxReconnectAttempts: -1, reconnectTimeWait: 100 })
-      await addStream(client, 'OUTPOST', ['outpost.>'])
-      outpost = await startOutpost(server.url, { auth: 'user', user: 'kiosk' }, 'new-password')
-      const events = [whisperrEvent(), whisperrEvent()]
-      expect((await outpost.post('/whisperr/v1/events/batch', { events })).status).toBe(202)
-
-      const target = outpost
-      await eventually(async () => {
-        const held = await pipeline(target)
-        expect(held?.hold).toBe('auth')
-        expect(held?.holdReason).toMatch(/refused the credentials.*Authorization Violation/i)
-      }, 20_000)
-      expect((await pipeline(target))?.counts.queued).toBe(2)
-
-      // The operator gives the kiosk user the password Outpost has; nobody touches Outpost.
-      await client.close()
-      await server.stop()
-      server.setConfig(users('new-password'))
-      await server.start()
-      client = await server.connectClient({ maxReconnectAttempts: -1 })
-      await eventually(async () => {
-        const healed = await pipeline(target)
-        expect(healed?.counts.sent).toBe(2)
-        expect(healed?.hold).toBeNull()
-      }, 30_000)
-      const stored = await readStream(client, 'OUTPOST')
-      expect(stored.map((message) => message.headers['Outpost-Message-Id']).sort()).toEqual(
-        events.map(messageIdOf).sort()
-      )
-    })
-
-    it('publishes with a token, and holds without credentials on a server that requires them', async () => {
-      server = await startNatsServer(
-        { configText: 'authorization { token: "kiosk-token-1" }' },
-        { token: 'kiosk-token-1' }
-      )
-      client = await server.connectClient()
-      await addStream(client, 'OUTPOST', ['outpost.>'])
-      outpost = await startOutpost(server.url, { auth: 'token' }, 'kiosk-token-1')
-      expect((await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent()] })).status).toBe(
-        202
-      )
-      const withToken = outpost
-      await eventually(async () => expect((await pipeline(withToken))?.counts.sent).toBe(1), 20_000)
-      await outpost.close()
-
-      // No key to name: the hold is probed like any other, and says what the server answered.
-      outpost = await startOutpost(server.url, {})
-      expect((await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent()] })).status).toBe(
-        202
-      )
-      const without = outpost
-      await eventually(async () => {
-        const held = await pipeline(without)
-        expect(held?.hold).toBe('auth')
-        expect(held?.holdReason).toMatch(/refused the credentials/)
-        expect(held?.counts.queued).toBe(1)
-      }, 20_000)
-    })
-
-    it('publishes with an NKey seed as its key', async () => {
-      const user = nkeys.createUser()
-      const seed = new TextDecoder().decode(user.getSeed())
-      server = await startNatsServer(
-        { configText: `authorization { users = [ { nkey: ${user.getPublicKey()} } ] }` },
-        { authenticator: nkeyAuthenticator(user.getSeed()) }
-      )
-      client = await server.connectClient()
-      await addStream(client, 'OUTPOST', ['outpost.>'])
-      outpost = await startOutpost(server.url, { auth: 'nkey' }, seed)
-      expect((await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent()] })).status).toBe(
-        202
-      )
-      const target = outpost
-      await eventually(async () => expect((await pipeline(target))?.counts.sent).toBe(1), 20_000)
-    })
-
-    it.skipIf(opensslMissing)(
-      'publishes over TLS with a client certificate (CA, cert and key files)',
-      async () => {
-        const certificates = tempDir('outpost-nats-tls')
-        try {
-          const files = makeCertificates(certificates.path)
-          const tls = { caFile: files.ca, certFile: files.clientCert, keyFile: files.clientKey }
-          server = await startNatsServer(
-            {
-              configText: `tls { cert_file: "${files.serverCert}", key_file: "${files.serverKey}", ca_file: "${files.ca}", verify: true }`
-            },
-            { tls }
-          )
-          client = await server.connectClient()
-          await addStream(client, 'OUTPOST', ['outpost.>'])
-          outpost = await startOutpost(server.url, { tls })
-          expect(
-            (await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent()] })).status
-          ).toBe(202)
-          const target = outpost
-          await eventually(async () => expect((await pipeline(target))?.counts.sent).toBe(1), 20_000)
-        } finally {
-          certificates.remove()
+  async function startOutpost(url: string, nats: Record<string, unknown>, apiKey?: string) {
+    return startTestCollector({
+      destinations: [
+        { id: 'whisperr', vendor: 'whisperr', baseUrl: 'http://127.0.0.1:9', apiKey: 'wrk_test' },
+        {
+          id: 'pipeline',
+          vendor: 'nats',
+          feeds: ['whisperr'],
+          ...(apiKey ? { apiKey } : {}),
+          nats: { servers: [url], publishTimeoutMs: 2_000, ...nats }
         }
-      }
-    )
-
-    it('fails a message over max_payload alone and for good; the rest of its batch is delivered', async () => {
-      server = await startNatsServer()
-      client = await server.connectClient()
-      await addStream(client, 'OUTPOST', ['outpost.>'])
-      outpost = await startOutpost(server.url, {})
-      const big = whisperrEvent({ properties: { blob: 'x'.repeat(1_200_000) } })
-      const small = whisperrEvent()
-      expect((await outpost.post('/whisperr/v1/events/batch', { events: [big, small] })).status).toBe(202)
-
-      const target = outpost
-      await eventually(async () => {
-        const counts = (await pipeline(target))?.counts
-        expect(counts?.sent).toBe(1)
-        expect(counts?.failed).toBe(1)
-      }, 20_000)
-      const [failed] = (await target.api.listEvents({ destination: 'pipeline', status: 'failed' })).events
-      expect(failed?.messageId).toBe(`whisperr:${messageIdOf(big)}`)
-      expect(failed?.lastError).toMatch(/max_payload/)
-      expect(failed?.attempts).toBe(1)
-      // Failed is final until a person resends: the destination goes on delivering meanwhile.
-      const later = whisperrEvent()
-      expect((await outpost.post('/whisperr/v1/events/batch', { events: [later] })).status).toBe(202)
-      await eventually(async () => expect((await pipeline(target))?.counts.sent).toBe(2), 20_000)
-      const [stillFailed] = (await target.api.listEvents({ destination: 'pipeline', status: 'failed' }))
-        .events
-      expect(stillFailed?.attempts).toBe(1)
-      expect(
-        (await readStream(client, 'OUTPOST')).map((message) => message.headers['Outpost-Message-Id'])
-      ).toEqual([messageIdOf(small), messageIdOf(later)])
-    })
-
-    it('retries with backoff and shows why while no stream takes the subject, then delivers once it exists', async () => {
-      server = await startNatsServer()
-      client = await server.connectClient()
-      outpost = await startOutpost(server.url, {})
-      const event = whisperrEvent()
-      expect((await outpost.post('/whisperr/v1/events/batch', { events: [event] })).status).toBe(202)
-      const target = outpost
-      await eventually(async () => {
-        const waiting = await pipeline(target)
-        expect(waiting?.hold).toBe('offline')
-        expect(waiting?.holdReason).toMatch(/no JetStream stream takes subject outpost\./)
-      }, 20_000)
-      await addStream(client, 'OUTPOST', ['outpost.>'])
-      await eventually(async () => expect((await pipeline(target))?.counts.sent).toBe(1), 20_000)
-      expect(await readStream(client, 'OUTPOST')).toHaveLength(1)
+      ],
+      sync: { backoffBaseMs: 50, backoffMaxMs: 300, authRetryBaseMs: 500, authRetryMaxMs: 1_000 }
     })
   }
-)
+
+  it('holds on a refused password, and delivers by itself once the server takes it (the probe)', async () => {
+    const { server, client } = await nats.start({
+      configText: users('old-password'),
+      credentials: { user: 'admin', pass: 'admin-secret' },
+      connection: { maxReconnectAttempts: -1, reconnectTimeWait: 100 }
+    })
+    outpost = await startOutpost(server.url, { auth: 'user', user: 'kiosk' }, 'new-password')
+    const events = [whisperrEvent(), whisperrEvent()]
+    expect((await outpost.post('/whisperr/v1/events/batch', { events })).status).toBe(202)
+
+    const target = outpost
+    await eventually(async () => {
+      const held = await pipeline(target)
+      expect(held?.hold).toBe('auth')
+      expect(held?.holdReason).toMatch(/refused the credentials.*Authorization Violation/i)
+    }, 20_000)
+    expect((await pipeline(target))?.counts.queued).toBe(2)
+
+    // The operator gives the kiosk user the password Outpost has; nobody touches Outpost.
+    await client.close()
+    await server.stop()
+    server.setConfig(users('new-password'))
+    await server.start()
+    const reconnected = await nats.reconnect({ maxReconnectAttempts: -1 })
+    await eventually(async () => {
+      const healed = await pipeline(target)
+      expect(healed?.counts.sent).toBe(2)
+      expect(healed?.hold).toBeNull()
+    }, 30_000)
+    const stored = await readStream(reconnected, 'OUTPOST')
+    expect(stored.map((message) => message.headers['Outpost-Message-Id']).sort()).toEqual(
+      events.map(messageIdOf).sort()
+    )
+  })
+
+  it('publishes with a token, and holds without credentials on a server that requires them', async () => {
+    const { server } = await nats.start({
+      configText: 'authorization { token: "kiosk-token-1" }',
+      credentials: { token: 'kiosk-token-1' }
+    })
+    outpost = await startOutpost(server.url, { auth: 'token' }, 'kiosk-token-1')
+    expect((await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent()] })).status).toBe(202)
+    const withToken = outpost
+    await eventually(async () => expect((await pipeline(withToken))?.counts.sent).toBe(1), 20_000)
+    await outpost.close()
+
+    // No key to name: the hold is probed like any other, and says what the server answered.
+    outpost = await startOutpost(server.url, {})
+    expect((await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent()] })).status).toBe(202)
+    const without = outpost
+    await eventually(async () => {
+      const held = await pipeline(without)
+      expect(held?.hold).toBe('auth')
+      expect(held?.holdReason).toMatch(/refused the credentials/)
+      expect(held?.counts.queued).toBe(1)
+    }, 20_000)
+  })
+
+  it('publishes with an NKey seed as its key', async () => {
+    const user = nkeys.createUser()
+    const seed = new TextDecoder().decode(user.getSeed())
+    const { server } = await nats.start({
+      configText: `authorization { users = [ { nkey: ${user.getPublicKey()} } ] }`,
+      credentials: { authenticator: nkeyAuthenticator(user.getSeed()) }
+    })
+    outpost = await startOutpost(server.url, { auth: 'nkey' }, seed)
+    expect((await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent()] })).status).toBe(202)
+    const target = outpost
+    await eventually(async () => expect((await pipeline(target))?.counts.sent).toBe(1), 20_000)
+  })
+
+  it.skipIf(opensslMissing)(
+    'publishes over TLS with a client certificate (CA, cert and key files)',
+    async () => {
+      const certificates = tempDir('outpost-nats-tls')
+      try {
+        const files = makeCertificates(certificates.path)
+        const tls = { caFile: files.ca, certFile: files.clientCert, keyFile: files.clientKey }
+        const { server } = await nats.start({
+          configText: `tls { cert_file: "${files.serverCert}", key_file: "${files.serverKey}", ca_file: "${files.ca}", verify: true }`,
+          credentials: { tls }
+        })
+        outpost = await startOutpost(server.url, { tls })
+        expect((await outpost.post('/whisperr/v1/events/batch', { events: [whisperrEvent()] })).status).toBe(
+          202
+        )
+        const target = outpost
+        await eventually(async () => expect((await pipeline(target))?.counts.sent).toBe(1), 20_000)
+      } finally {
+        certificates.remove()
+      }
+    }
+  )
+
+  it('fails a message over max_payload alone and for good; the rest of its batch is delivered', async () => {
+    const { server, client } = await nats.start()
+    outpost = await startOutpost(server.url, {})
+    const big = whisperrEvent({ properties: { blob: 'x'.repeat(1_200_000) } })
+    const small = whisperrEvent()
+    expect((await outpost.post('/whisperr/v1/events/batch', { events: [big, small] })).status).toBe(202)
+
+    const target = outpost
+    await eventually(async () => {
+      const counts = (await pipeline(target))?.counts
+      expect(counts?.sent).toBe(1)
+      expect(counts?.failed).toBe(1)
+    }, 20_000)
+    const [failed] = (await target.api.listEvents({ destination: 'pipeline', status: 'failed' })).events
+    expect(failed?.messageId).toBe(`whisperr:${messageIdOf(big)}`)
+    expect(failed?.lastError).toMatch(/max_payload/)
+    expect(failed?.attempts).toBe(1)
+    // Failed is final until a person resends: the destination goes on delivering meanwhile.
+    const later = whisperrEvent()
+    expect((await outpost.post('/whisperr/v1/events/batch', { events: [later] })).status).toBe(202)
+    await eventually(async () => expect((await pipeline(target))?.counts.sent).toBe(2), 20_000)
+    const [stillFailed] = (await target.api.listEvents({ destination: 'pipeline', status: 'failed' })).events
+    expect(stillFailed?.attempts).toBe(1)
+    expect(
+      (await readStream(client, 'OUTPOST')).map((message) => message.headers['Outpost-Message-Id'])
+    ).toEqual([messageIdOf(small), messageIdOf(later)])
+  })
+
+  it('retries with backoff and shows why while no stream takes the subject, then delivers once it exists', async () => {
+    const { server, client } = await nats.start({ outpostStream: false })
+    outpost = await startOutpost(server.url, {})
+    const event = whisperrEvent()
+    expect((await outpost.post('/whisperr/v1/events/batch', { events: [event] })).status).toBe(202)
+    const target = outpost
+    await eventually(async () => {
+      const waiting = await pipeline(target)
+      expect(waiting?.hold).toBe('offline')
+      expect(waiting?.holdReason).toMatch(/no JetStream stream takes subject outpost\./)
+    }, 20_000)
+    await addStream(client, 'OUTPOST', ['outpost.>'])
+    await eventually(async () => expect((await pipeline(target))?.counts.sent).toBe(1), 20_000)
+    expect(await readStream(client, 'OUTPOST')).toHaveLength(1)
+  })
+})

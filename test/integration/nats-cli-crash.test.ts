@@ -2,16 +2,9 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { jetstreamManager } from '@nats-io/jetstream'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, expect, it } from 'vitest'
 import { startCli, type CliProcess } from '../support/cli-process'
-import {
-  addStream,
-  natsServerMissing,
-  NATS_SKIP_REASON,
-  readStream,
-  startNatsServer,
-  type TestNatsServer
-} from '../support/nats-server'
+import { describeWithNatsServer, readStream, useNatsServer } from '../support/nats-server'
 import { eventually, tempDir } from '../support/temp'
 import { messageIdOf, whisperrEvent } from '../support/whisperr-events'
 
@@ -22,15 +15,12 @@ import { messageIdOf, whisperrEvent } from '../support/whisperr-events'
  * window keeps each message id exactly once.
  */
 
-if (natsServerMissing) console.warn(`skipping the NATS crash test: ${NATS_SKIP_REASON}`)
-
 const TOTAL = 10_000
 const DEVICE = 'kiosk-crash'
 const TOKEN = 'nats-crash-admin-token-51d2'
 
-describe.skipIf(natsServerMissing)('outpost serve SIGKILLed mid-publish (real nats-server -js)', () => {
-  let server: TestNatsServer | null = null
-  let client: NatsConnection | null = null
+describeWithNatsServer('outpost serve SIGKILLed mid-publish (real nats-server -js)', () => {
+  const nats = useNatsServer()
   const running: CliProcess[] = []
   const dir = tempDir('outpost-nats-cli')
 
@@ -39,8 +29,6 @@ describe.skipIf(natsServerMissing)('outpost serve SIGKILLed mid-publish (real na
       if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL')
       await cli.exited
     }
-    await client?.close()
-    await server?.remove()
     dir.remove()
   })
 
@@ -48,9 +36,7 @@ describe.skipIf(natsServerMissing)('outpost serve SIGKILLed mid-publish (real na
     (await (await jetstreamManager(connection)).streams.info('OUTPOST')).state.messages
 
   it('keeps every message id in the stream exactly once across the crash and restart', async () => {
-    server = await startNatsServer()
-    client = await server.connectClient()
-    await addStream(client, 'OUTPOST', ['outpost.>'])
+    const { server, client } = await nats.start()
     const configFile = join(dir.path, 'config.json')
     writeFileSync(
       configFile,
@@ -94,12 +80,11 @@ describe.skipIf(natsServerMissing)('outpost serve SIGKILLed mid-publish (real na
       })
       expect(response.status).toBe(202)
     }
-    const connection = client
-    await eventually(async () => expect(await streamCount(connection)).toBeGreaterThan(1_000), 60_000)
+    await eventually(async () => expect(await streamCount(client)).toBeGreaterThan(1_000), 60_000)
     first.child.kill('SIGKILL')
     expect(await first.exited).toBe('SIGKILL')
     // Killed while publishing: part of the events are in the stream, the rest are not.
-    expect(await streamCount(connection)).toBeLessThan(TOTAL)
+    expect(await streamCount(client)).toBeLessThan(TOTAL)
 
     const second = await serve()
     // Outpost has recorded every event as sent: nothing is left to publish again.
@@ -118,7 +103,7 @@ describe.skipIf(natsServerMissing)('outpost serve SIGKILLed mid-publish (real na
       120_000,
       'every event recorded as published'
     )
-    const messages = await readStream(connection, 'OUTPOST')
+    const messages = await readStream(client, 'OUTPOST')
     expect(messages).toHaveLength(TOTAL)
     const msgIds = new Set(messages.map((message) => message.msgId))
     expect(msgIds.size).toBe(TOTAL)

@@ -1,12 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, expect, it } from 'vitest'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { startTestCollector, type TestCollector } from '../support/collector'
 import {
-  addStream,
-  natsServerMissing,
-  NATS_SKIP_REASON,
+  describeWithNatsServer,
   readStream,
-  startNatsServer,
+  useNatsServer,
   type TestNatsServer
 } from '../support/nats-server'
 import { startMockWhisperr } from '../mocks/whisperr'
@@ -23,20 +21,13 @@ const TOTAL = 10_000
 const BATCH = 500
 const DEVICE = 'kiosk-7'
 
-if (natsServerMissing) console.warn(`skipping NATS delivery tests: ${NATS_SKIP_REASON}`)
-
-describe.skipIf(natsServerMissing)('NATS JetStream destination (real nats-server -js)', () => {
-  let server: TestNatsServer | null = null
-  let client: NatsConnection | null = null
+describeWithNatsServer('NATS JetStream destination (real nats-server -js)', () => {
+  const nats = useNatsServer()
   let outpost: TestCollector | null = null
 
   afterEach(async () => {
     await outpost?.close()
-    await client?.close()
-    await server?.remove()
     outpost = null
-    client = null
-    server = null
   })
 
   async function setUp(): Promise<{
@@ -44,9 +35,9 @@ describe.skipIf(natsServerMissing)('NATS JetStream destination (real nats-server
     client: NatsConnection
     outpost: TestCollector
   }> {
-    server = await startNatsServer()
-    client = await server.connectClient({ maxReconnectAttempts: -1, reconnectTimeWait: 100 })
-    await addStream(client, 'OUTPOST', ['outpost.>'])
+    const { server, client } = await nats.start({
+      connection: { maxReconnectAttempts: -1, reconnectTimeWait: 100 }
+    })
     outpost = await startTestCollector({
       // The vendor itself is unreachable: its events wait, the stream's go (independent rows).
       destinations: [
@@ -142,9 +133,7 @@ describe.skipIf(natsServerMissing)('NATS JetStream destination (real nats-server
   })
 
   it('keeps the vendor and the stream independent: a paused stream does not hold the vendor back', async () => {
-    server = await startNatsServer()
-    client = await server.connectClient()
-    await addStream(client, 'OUTPOST', ['outpost.>'])
+    const { server, client } = await nats.start()
     const vendor = await startMockWhisperr({ apiKey: 'wrk_test' })
     try {
       outpost = await startTestCollector({
@@ -165,8 +154,7 @@ describe.skipIf(natsServerMissing)('NATS JetStream destination (real nats-server
       expect(await streamCount(client)).toBe(0)
 
       await outpost.api.resumeDestination({ id: 'pipeline' })
-      const connection = client
-      await eventually(async () => expect(await streamCount(connection)).toBe(200), 30_000)
+      await eventually(async () => expect(await streamCount(client)).toBe(200), 30_000)
       expectExactlyOnce(await readStream(client, 'OUTPOST'), ids)
     } finally {
       await vendor.close()

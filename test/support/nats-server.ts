@@ -4,12 +4,19 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { jetstream, jetstreamManager, type StreamConfig } from '@nats-io/jetstream'
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node'
+import { afterEach, describe } from 'vitest'
 import { eventually, tempDir } from './temp'
 
 /** The real server the NATS tests run against; CI installs it (`.ci/run`, Debian's nats-server). */
 export const NATS_SERVER = '/usr/sbin/nats-server'
 export const natsServerMissing = !existsSync(NATS_SERVER)
 export const NATS_SKIP_REASON = `${NATS_SERVER} is not installed (apt-get install nats-server): the NATS JetStream tests need the real server`
+
+/** A describe block skipped, and saying why, where the real server is not installed. */
+export function describeWithNatsServer(name: string, suite: () => void): void {
+  if (natsServerMissing) console.warn(`skipping "${name}": ${NATS_SKIP_REASON}`)
+  describe.skipIf(natsServerMissing)(name, suite)
+}
 
 /** A port free on 127.0.0.1 now, found by binding port 0. */
 export async function freePort(): Promise<number> {
@@ -95,6 +102,52 @@ export async function startNatsServer(
     async remove() {
       await stop()
       dir.remove()
+    }
+  }
+}
+
+export interface NatsTestSetup {
+  /** Server config file text, as in NatsServerOptions. */
+  configText?: string
+  /** Credentials (or TLS) every client of the server needs, the readiness probe's too. */
+  credentials?: Partial<NodeConnectionOptions>
+  /** More options for the test's own client connection. */
+  connection?: Partial<NodeConnectionOptions>
+  /** Whether to add the OUTPOST stream taking `outpost.>` (default true). */
+  outpostStream?: boolean
+}
+
+/**
+ * Lets each test of the calling describe block start its own server and client connection, both
+ * closed after it (after the block's own afterEach hooks, which run first: vitest runs them as a stack).
+ */
+export function useNatsServer(): {
+  start(setup?: NatsTestSetup): Promise<{ server: TestNatsServer; client: NatsConnection }>
+  /** Closes the test's client and connects a new one, closed after the test like the first. */
+  reconnect(extra?: Partial<NodeConnectionOptions>): Promise<NatsConnection>
+} {
+  let server: TestNatsServer | null = null
+  let client: NatsConnection | null = null
+  afterEach(async () => {
+    await client?.close()
+    await server?.remove()
+    client = null
+    server = null
+  })
+  return {
+    async start({ configText, credentials, connection, outpostStream = true } = {}) {
+      const started = await startNatsServer({ configText }, credentials)
+      server = started
+      const connected = await started.connectClient(connection)
+      client = connected
+      if (outpostStream) await addStream(connected, 'OUTPOST', ['outpost.>'])
+      return { server: started, client: connected }
+    },
+    async reconnect(extra) {
+      if (!server) throw new Error('useNatsServer: reconnect before start')
+      await client?.close()
+      client = await server.connectClient(extra)
+      return client
     }
   }
 }
