@@ -1,11 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Attempt, AttemptExchange, HeaderLine } from '../../src/shared/model'
 import type { RecordedRequest } from '../mocks/mock-upstream'
-import { startMockUserFlux, type MockUserFlux } from '../mocks/userflux'
-import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
-import { startTestCollector, type TestCollector } from '../support/collector'
+import type { TestCollector } from '../support/collector'
+import { useWhisperrAndUserFlux } from '../support/whisperr-and-userflux'
 import { eventually } from '../support/temp'
 import { whisperrEvent } from '../support/whisperr-events'
 
@@ -43,36 +42,18 @@ function expectHeadersAsReceived(exchange: Recorded, received: RecordedRequest, 
 }
 
 describe('an attempt records its request and response headers, the vendor key masked', () => {
-  let whisperr: MockWhisperr
-  let userflux: MockUserFlux
-  let outpost: TestCollector
-
-  beforeEach(async () => {
-    whisperr = await startMockWhisperr({ apiKey: WHISPERR_KEY })
-    userflux = await startMockUserFlux({ apiKey: USERFLUX_KEY })
-    outpost = await startTestCollector({
-      destinations: [
-        { id: 'whisperr', vendor: 'whisperr', baseUrl: whisperr.url, apiKey: WHISPERR_KEY },
-        { id: 'userflux', vendor: 'userflux', baseUrl: userflux.url, apiKey: USERFLUX_KEY }
-      ]
-    })
-  })
-  afterEach(async () => {
-    await outpost.close()
-    await whisperr.close()
-    await userflux.close()
-  })
+  const vendors = useWhisperrAndUserFlux({ whisperr: WHISPERR_KEY, userflux: USERFLUX_KEY })
 
   it('keeps method, URL, headers and body as sent and the headers as received, and no key in the file', async () => {
-    whisperr.failNext(1, {
+    vendors.whisperr.failNext(1, {
       type: 'status',
       status: 422,
       headers: { 'x-request-id': 'req_7Hq2Lm' },
       // A vendor that echoes the key: the reason quotes this body, and the body is kept.
       body: { error: 'unknown plan', key: WHISPERR_KEY }
     })
-    await outpost.post('/whisperr/v1/events/track', whisperrEvent({ event_type: 'plan_changed' }))
-    await outpost.post('/userflux/event/ingest', {
+    await vendors.outpost.post('/whisperr/v1/events/track', whisperrEvent({ event_type: 'plan_changed' }))
+    await vendors.outpost.post('/userflux/event/ingest', {
       userId: 'alice',
       anonymousId: null,
       name: 'feature_used',
@@ -81,16 +62,16 @@ describe('an attempt records its request and response headers, the vendor key ma
       deviceData: null
     })
     await eventually(async () => {
-      const { counts } = await outpost.api.getStats({})
+      const { counts } = await vendors.outpost.api.getStats({})
       expect([counts.failed, counts.sent]).toEqual([1, 1])
     })
 
-    const refused = await onlyAttempt(outpost, 'whisperr')
-    const whisperrRequest = whisperr.requests[0]!
+    const refused = await onlyAttempt(vendors.outpost, 'whisperr')
+    const whisperrRequest = vendors.whisperr.requests[0]!
     const exchange = recorded(refused)
     expect(exchange).toMatchObject({
       method: whisperrRequest.method,
-      url: whisperr.url + whisperrRequest.path,
+      url: vendors.whisperr.url + whisperrRequest.path,
       requestBody: whisperrRequest.body,
       requestBodyBytes: Buffer.byteLength(whisperrRequest.body)
     })
@@ -103,21 +84,21 @@ describe('an attempt records its request and response headers, the vendor key ma
     })
     expect(exchange.responseHeadersOmitted).toBe(0)
 
-    const delivered = recorded(await onlyAttempt(outpost, 'userflux'))
-    const userfluxRequest = userflux.requests[0]!
+    const delivered = recorded(await onlyAttempt(vendors.outpost, 'userflux'))
+    const userfluxRequest = vendors.userflux.requests[0]!
     expect(userfluxRequest.headers.authorization).toBe(`Bearer ${USERFLUX_KEY}`)
     expect(expectHeadersAsReceived(delivered, userfluxRequest, 'authorization')).toBe('Bearer ****2c7e')
     expect(delivered.requestBody).toBe(userfluxRequest.body)
 
-    const files = readdirSync(outpost.dataDir).filter((name) => /\.sqlite(-wal)?$/.test(name))
+    const files = readdirSync(vendors.outpost.dataDir).filter((name) => /\.sqlite(-wal)?$/.test(name))
     expect(files).toEqual(expect.arrayContaining(['outbox.sqlite', 'outbox.sqlite-wal']))
     for (const name of files) {
-      const bytes = readFileSync(join(outpost.dataDir, name))
+      const bytes = readFileSync(join(vendors.outpost.dataDir, name))
       for (const key of [WHISPERR_KEY, USERFLUX_KEY])
         expect(bytes.includes(key), `${key} in ${name}`).toBe(false)
     }
     // The check reads what was written: the response header the mock sent is in those bytes.
-    const everything = Buffer.concat(files.map((name) => readFileSync(join(outpost.dataDir, name))))
+    const everything = Buffer.concat(files.map((name) => readFileSync(join(vendors.outpost.dataDir, name))))
     expect(everything.includes('req_7Hq2Lm')).toBe(true)
   })
 })

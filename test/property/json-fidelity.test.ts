@@ -1,10 +1,8 @@
 import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
 import { parse as losslessParse } from 'lossless-json'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startMockUserFlux, type MockUserFlux } from '../mocks/userflux'
-import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
-import { startTestCollector, type TestCollector } from '../support/collector'
+import { describe, expect, it } from 'vitest'
+import { useWhisperrAndUserFlux } from '../support/whisperr-and-userflux'
 
 /**
  * Random JSON, written the many ways clients write it (integers beyond 2^53, `1.0`, `1e3`, `-0`,
@@ -79,25 +77,7 @@ function sameValue(value: unknown, text: string): boolean {
 let counter = 0
 
 describe('JSON fidelity, ingest to upstream', () => {
-  let whisperr: MockWhisperr
-  let userflux: MockUserFlux
-  let outpost: TestCollector
-
-  beforeAll(async () => {
-    whisperr = await startMockWhisperr({ apiKey: WHISPERR_KEY })
-    userflux = await startMockUserFlux({ apiKey: USERFLUX_KEY })
-    outpost = await startTestCollector({
-      destinations: [
-        { id: 'whisperr', vendor: 'whisperr', baseUrl: whisperr.url, apiKey: WHISPERR_KEY },
-        { id: 'userflux', vendor: 'userflux', baseUrl: userflux.url, apiKey: USERFLUX_KEY }
-      ]
-    })
-  })
-  afterAll(async () => {
-    await outpost.close()
-    await whisperr.close()
-    await userflux.close()
-  })
+  const vendors = useWhisperrAndUserFlux({ whisperr: WHISPERR_KEY, userflux: USERFLUX_KEY }, 'all tests')
 
   it('Whisperr batches: every event reaches the vendor as the client wrote it', async () => {
     await fc.assert(
@@ -110,21 +90,21 @@ describe('JSON fidelity, ingest to upstream', () => {
             return `{${gap}"external_user_id":"u1",${gap}"event_type":"fuzzed",${gap}"occurred_at":"${new Date().toISOString()}",${gap}"properties":${props},${gap}"context":{"$message_id":"${id}"}${gap}}`
           })
           const body = `{${gap}"events":${gap}[${gap}${texts.join(`,${gap}`)}${gap}]${gap}}`
-          const answer = await outpost.post('/whisperr/v1/events/batch', body)
+          const answer = await vendors.outpost.post('/whisperr/v1/events/batch', body)
           expect(answer.status).toBe(202)
           const markers = texts.map((_, index) => `fidelity-${counter - texts.length + index + 1}`)
-          await whisperr.waitFor(
+          await vendors.whisperr.waitFor(
             (requests) =>
               markers.every((marker) => requests.some((request) => request.body.includes(marker))),
             5_000
           )
           for (const [index, text] of texts.entries()) {
             // The client's own text, byte for byte, inside the upstream body...
-            const request = whisperr.requests.find((r) => r.body.includes(markers[index]!))!
+            const request = vendors.whisperr.requests.find((r) => r.body.includes(markers[index]!))!
             expect(request.body).toContain(text)
             // ...and in the payload as received.
-            const { events } = await outpost.api.listEvents({ search: markers[index] })
-            const detail = await outpost.api.getEvent({ id: events[0]!.id })
+            const { events } = await vendors.outpost.api.listEvents({ search: markers[index] })
+            const detail = await vendors.outpost.api.getEvent({ id: events[0]!.id })
             expect(detail?.receivedPayload).toBe(text)
             expect(detail?.payload).toBe(text)
           }
@@ -139,10 +119,13 @@ describe('JSON fidelity, ingest to upstream', () => {
       fc.asyncProperty(objectText, space, async (properties, gap) => {
         const marker = `fidelity-${++counter}`
         const text = `{${gap}"userId":"${marker}",${gap}"name":"fuzzed",${gap}"timestamp":${Date.now()},${gap}"properties":${properties}${gap}}`
-        const answer = await outpost.post('/userflux/event/ingest', text)
+        const answer = await vendors.outpost.post('/userflux/event/ingest', text)
         expect(answer.status).toBe(204)
-        await userflux.waitFor((requests) => requests.some((request) => request.body.includes(marker)), 5_000)
-        const request = userflux.requests.find((r) => r.body.includes(marker))!
+        await vendors.userflux.waitFor(
+          (requests) => requests.some((request) => request.body.includes(marker)),
+          5_000
+        )
+        const request = vendors.userflux.requests.find((r) => r.body.includes(marker))!
         expect(request.body).toContain(text)
         const { events } = losslessParse(request.body) as { events: { userId: string }[] }
         expect(

@@ -4,10 +4,8 @@
  * rewrite (`1.0`, `1e3`, `-0`). The vendor must receive each number with the client's digits:
  * Outpost may not parse and re-serialize what it forwards.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startMockUserFlux, type MockUserFlux } from '../mocks/userflux'
-import { startMockWhisperr, type MockWhisperr } from '../mocks/whisperr'
-import { startTestCollector, type TestCollector } from '../support/collector'
+import { describe, expect, it } from 'vitest'
+import { useWhisperrAndUserFlux } from '../support/whisperr-and-userflux'
 import { outboxDrained, userFluxCalls, whisperrCalls } from './vendor-calls'
 
 const WHISPERR_KEY = 'wrk_test_raw'
@@ -20,25 +18,7 @@ const NUMBERS = '{"order_id":12345678901234567890,"ratio":1.0,"e":1e3,"z":-0}'
 const PYTHON_NUMBERS =
   '{"order_id": 12345678901234567890, "ratio": 1.0, "e": 1000.0, "z": -0.0, "city": "K\\u00f8ge"}'
 
-let whisperr: MockWhisperr
-let userflux: MockUserFlux
-let outpost: TestCollector
-
-beforeEach(async () => {
-  whisperr = await startMockWhisperr({ apiKey: WHISPERR_KEY })
-  userflux = await startMockUserFlux({ apiKey: USERFLUX_KEY })
-  outpost = await startTestCollector({
-    destinations: [
-      { id: 'whisperr', vendor: 'whisperr', baseUrl: whisperr.url, apiKey: WHISPERR_KEY },
-      { id: 'userflux', vendor: 'userflux', baseUrl: userflux.url, apiKey: USERFLUX_KEY }
-    ]
-  })
-})
-afterEach(async () => {
-  await outpost.close()
-  await whisperr.close()
-  await userflux.close()
-})
+const running = useWhisperrAndUserFlux({ whisperr: WHISPERR_KEY, userflux: USERFLUX_KEY })
 
 const whisperrTrack = (properties: string, messageId: string) =>
   `{"external_user_id":"user_1","event_type":"order_placed","occurred_at":"${new Date().toISOString()}",` +
@@ -83,10 +63,10 @@ const cases: Record<string, RawCase> = {
 
 /** Per vendor: the auth header its clients send, the mock behind Outpost, how calls are read. */
 const vendors = {
-  whisperr: { headers: { 'x-api-key': WHISPERR_KEY }, mock: () => whisperr, calls: whisperrCalls },
+  whisperr: { headers: { 'x-api-key': WHISPERR_KEY }, mock: () => running.whisperr, calls: whisperrCalls },
   userflux: {
     headers: { authorization: `Bearer ${USERFLUX_KEY}` },
-    mock: () => userflux,
+    mock: () => running.userflux,
     calls: userFluxCalls
   }
 }
@@ -94,9 +74,9 @@ const vendors = {
 /** Posts `body` as raw text to Outpost, waits for delivery; returns what the vendor got and was meant to get. */
 async function forward(rawCase: RawCase, body: string) {
   const vendor = vendors[rawCase.vendor]
-  const answer = await outpost.post(`/${rawCase.vendor}${rawCase.path}`, body, vendor.headers)
+  const answer = await running.outpost.post(`/${rawCase.vendor}${rawCase.path}`, body, vendor.headers)
   expect(answer.status, JSON.stringify(answer.body)).toBeLessThan(300)
-  await outboxDrained(outpost)
+  await outboxDrained(running.outpost)
   const mock = vendor.mock()
   expect(mock.rejections).toEqual([])
   return {
