@@ -4,11 +4,11 @@
  */
 import { statSync } from 'node:fs'
 import { Agent, request } from 'undici'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { WHISPERR_MAX_BATCH } from '../test/mocks/whisperr'
 import { realisticEvents, runPrefix } from './support/events'
 import { DESTINATION, startBenchOutpost, type BenchOutpost } from './support/outpost'
-import { startPeer, type Peer } from './support/peer'
+import { usePeerWithWhisperr } from './support/peer'
 import type { UpstreamReport } from './support/peer-protocol'
 import { parseConfig } from '../src/main/config'
 import { format, recordResult } from './support/results'
@@ -87,20 +87,15 @@ function expectExactlyOnce(report: UpstreamReport, events: number): void {
 }
 
 describe('delivery throughput', () => {
-  let peer: Peer
-  let upstreamUrl: string
+  const whisperrPeer = usePeerWithWhisperr(API_KEY)
   const agent = new Agent({ connections: 4 })
 
-  beforeAll(async () => {
-    peer = await startPeer()
-    upstreamUrl = (await peer.call({ type: 'start-whisperr', apiKey: API_KEY })).url
-  })
   afterAll(async () => {
     await agent.close()
-    await peer?.close()
   })
 
   async function untilUpstreamHas(events: number): Promise<UpstreamReport> {
+    const { peer } = whisperrPeer
     const report = await peer.call({ type: 'await-whisperr', events, timeoutMs: DELIVERY_TIMEOUT_MS })
     expectExactlyOnce(report, events)
     return report
@@ -111,6 +106,7 @@ describe('delivery throughput', () => {
 
   /** The ceiling: one loop, one request in flight, batches of 500. */
   async function deliverDirectly(count: number): Promise<DeliverySample> {
+    const { peer, upstreamUrl } = whisperrPeer
     const payloads = realisticEvents(runPrefix('direct'), count).map((event) => JSON.stringify(event))
     await peer.call({ type: 'reset-whisperr' })
     const startedAt = Date.now()
@@ -123,6 +119,7 @@ describe('delivery throughput', () => {
 
   /** Outpost: fill a paused outbox through ingest, then resume and time until the mock has them all. */
   async function deliverThroughOutpost(count: number): Promise<DeliverySample & BusySample & OutboxSize> {
+    const { peer, upstreamUrl } = whisperrPeer
     const outpost = await startBenchOutpost({ upstreamUrl, apiKey: API_KEY, paused: true })
     try {
       const events = realisticEvents(runPrefix('outpost'), count)

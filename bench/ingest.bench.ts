@@ -5,10 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runPrefix } from './support/events'
 import { DESTINATION, startBenchOutpost, type TransactionTally } from './support/outpost'
-import { startPeer, type Peer } from './support/peer'
+import { usePeerWithWhisperr, type Peer } from './support/peer'
 import type { LoadPlan, LoadReport } from './support/peer-protocol'
 import { startCommitPerRequestServer, startParseOnlyServer } from './support/raw-servers'
 import { format, recordResult, type ResultTable } from './support/results'
@@ -306,23 +306,14 @@ function findingsOf(shape: Shape, summaries: Map<TargetId, Summary>): string[] {
 }
 
 describe('ingest throughput', () => {
-  let peer: Peer
-  let upstreamUrl: string
-
-  beforeAll(async () => {
-    peer = await startPeer()
-    // Outpost's destination points at the mock Whisperr but stays paused: nothing is delivered.
-    upstreamUrl = (await peer.call({ type: 'start-whisperr', apiKey: API_KEY })).url
-  })
-  afterAll(async () => {
-    await peer?.close()
-  })
+  // Outpost's destination points at the mock Whisperr but stays paused: nothing is delivered.
+  const whisperrPeer = usePeerWithWhisperr(API_KEY)
 
   it('measures Outpost against the HTTP ceiling and a commit-per-request server', async () => {
     const tables: ResultTable[] = []
     const findings: string[] = []
     for (const shape of SHAPES) {
-      const samples = await measureShape(peer, shape, upstreamUrl)
+      const samples = await measureShape(whisperrPeer.peer, shape, whisperrPeer.upstreamUrl)
       const summaries = new Map([...samples].map(([id, list]) => [id, summarize(list)]))
       tables.push(tableOf(shape, summaries))
       findings.push(...findingsOf(shape, summaries))

@@ -2,10 +2,10 @@
  * Ingest latency while Prometheus scrapes /metrics (issue 11: "scraping it every second does not
  * move ingest p99"), against the same load without scraping, in the same run.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runPrefix } from './support/events'
+import { describe, expect, it } from 'vitest'
+import { pacedTrackPlan } from './support/paced-load'
 import { DESTINATION, startBenchOutpost, type BenchOutpost } from './support/outpost'
-import { startPeer, type Peer } from './support/peer'
+import { usePeerWithWhisperr, type Peer } from './support/peer'
 import type { LoadPlan, LoadReport, ScrapeReport } from './support/peer-protocol'
 import { format, recordResult } from './support/results'
 import { median } from './support/stats'
@@ -33,16 +33,14 @@ const LABELS: Record<Mode, string> = {
 type Report = LoadReport & { scrapes?: ScrapeReport }
 
 function plan(origin: string, label: string, requestsPerClient: number): LoadPlan {
-  return {
+  return pacedTrackPlan({
     origin,
-    path: `/${DESTINATION}/v1/events/track`,
-    eventsPerRequest: 1,
+    destination: DESTINATION,
+    label,
     clients: CLIENTS,
     requestsPerClient,
-    maxDurationMs: 60_000,
-    messageIdPrefix: runPrefix(label),
     paceMs: PACE_MS
-  }
+  })
 }
 
 function measure(peer: Peer, outpost: BenchOutpost, mode: Mode): Promise<Report> {
@@ -71,18 +69,10 @@ async function scrapeCost(
 }
 
 describe('ingest while Prometheus scrapes', () => {
-  let peer: Peer
-  let upstreamUrl: string
-
-  beforeAll(async () => {
-    peer = await startPeer()
-    upstreamUrl = (await peer.call({ type: 'start-whisperr', apiKey: API_KEY })).url
-  })
-  afterAll(async () => {
-    await peer?.close()
-  })
+  const whisperrPeer = usePeerWithWhisperr(API_KEY)
 
   it('measures ingest p99 scraped every second and every 100 ms against no scraping', async () => {
+    const { peer, upstreamUrl } = whisperrPeer
     const reports: Record<Mode, Report[]> = { none: [], second: [], tenth: [] }
     const costs: { busyMs: number; report: ScrapeReport; events: number }[] = []
     for (let round = 0; round < ROUNDS; round++) {

@@ -15,7 +15,6 @@ import type { OutpostApi } from '../src/shared/api'
 import { createHttpClient } from '../src/shared/http-client'
 import type { EventCount, EventFilter, EventQuery } from '../src/shared/model'
 import { SEARCH_INDEX_FILE } from '../src/main/store/search-index'
-import { runPrefix } from './support/events'
 import {
   copyMillionOutbox,
   MAIN_DESTINATION,
@@ -24,6 +23,7 @@ import {
   type MillionOutbox
 } from './support/million'
 import { startBenchOutpost } from './support/outpost'
+import { pacedTrackPlan } from './support/paced-load'
 import { startPeer, type Peer } from './support/peer'
 import type { LoadPlan, LoadReport, QueryLoopReport } from './support/peer-protocol'
 import { format, recordResult } from './support/results'
@@ -405,16 +405,15 @@ describe('UI queries and ingest at 1,000,000 events', () => {
       const catchingUpApi = createHttpClient({ baseUrl: catchingUp.url, token: ADMIN_TOKEN })
       const indexerBehind: number[] = []
       try {
-        const plan = (origin: string, label: string, requestsPerClient: number): LoadPlan => ({
-          origin,
-          path: `/${MAIN_DESTINATION}/v1/events/track`,
-          eventsPerRequest: 1,
-          clients: INGEST_CLIENTS,
-          requestsPerClient,
-          maxDurationMs: 60_000,
-          messageIdPrefix: runPrefix(label),
-          paceMs: INGEST_PACE_MS
-        })
+        const plan = (origin: string, label: string, requestsPerClient: number): LoadPlan =>
+          pacedTrackPlan({
+            origin,
+            destination: MAIN_DESTINATION,
+            label,
+            clients: INGEST_CLIENTS,
+            requestsPerClient,
+            paceMs: INGEST_PACE_MS
+          })
         const loads: Record<IngestLoad, () => Promise<IngestReport>> = {
           empty: () =>
             peer.call({ type: 'load', plan: plan(empty.origin, 'scale-empty', INGEST_REQUESTS_PER_CLIENT) }),

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll } from 'vitest'
 import { PEER_READY, type PeerCommand, type PeerReplies, type PeerResponse } from './peer-protocol'
 
 const LAUNCHER = fileURLToPath(new URL('./peer-launcher.mjs', import.meta.url))
@@ -76,6 +77,40 @@ export async function startPeer(): Promise<Peer> {
       // The peer closes its mock upstream and exits when the IPC channel closes.
       child.disconnect()
       await exited
+    }
+  }
+}
+
+export interface PeerWithWhisperr {
+  readonly peer: Peer
+  /** The peer's mock Whisperr, taking the key given. */
+  readonly upstreamUrl: string
+}
+
+/**
+ * One peer process, with its mock Whisperr started, for all the tests of the calling describe
+ * block; closed after them. Read the members inside a test.
+ */
+export function usePeerWithWhisperr(apiKey: string): PeerWithWhisperr {
+  let running: PeerWithWhisperr | undefined
+  let peer: Peer | undefined
+  beforeAll(async () => {
+    peer = await startPeer()
+    running = { peer, upstreamUrl: (await peer.call({ type: 'start-whisperr', apiKey })).url }
+  })
+  afterAll(async () => {
+    await peer?.close()
+  })
+  const current = (): PeerWithWhisperr => {
+    if (!running) throw new Error('usePeerWithWhisperr: read only inside a test or hook')
+    return running
+  }
+  return {
+    get peer() {
+      return current().peer
+    },
+    get upstreamUrl() {
+      return current().upstreamUrl
     }
   }
 }
