@@ -245,15 +245,18 @@ describe('GET /metrics, /healthz and /readyz', () => {
   })
 
   it('shows an auth hold with its backlog and age, and a restart starts the counters again while the gauges carry on', async () => {
-    await start([{ apiKey: 'wk_live_wrong_c41d8e0b92a67f35' }], {
-      sync: {
-        timeoutMs: 1_000,
-        backoffBaseMs: 20,
-        backoffMaxMs: 100,
-        authRetryBaseMs: 600_000,
-        authRetryMaxMs: 900_000
-      }
-    })
+    // A refused key, and no auth retry within the test: the hold stays.
+    const startWithRefusedKey = () =>
+      start([{ apiKey: 'wk_live_wrong_c41d8e0b92a67f35' }], {
+        sync: {
+          timeoutMs: 1_000,
+          backoffBaseMs: 20,
+          backoffMaxMs: 100,
+          authRetryBaseMs: 600_000,
+          authRetryMaxMs: 900_000
+        }
+      })
+    await startWithRefusedKey()
     for (let i = 0; i < 3; i++) expect(await post(`/whisperr${TRACK}`, whisperrEvent())).toBe(202)
     await eventually(async () => expect((await api.getStats({})).destinations[0]!.hold).toBe('auth'))
     const labels = { destination: 'whisperr', vendor: 'whisperr' }
@@ -271,15 +274,7 @@ describe('GET /metrics, /healthz and /readyz', () => {
 
     // The same data folder, the same refused key: the hold and the backlog are the outbox's, the
     // counters the process's.
-    await start([{ apiKey: 'wk_live_wrong_c41d8e0b92a67f35' }], {
-      sync: {
-        timeoutMs: 1_000,
-        backoffBaseMs: 20,
-        backoffMaxMs: 100,
-        authRetryBaseMs: 600_000,
-        authRetryMaxMs: 900_000
-      }
-    })
+    await startWithRefusedKey()
     samples = await scrapeWithAges()
     expect(valueOf(samples, 'outpost_events_received_total', labels)).toBe(0)
     expect(valueOf(samples, 'outpost_delivery_attempts_total', { ...labels, outcome: 'auth' })).toBe(0)
