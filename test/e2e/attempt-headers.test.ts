@@ -1,9 +1,6 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Collector } from '../../src/main/collector'
-import type { MockWhisperr } from '../mocks/whisperr'
-import { chromiumAvailable, launchChromium, reportMissingChromium } from '../support/browser'
-import { ConsolePage, startConsoleCollector, type ConsoleCollector } from '../support/console'
+import { describe, expect, it } from 'vitest'
+import { chromiumAvailable, reportMissingChromium } from '../support/browser'
+import { ConsolePage, consoleSuite } from '../support/console'
 import { eventually } from '../support/temp'
 import { whisperrEvent } from '../support/whisperr-events'
 
@@ -37,45 +34,28 @@ class AttemptsPage extends ConsolePage {
 }
 
 describe.skipIf(!chromiumAvailable)("an attempt's request and response in Chromium", () => {
-  let running: ConsoleCollector<{ whisperr: string }>
-  let upstream: MockWhisperr
-  let collector: Collector
-  let browser: Browser
-
-  beforeAll(async () => {
-    running = await startConsoleCollector({
-      label: 'outpost-e2e-attempt-headers',
-      upstreams: { whisperr: VENDOR_KEY },
-      destinations: ({ whisperr }) => [
-        { id: 'whisperr', vendor: 'whisperr', baseUrl: whisperr.url, apiKey: VENDOR_KEY }
-      ]
-    })
-    ;({ collector } = running)
-    upstream = running.upstreams.whisperr
-    browser = await launchChromium()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await running?.close()
+  const suite = consoleSuite({
+    label: 'outpost-e2e-attempt-headers',
+    upstreams: { whisperr: VENDOR_KEY },
+    destinations: ({ whisperr }) => [
+      { id: 'whisperr', vendor: 'whisperr', baseUrl: whisperr.url, apiKey: VENDOR_KEY }
+    ]
   })
 
   it('expands an attempt by keyboard and shows the header the vendor answered, the key masked', async () => {
-    upstream.failNext(1, {
+    suite.whisperr.failNext(1, {
       type: 'status',
       status: 422,
       headers: { 'x-request-id': REQUEST_ID },
       body: { error: 'unknown plan' }
     })
-    const sent = await running.post(
-      '/whisperr/v1/events/track',
-      whisperrEvent({ event_type: 'plan_changed' })
-    )
+    const sent = await suite.post('/whisperr/v1/events/track', whisperrEvent({ event_type: 'plan_changed' }))
     expect(sent.status).toBe(202)
-    await eventually(async () => expect((await collector.api.getStats({})).counts.failed).toBe(1))
+    await eventually(async () => expect((await suite.collector.api.getStats({})).counts.failed).toBe(1))
 
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    const context = await suite.browser.newContext({ viewport: { width: 1440, height: 900 } })
     try {
-      const ui = await AttemptsPage.open(context, collector)
+      const ui = await AttemptsPage.open(context, suite.collector)
       await ui.rows().first().click()
       const toggle = ui.toggle()
       await toggle.waitFor()
@@ -91,10 +71,10 @@ describe.skipIf(!chromiumAvailable)("an attempt's request and response in Chromi
       expect(await ui.headerValue('response', 'x-request-id').textContent()).toBe(REQUEST_ID)
       expect(await ui.page.getByTestId('attempt-exchange-response-status').textContent()).toBe('Status 422')
       expect(await ui.page.getByTestId('attempt-exchange-request-line').textContent()).toBe(
-        `POST ${upstream.url}${upstream.requests[0]!.path}`
+        `POST ${suite.whisperr.url}${suite.whisperr.requests[0]!.path}`
       )
       expect(await ui.headerValue('request', 'user-agent').textContent()).toBe(
-        upstream.requests[0]!.headers['user-agent']
+        suite.whisperr.requests[0]!.headers['user-agent']
       )
       expect(await ui.headerValue('request', 'x-api-key').textContent()).toBe('****f8e7')
       expect(await ui.page.locator('body').textContent()).not.toContain(VENDOR_KEY)
@@ -109,9 +89,9 @@ describe.skipIf(!chromiumAvailable)("an attempt's request and response in Chromi
   })
 
   it('says an attempt made before Outpost kept headers was not recorded', async () => {
-    const [event] = (await collector.api.listEvents({ status: 'failed' })).events
+    const [event] = (await suite.collector.api.listEvents({ status: 'failed' })).events
     // An attempt as a version before migration 12 wrote it: no exchange columns.
-    const { db } = collector.store
+    const { db } = suite.collector.store
     const attemptId = db
       .prepare(
         `INSERT INTO attempts (destination, started_at, duration_ms, status, outcome, reason, request, response_body, batch_size)
@@ -120,9 +100,9 @@ describe.skipIf(!chromiumAvailable)("an attempt's request and response in Chromi
       .run(Date.now()).lastInsertRowid
     db.prepare('INSERT INTO attempt_events (event_id, attempt_id) VALUES (?, ?)').run(event!.id, attemptId)
 
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } })
+    const context = await suite.browser.newContext({ viewport: { width: 390, height: 844 } })
     try {
-      const ui = await AttemptsPage.open(context, collector)
+      const ui = await AttemptsPage.open(context, suite.collector)
       // Newest first: the old attempt's row leads.
       await ui.expandNewestAttempt()
       expect(await ui.exchange().count()).toBe(1)
@@ -135,23 +115,22 @@ describe.skipIf(!chromiumAvailable)("an attempt's request and response in Chromi
   })
 
   it("says a delivered attempt's body was rebuilt from the events it carried", async () => {
-    const before = (await collector.api.getStats({})).counts.sent
-    const sent = await running.post(
-      '/whisperr/v1/events/track',
-      whisperrEvent({ event_type: 'plan_renewed' })
-    )
+    const before = (await suite.collector.api.getStats({})).counts.sent
+    const sent = await suite.post('/whisperr/v1/events/track', whisperrEvent({ event_type: 'plan_renewed' }))
     expect(sent.status).toBe(202)
-    await eventually(async () => expect((await collector.api.getStats({})).counts.sent).toBe(before + 1))
+    await eventually(async () =>
+      expect((await suite.collector.api.getStats({})).counts.sent).toBe(before + 1)
+    )
 
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    const context = await suite.browser.newContext({ viewport: { width: 1440, height: 900 } })
     try {
-      const ui = await AttemptsPage.open(context, collector)
+      const ui = await AttemptsPage.open(context, suite.collector)
       await ui.expandNewestAttempt()
       expect(await ui.page.getByTestId('attempt-exchange-request-body-rebuilt').textContent()).toBe(
         'Rebuilt from the events it carried.'
       )
       await ui.page.getByTestId('attempt-exchange-request-body-raw').click()
-      const received = upstream.requests.at(-1)!.body
+      const received = suite.whisperr.requests.at(-1)!.body
       expect(received).toContain('plan_renewed')
       expect(await ui.page.getByTestId('attempt-exchange-request-body').textContent()).toBe(received)
     } finally {
