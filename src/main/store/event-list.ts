@@ -27,18 +27,20 @@ import { isDamage } from './storage-errors'
  *   whatever the clock did; received_at is checked only in blocks not wholly inside the range. Ids
  *   the index has not reached are one stretch, checked event by event. Without a time range, one
  *   stretch of every id (below `beforeId` when paging);
- * - within a stretch, the other filters through the index meant for them (migrations 1, 8, 12):
+ * - within a stretch, the other filters through the index meant for them (migrations 1, 8, 13):
  *   one upstream request (`attemptId`): its events (attempt_events_attempt), at most a batch; a
- *   user key: its range of outbox_user (user_key, id, destination); a name: its range of
- *   outbox_name (name, id, destination), unless a status holding under a fiftieth of the events
- *   narrows it more (support's "failed checkouts"): then that status's range, the name checked on
- *   each event; the other filters checked on each event, the destination in the index (a user's
- *   events are few); a status: its range of outbox_status (status, id, destination), the
+ *   name: its range of outbox_name (name, id, destination), unless a status holding under a
+ *   fiftieth of the events narrows it more (support's "failed checkouts"): then that status's
+ *   range, the name checked on each event; the other filters checked on each event, the
+ *   destination in the index; a status: its range of outbox_status (status, id, destination), the
  *   destination checked in the index; a destination alone: the ranges of the statuses it has events in (status_counts),
  *   merged by SQLite (a compound SELECT ordered by id reads each range in order and stops at the
  *   limit); nothing: the ids. A unary `+` keeps SQLite from leading with an index not meant to lead.
- * - a search (search-text.ts says what matches): with a user key, that user's events, each
- *   checked; else the ids the trigram index gives, each checked
+ * - a user key is searched for: an index of user keys cost ingest as much again per event (a
+ *   B-tree entry at a random place of a large index: 20 -> 44 µs an event in batches at 300,000
+ *   rows), while the trigram index, kept off the ingest thread, finds the events holding the key,
+ *   each then checked to be that user's;
+ * - a search (search-text.ts says what matches): the ids the trigram index gives, each checked
  *   against the event itself (eventMatches), which also drops entries of events since edited or
  *   pruned; events the index has not reached (new ones, or edited since) are read and checked
  *   directly, so a committed event is found at once. A term shorter than a trigram, or a search
@@ -101,17 +103,21 @@ function boundConditions(checkTime: boolean): string[] {
   return ['id >= @lo', 'id <= @hi', ...timeConditions(checkTime)]
 }
 
-/** The exact key a list reads through its own index, the user key before the name; null for none. */
-type KeyFilter = 'user' | 'name'
+/** The exact key a list reads through its own index; null for none. */
+type KeyFilter = 'name'
 
 /**
- * The key whose index leads: a user key; else a name, unless `fewInStatus` (the query's status
- * holds under a fiftieth of the events), when the status's range is narrower.
+ * The key whose index leads: a name, unless `fewInStatus` (the query's status holds under a
+ * fiftieth of the events), when the status's range is narrower.
  */
 function keyFilterOf(query: EventQuery, fewInStatus = false): KeyFilter | null {
-  if (query.user !== undefined) return 'user'
   if (query.name === undefined || (query.status !== undefined && fewInStatus)) return null
   return 'name'
+}
+
+/** A user key is checked on each event found (never read through an index: see the module's comment). */
+function userChecked(query: EventQuery): string[] {
+  return query.user === undefined ? [] : ['+user_key = @user']
 }
 
 /** A name not read through its index is checked on each event found. */
@@ -120,7 +126,7 @@ function nameChecked(query: EventQuery, key: KeyFilter | null): string[] {
 }
 
 /** The range of a key's index: its events, in id order. */
-const KEY_RANGE: Record<KeyFilter, string> = { user: 'user_key = @user', name: 'name = @name' }
+const KEY_RANGE: Record<KeyFilter, string> = { name: 'name = @name' }
 
 /**
  * The filters checked on an event already found (never leading: a unary + on each column), but
@@ -131,14 +137,14 @@ function checkedFilters(query: EventQuery, leading: KeyFilter | null = null): st
     ...(query.destination === undefined ? [] : ['+destination = @destination']),
     ...(query.status === undefined ? [] : ['+status = @status']),
     ...(query.name === undefined || leading === 'name' ? [] : ['+name = @name']),
-    ...(query.user === undefined || leading === 'user' ? [] : ['+user_key = @user'])
+    ...userChecked(query)
   ]
 }
 
 /** One upstream request's events, at most a batch: every other filter is checked on them. */
 function requestEvents(query: EventQuery, checkTime: boolean): string[] {
   const events = 'id IN (SELECT event_id FROM attempt_events WHERE attempt_id = @attemptId)'
-  const search = query.search ? [MATCHES] : []
+  const search = isSearched(query) ? [MATCHES] : []
   return [events, ...checkedFilters(query), ...boundConditions(checkTime), ...search]
 }
 
@@ -184,9 +190,12 @@ export function searchEventsSql(
 ): string {
   const key = keyFilterOf(query, fewInStatus)
   const leading = key !== null ? [KEY_RANGE[key]] : query.status === undefined ? [] : ['status = @status']
-  // Without a key, no user is asked for, and the status (if any) leads.
+  // Without a key, the status (if any) leads.
   const destination = query.destination === undefined ? [] : ['+destination = @destination']
-  const checked = key !== null ? checkedFilters(query, key) : [...destination, ...nameChecked(query, key)]
+  const checked =
+    key !== null
+      ? checkedFilters(query, key)
+      : [...destination, ...nameChecked(query, key), ...userChecked(query)]
   const where =
     query.attemptId !== undefined
       ? requestEvents(query, checkTime)
@@ -250,6 +259,9 @@ interface Params {
 function timeOf(iso: string | undefined, fallback: number): number {
   return iso === undefined ? fallback : Date.parse(iso)
 }
+
+/** Read by searching: a search, or a user key (see the module's comment). */
+const isSearched = (query: EventQuery) => Boolean(query.search) || query.user !== undefined
 
 const isTimed = (query: EventQuery) => query.receivedFrom !== undefined || query.receivedTo !== undefined
 
@@ -377,7 +389,9 @@ export function createEventList(
   }
 
   function paramsOf(query: EventQuery): Params {
-    const term = query.search ? searchTerm(query.search) : undefined
+    // A user key alone is searched for (see the module's comment); with a search, checked on its finds.
+    const searched = query.search || query.user
+    const term = searched ? searchTerm(searched) : undefined
     return {
       destination: query.destination,
       status: query.status,
@@ -417,8 +431,7 @@ export function createEventList(
   }
 
   function filteredCount(query: EventQuery, params: Params): EventCount {
-    const ledgerCounts =
-      !isTimed(query) && query.attemptId === undefined && query.name === undefined && query.user === undefined
+    const ledgerCounts = !isTimed(query) && query.attemptId === undefined && query.name === undefined
     if (ledgerCounts) {
       const ledger = { destination: query.destination ?? null, status: query.status ?? null }
       return { count: countLedger.get(ledger) as number, exact: true }
@@ -444,10 +457,8 @@ export function createEventList(
     budgetMs: number,
     columns: string
   ): SearchResult {
-    // A user's events are few: read and checked one by one, as one request's are.
     const few = fewInStatus(query)
-    const searchable =
-      params.match !== null && query.attemptId === undefined && query.user === undefined && !few
+    const searchable = params.match !== null && query.attemptId === undefined && !few
     const state = textIndexState()
     const edited = JSON.stringify(state === null ? [] : (editedSince.all(state.changesApplied) as number[]))
     const parts = searchable && index ? index.parts() : []
@@ -522,11 +533,11 @@ export function createEventList(
   const listEvents = db.transaction((query: EventQuery): EventPage => {
     const params = paramsOf(query)
     const limit = query.limit ?? 100
-    return query.search ? searchedPage(query, params, limit) : filteredPage(query, params, limit)
+    return isSearched(query) ? searchedPage(query, params, limit) : filteredPage(query, params, limit)
   })
   const countEvents = db.transaction((query: EventQuery): EventCount => {
     const params = paramsOf(query)
-    return query.search ? searchedCount(query, params) : filteredCount(query, params)
+    return isSearched(query) ? searchedCount(query, params) : filteredCount(query, params)
   })
 
   /** Runs a read with the index as it now is; a damaged index is set aside and the read done without it. */

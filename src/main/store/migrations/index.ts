@@ -11,7 +11,7 @@ import { activity } from './009-activity'
 import { searchChanges } from './010-search-changes'
 import { lanes } from './011-lanes'
 import { attemptExchange } from './012-attempt-exchange'
-import { nameUserIndexes } from './013-name-user-indexes'
+import { nameIndex } from './013-name-index'
 import { rebuiltBodies } from './014-rebuilt-bodies'
 import { LANE_FUNCTION, laneOf } from '../lanes'
 
@@ -35,7 +35,7 @@ export const migrations: Migration[] = [
   searchChanges,
   lanes,
   attemptExchange,
-  nameUserIndexes,
+  nameIndex,
   rebuiltBodies
 ]
 
