@@ -1,11 +1,11 @@
-import { isIP } from 'node:net'
-import { ConfigError, type DestinationConfig, type OutpostConfig } from './config'
+import { ConfigError, resolveDestinations, type OutpostConfig } from './config'
 import {
   chooseConfigSource,
   describeConfigSource,
   loadConfigFrom,
   type SourceOptions
 } from './config/provisioning'
+import { isLoopbackPeer } from './metrics/routes'
 
 /**
  * `outpost check-config [FILE]`: validates a config offline, as an operator does before an MDM
@@ -18,24 +18,27 @@ export interface ConfigCheck {
   lines: string[]
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'))
-}
-
-/** Where a destination's key comes from; unset variables are noted, since the check may run elsewhere. */
-function keyOrigin(destination: DestinationConfig, env: NodeJS.ProcessEnv): string {
-  if (destination.apiKey) return 'key in the config'
-  if (!destination.apiKeyEnv) return 'no key (set one in the console)'
-  const set = Object.hasOwn(env, destination.apiKeyEnv) && env[destination.apiKeyEnv] !== ''
-  return `key from ${destination.apiKeyEnv}${set ? '' : ' (not set here)'}`
+/**
+ * Where each destination's key comes from, as the collector resolves it (resolveDestinations); a
+ * key variable unset here is noted, since the check may run on another machine than the device.
+ */
+function keyOrigins(config: OutpostConfig, env: NodeJS.ProcessEnv): string[] {
+  const resolved = resolveDestinations(config, env)
+  return config.destinations.map((destination, index) => {
+    const source = resolved[index]?.configuredKey?.source
+    if (source === 'config') return 'key in the config'
+    if (!destination.apiKeyEnv) return 'no key (set one in the console)'
+    return `key from ${destination.apiKeyEnv}${source === 'env' ? '' : ' (not set here)'}`
+  })
 }
 
 function notes(config: OutpostConfig): string[] {
-  const open = !isLoopback(config.ingest.host)
+  const host = config.ingest.host
+  const open = host !== 'localhost' && !isLoopbackPeer(host)
   const keyless = config.destinations.filter((d) => (d.ingestKeys ?? config.ingest.keys).length === 0)
   if (!open || keyless.length === 0) return []
   return [
-    `note: ingest listens on ${config.ingest.host}, beyond this machine, and ${keyless
+    `note: ingest listens on ${host}, beyond this machine, and ${keyless
       .map((d) => d.id)
       .join(', ')} take events without an ingest key`
   ]
@@ -43,10 +46,11 @@ function notes(config: OutpostConfig): string[] {
 
 function summary(config: OutpostConfig, env: NodeJS.ProcessEnv): string[] {
   const width = Math.max(6, ...config.destinations.map((d) => d.id.length)) + 2
+  const keys = keyOrigins(config, env)
   return [
     `  ${'device'.padEnd(width)}${config.fleet.deviceId}`,
     `  ${'ingest'.padEnd(width)}${config.ingest.host}:${config.ingest.port}`,
-    ...config.destinations.map((d) => `  ${d.id.padEnd(width)}${d.vendor.padEnd(12)}${keyOrigin(d, env)}`),
+    ...config.destinations.map((d, index) => `  ${d.id.padEnd(width)}${d.vendor.padEnd(12)}${keys[index]}`),
     ...notes(config)
   ]
 }
